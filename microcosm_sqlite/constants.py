@@ -1,0 +1,23 @@
+"""
+Constants shared by the library.
+
+"""
+from typing import Final
+
+#: Every constraint gets a name, so Alembic batch migrations can drop and recreate it on SQLite.
+naming_convention: Final[dict[str, str]] = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: The path that means "no file": a private in-memory database.
+MEMORY_PATH: Final = ":memory:"
+
+#: Rows fetched per batch when a search result is streamed.
+DEFAULT_SEARCH_BATCH_SIZE: Final = 1000
+
+#: Seconds a connection waits for a lock held by another connection before giving up.
+DEFAULT_BUSY_TIMEOUT: Final = 10.0

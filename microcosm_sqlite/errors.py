@@ -1,0 +1,124 @@
+"""
+Errors raised by microcosm-sqlite.
+
+Every error carries an HTTP-ish ``status_code`` and ``include_stack_trace = False`` so that
+microcosm-flask style error handlers render them without a traceback.
+
+    SQLiteError (500)
+    ├── ModelIntegrityError (409)
+    │   ├── DuplicateModelError (409)
+    │   └── MultipleModelsFoundError (409)
+    ├── ModelNotFoundError (404)
+    ├── DataSetError (500)                 something is wrong with a dataset or its file
+    │   ├── DataSetNotConfiguredError      no path is configured for the dataset
+    │   ├── ArtifactNotFoundError          the configured file does not exist
+    │   ├── NotAnArtifactError             the file is not an SQLite database
+    │   ├── DamagedArtifactError           the file is truncated or corrupt
+    │   ├── UnsupportedArtifactError       the file is in a form a read-only reader cannot trust (WAL)
+    │   ├── SchemaMismatchError            the file's tables or columns do not match the models
+    │   ├── StaleArtifactError             the file was built from other models or sources
+    │   └── ReadOnlyDataSetError           a write was attempted on a read-only dataset
+    ├── NoSessionError                     a store was used with no session open for its dataset
+    └── StaleDBError                       the models need a migration that does not exist yet
+
+Messages name the dataset and the path and say what to do next.
+
+"""
+from __future__ import annotations
+
+from os import PathLike
+
+
+class SQLiteError(Exception):
+    """Root of every microcosm-sqlite error."""
+
+    status_code = 500
+    include_stack_trace = False
+
+
+class ModelIntegrityError(SQLiteError):
+    """A change would break an integrity constraint."""
+
+    status_code = 409
+
+
+class DuplicateModelError(ModelIntegrityError):
+    """A change would duplicate a unique key."""
+
+    status_code = 409
+
+
+class MultipleModelsFoundError(ModelIntegrityError):
+    """A query that expects one row matched several."""
+
+    status_code = 409
+
+
+class ModelNotFoundError(SQLiteError):
+    """A query that expects a row matched none."""
+
+    status_code = 404
+
+
+class DataSetError(SQLiteError):
+    """Something is wrong with a dataset's configuration or its file."""
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        data_set: str,
+        path: str | PathLike[str] | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.data_set = data_set
+        self.path = None if path is None else str(path)
+        self.problem = problem
+        self.hint = hint
+        where = f"dataset {data_set!r}" if path is None else f"dataset {data_set!r} ({self.path})"
+        message = f"{where}: {problem}"
+        if hint:
+            message = f"{message}; {hint}"
+        super().__init__(message)
+
+
+class DataSetNotConfiguredError(DataSetError):
+    """No path is configured for a dataset that must be read from a file."""
+
+
+class ArtifactNotFoundError(DataSetError):
+    """The configured artifact file does not exist."""
+
+
+class NotAnArtifactError(DataSetError):
+    """The configured file is not an SQLite database."""
+
+
+class DamagedArtifactError(DataSetError):
+    """The artifact is truncated or corrupt."""
+
+
+class UnsupportedArtifactError(DataSetError):
+    """The artifact is SQLite but in a form a read-only reader cannot trust."""
+
+
+class SchemaMismatchError(DataSetError):
+    """The artifact's tables or columns do not match the models."""
+
+
+class StaleArtifactError(DataSetError):
+    """The artifact was built from other models or other sources."""
+
+
+class ReadOnlyDataSetError(DataSetError):
+    """A write was attempted on a dataset opened read-only."""
+
+    status_code = 405
+
+
+class NoSessionError(SQLiteError):
+    """A store was used outside any open session of its dataset."""
+
+
+class StaleDBError(SQLiteError):
+    """The models have changed and need a migration that does not exist yet."""

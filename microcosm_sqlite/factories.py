@@ -1,0 +1,208 @@
+"""
+The `sqlite` component of a microcosm object graph.
+
+It maps dataset names to files and creates, once per name, the engine and session factory that
+read them. Importing this module is cheap: microcosm imports every registered factory whenever it
+creates a graph.
+
+"""
+from collections.abc import Iterator, Mapping
+from importlib.metadata import entry_points
+from threading import RLock
+from weakref import WeakSet
+from typing import Any, NamedTuple
+
+from microcosm.api import defaults, typed
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from microcosm_sqlite import fork
+from microcosm_sqlite.checks import check_artifact_file, check_integrity, check_schema
+from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, DEFAULT_SEARCH_BATCH_SIZE, MEMORY_PATH
+from microcosm_sqlite.engines import EngineOptions, create_engine_for
+from microcosm_sqlite.errors import DataSetNotConfiguredError, ReadOnlyDataSetError
+from microcosm_sqlite.readonly import guard_engine, guard_sessions
+
+PATHS_ENTRY_POINT_GROUP = "microcosm.sqlite"
+
+
+class DataSetSession(Session):
+    """A session its bind factory can find again, to close it when the dataset is disposed."""
+
+    def __init__(self, *args: Any, open_sessions: "WeakSet[Session]", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        open_sessions.add(self)
+
+
+class Bind(NamedTuple):
+    """What `graph.sqlite(name)` returns: the dataset's engine and its session factory."""
+
+    engine: Engine
+    sessionmaker: sessionmaker[Session]
+
+
+def load_entry_point_paths(graph: Any) -> dict[str, str]:
+    """Paths declared by installed packages: entry points named after datasets, `f(graph) -> path`."""
+    return {
+        entry_point.name: str(entry_point.load()(graph))
+        for entry_point in entry_points(group=PATHS_ENTRY_POINT_GROUP)
+    }
+
+
+@defaults(
+    path=typed(str, default_value=MEMORY_PATH),
+    paths=dict(),
+    echo=typed(bool, default_value=False),
+    use_foreign_keys=typed(bool, default_value=True),
+    autocommit=typed(bool, default_value=False),
+    read_only=typed(bool, default_value=False),
+    immutable=typed(bool, default_value=True),
+    busy_timeout=typed(float, default_value=DEFAULT_BUSY_TIMEOUT),
+    search_batch_size=typed(int, default_value=DEFAULT_SEARCH_BATCH_SIZE),
+    check_integrity=typed(bool, default_value=False),
+)
+class SQLiteBindFactory:
+    """
+    Binds dataset names to SQLite files.
+
+    `graph.sqlite(name)` returns `(engine, sessionmaker)` for a dataset, created on first use and
+    cached in `datasets`. With `read_only`, first use also checks that the file exists and is a
+    whole SQLite artifact; `DataSet` classes then check that it matches their models.
+
+    """
+
+    def __init__(self, graph: Any) -> None:
+        config = graph.config.sqlite
+        self.default_path: str = config.path
+        self.read_only: bool = config.read_only
+        self.search_batch_size: int = config.search_batch_size
+        self.check_integrity: bool = config.check_integrity
+        self.options = EngineOptions(
+            read_only=config.read_only,
+            immutable=config.immutable,
+            echo=config.echo,
+            use_foreign_keys=config.use_foreign_keys,
+            autocommit=config.autocommit,
+            busy_timeout=config.busy_timeout,
+        )
+        # Config wins over entry points, so a deployment can point a dataset at another file.
+        self._paths: dict[str, str] = {
+            **load_entry_point_paths(graph),
+            **{name: str(path) for name, path in (config.paths or {}).items()},
+        }
+        self.datasets: dict[str, Bind] = {}
+        self._checked_schemas: set[tuple[str, int]] = set()
+        self._sessions: dict[str, WeakSet[Session]] = {}
+        self._lock = RLock()
+
+    @property
+    def paths(self) -> Mapping[str, str]:
+        """Every configured dataset path: entry points merged under config `paths`."""
+        return dict(self._paths)
+
+    def __getitem__(self, name: str) -> str:
+        try:
+            return self._paths[self._key(name)]
+        except KeyError:
+            raise KeyError(name) from None
+
+    def __setitem__(self, name: str, path: str) -> None:
+        with self._lock:
+            self._paths[name] = str(path)
+            # A new path must take effect: forget the bind (and checks) made for the old one.
+            self.dispose(name)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._key(name) in self._paths
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def path_for(self, name: str) -> str:
+        """The file a dataset reads; read-only datasets must have one configured."""
+        if name in self:
+            return self[name]
+        if self.read_only and self.default_path == MEMORY_PATH:
+            raise DataSetNotConfiguredError(
+                "no path is configured and a read-only dataset cannot be an empty in-memory database",
+                data_set=name,
+                hint=(
+                    f"set config sqlite.paths.{name} (environment: <NAME>__SQLITE__PATHS__{name.upper()}), "
+                    f"or declare a '{PATHS_ENTRY_POINT_GROUP}' entry point named {name!r}"
+                ),
+            )
+        return self.default_path
+
+    def __call__(self, name: str) -> Bind:
+        """The `(engine, sessionmaker)` of a dataset, created and checked on first use."""
+        bind = self.datasets.get(name)
+        if bind is not None:
+            return bind
+        with self._lock:
+            bind = self.datasets.get(name)
+            if bind is None:
+                bind = self.datasets[name] = self._create_bind(name)
+            return bind
+
+    def check_models(self, name: str, metadata: Any) -> None:
+        """Check once that a read-only dataset's file has every table and column of the models."""
+        if not self.read_only:
+            return
+        key = (name, id(metadata))
+        if key in self._checked_schemas:
+            return
+        with self._lock:
+            if key not in self._checked_schemas:
+                check_schema(name, self.path_for(name), self(name).engine, metadata)
+                self._checked_schemas.add(key)
+
+    def refuse_if_read_only(self, name: str, what: str) -> None:
+        if self.read_only:
+            raise ReadOnlyDataSetError(
+                f"cannot {what}: the dataset is read-only",
+                data_set=name,
+                path=self.path_for(name),
+                hint="schema changes belong in the offline build, not in a service",
+            )
+
+    def dispose(self, name: str) -> None:
+        """Close a dataset's connections; the next use opens (and checks) the file again."""
+        with self._lock:
+            bind = self.datasets.pop(name, None)
+            self._checked_schemas = {key for key in self._checked_schemas if key[0] != name}
+            sessions = list(self._sessions.pop(name, ()))
+        for session in sessions:
+            session.close()
+        if bind is not None:
+            bind.engine.dispose()
+
+    def dispose_all(self) -> None:
+        for name in list(self.datasets):
+            self.dispose(name)
+
+    def _key(self, name: str) -> str:
+        if name in self._paths:
+            return name
+        # Environment variables reach microcosm config lower-cased, while dataset names are
+        # class names: match them case-insensitively rather than lose the setting.
+        folded = name.casefold()
+        return next((key for key in self._paths if key.casefold() == folded), name)
+
+    def _create_bind(self, name: str) -> Bind:
+        path = self.path_for(name)
+        if self.read_only:
+            check_artifact_file(name, path)
+        engine = fork.track(create_engine_for(path, self.options))
+        factory = sessionmaker(
+            bind=engine,
+            class_=DataSetSession,
+            open_sessions=self._sessions.setdefault(name, WeakSet()),
+            info={"data_set": name, "path": path, "search_batch_size": self.search_batch_size},
+        )
+        if self.read_only:
+            guard_engine(engine, name, path)
+            guard_sessions(factory, name, path)
+            if self.check_integrity:
+                check_integrity(name, path, engine)
+        return Bind(engine, factory)
+

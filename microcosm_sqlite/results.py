@@ -1,0 +1,90 @@
+"""
+Lazy, streaming search results.
+
+"""
+from collections.abc import Iterator, Sequence
+from typing import Any, Generic, TypeVar, overload
+
+from sqlalchemy.orm import Query
+
+T = TypeVar("T")
+
+
+class SearchResult(Sequence[T], Generic[T]):
+    """
+    The rows a search matched, fetched only when used.
+
+    Iterating streams the rows in batches of `batch_size` (SQLAlchemy `yield_per`), so memory stays
+    flat however many rows match, and every iteration runs the query afresh. Code written for the
+    list that `search()` used to return keeps working: `len()` and truthiness ask SQLite for a
+    count or an existence test without fetching rows; indexing, slicing and comparing with a list
+    load the whole result once and keep it.
+
+    """
+
+    def __init__(self, query: Query[T], batch_size: int) -> None:
+        self.query = query
+        self.batch_size = batch_size
+        self._rows: list[T] | None = None
+
+    def __iter__(self) -> Iterator[T]:
+        if self._rows is not None:
+            return iter(self._rows)
+        return iter(self.query.yield_per(self.batch_size))
+
+    def __len__(self) -> int:
+        if self._rows is not None:
+            return len(self._rows)
+        # Query.count() wraps the query (with its offset and limit) in a subquery.
+        return self.query.count()
+
+    def __bool__(self) -> bool:
+        if self._rows is not None:
+            return bool(self._rows)
+        return bool(self.query.session.query(self.query.exists()).scalar())
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        return self.all()[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SearchResult):
+            other = other.all()
+        if isinstance(other, (list, tuple)):
+            return self.all() == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        loaded = "not loaded" if self._rows is None else f"{len(self._rows)} rows"
+        return f"<SearchResult {loaded}>"
+
+    def all(self) -> list[T]:
+        """Every row, as a list (loaded once, then kept)."""
+        if self._rows is None:
+            self._rows = self.query.all()
+        return self._rows
+
+    def first(self) -> T | None:
+        """The first row, or None."""
+        if self._rows is not None:
+            return self._rows[0] if self._rows else None
+        return self.query.first()
+
+    def rows(self) -> Iterator[Any]:
+        """
+        Stream plain rows (named tuples of column values) instead of ORM objects.
+
+        Several times faster than objects for scans that only read values: no identity map, no
+        instance state.
+
+        """
+        statement = self.query.statement
+        columns = [column for column in statement.selected_columns]
+        statement = statement.with_only_columns(*columns)
+        session = self.query.session
+        return iter(session.execute(statement.execution_options(yield_per=self.batch_size)))

@@ -1,0 +1,191 @@
+"""
+Stores: the query interface services use to read (and, for writable datasets, write) models.
+
+"""
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from inspect import Parameter, signature
+from typing import Any, ClassVar
+
+from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound
+from sqlalchemy.orm import Query, Session
+
+from microcosm_sqlite import fork
+from microcosm_sqlite.constants import DEFAULT_SEARCH_BATCH_SIZE
+from microcosm_sqlite.context import current_session
+from microcosm_sqlite.errors import (
+    DuplicateModelError,
+    ModelIntegrityError,
+    ModelNotFoundError,
+    MultipleModelsFoundError,
+)
+from microcosm_sqlite.results import SearchResult
+
+UNIQUE_VIOLATIONS = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
+
+
+def data_set_name(store: "Store") -> str:
+    return str(store.model_class.resolve().__name__)
+
+
+def get_session(store: "Store") -> Session:
+    """The session of the innermost open `SessionContext` for the store's dataset."""
+    return current_session(data_set_name(store))
+
+
+class GetOrCreateSession:
+    """
+    A `get_session` that gives each thread its own session per dataset, created on first use.
+
+    Sessions are never shared between threads (SQLAlchemy sessions are not thread-safe), nor
+    inherited by a forked child.
+
+    """
+
+    def __init__(self, graph: Any, expire_on_commit: bool = False) -> None:
+        self.graph = graph
+        self.expire_on_commit = expire_on_commit
+        self._local = threading.local()
+
+    def __call__(self, store: "Store") -> Session:
+        sessions: dict[str, Session] | None = getattr(self._local, "sessions", None)
+        if sessions is None or self._local.generation != fork.generation():
+            sessions = self._local.sessions = {}
+            self._local.generation = fork.generation()
+        name = data_set_name(store)
+        session = sessions.get(name)
+        if session is None:
+            base = store.model_class.resolve()
+            session = sessions[name] = base.new_session(self.graph, expire_on_commit=self.expire_on_commit)
+        return session
+
+
+def _session_getter(get_session: Callable[..., Session]) -> Callable[["Store"], Session]:
+    """Accept both `get_session(store)` and the common test idiom `get_session=lambda: session`."""
+    try:
+        parameters = signature(get_session).parameters.values()
+    except (TypeError, ValueError):
+        return get_session
+    takes_store = any(
+        parameter.kind in (Parameter.POSITIONAL_ONLY, Parameter.POSITIONAL_OR_KEYWORD, Parameter.VAR_POSITIONAL)
+        for parameter in parameters
+    )
+    if takes_store:
+        return get_session
+    return lambda store: get_session()
+
+
+class Store:
+    """
+    Query one model.
+
+    Subclasses set `model_class` and, optionally, `auto_filter_fields`: columns that keyword
+    arguments of the same name filter on (None values are ignored). Queries are built by the
+    overridable hooks `_query`, `_filter`, `_order_by` and `_paginate`, in that order.
+
+    """
+
+    model_class: ClassVar[Any] = None
+    auto_filter_fields: ClassVar[Any] = ()
+
+    def __init__(self, get_session: Callable[..., Session] = get_session) -> None:
+        self._get_session = _session_getter(get_session)
+
+    @property
+    def session(self) -> Session:
+        return self._get_session(self)
+
+    @contextmanager
+    def flushing(self) -> Iterator[None]:
+        """Flush at the end of the block, turning integrity failures into model errors."""
+        try:
+            yield
+            self.session.flush()
+        except IntegrityError as error:
+            self.session.rollback()
+            raise self._integrity_error(error) from error
+
+    def create(self, instance: Any) -> Any:
+        with self.flushing():
+            self.session.add(instance)
+        return instance
+
+    def delete(self, **kwargs: Any) -> bool:
+        with self.flushing():
+            deleted = self._filter(self._query(), **kwargs).delete(synchronize_session=False)
+        if not deleted:
+            raise self._not_found(kwargs)
+        return True
+
+    def count(self, **kwargs: Any) -> int:
+        return self._filter(self._query(), **kwargs).count()
+
+    def search(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> SearchResult[Any]:
+        """The matching models, streamed in batches as they are iterated."""
+        batch_size = self.session.info.get("search_batch_size", DEFAULT_SEARCH_BATCH_SIZE)
+        return SearchResult(self._search_query(offset, limit, **kwargs), batch_size)
+
+    def first(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> Any:
+        return self._search_query(offset, limit, **kwargs).first()
+
+    def one(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> Any:
+        # Query.one() stops reading after a second row, however many rows match.
+        try:
+            return self._search_query(offset, limit, **kwargs).one()
+        except NoResultFound:
+            raise self._not_found(kwargs) from None
+        except MultipleResultsFound:
+            raise MultipleModelsFoundError(
+                f"more than one {self._model_name} matched {self._describe(kwargs)}"
+            ) from None
+
+    def _search_query(self, offset: int | None, limit: int | None, **kwargs: Any) -> Query[Any]:
+        query = self._query()
+        query = self._filter(query, **kwargs)
+        query = self._order_by(query, **kwargs)
+        return self._paginate(query, offset, limit)
+
+    def _query(self) -> Query[Any]:
+        return self.session.query(self.model_class)
+
+    def _filter(self, query: Query[Any], **kwargs: Any) -> Query[Any]:
+        return self._auto_filter(query, **kwargs)
+
+    def _auto_filter(self, query: Query[Any], **kwargs: Any) -> Query[Any]:
+        for field in self.auto_filter_fields or ():
+            name = field if isinstance(field, str) else field.key
+            value = kwargs.get(name)
+            if value is not None:
+                column = getattr(self.model_class, field) if isinstance(field, str) else field
+                query = query.filter(column == value)
+        return query
+
+    def _order_by(self, query: Query[Any], **kwargs: Any) -> Query[Any]:
+        return query
+
+    def _paginate(self, query: Query[Any], offset: int | None, limit: int | None) -> Query[Any]:
+        if offset is not None:
+            query = query.offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return query
+
+    @property
+    def _model_name(self) -> str:
+        return getattr(self.model_class, "__name__", str(self.model_class))
+
+    def _describe(self, kwargs: dict[str, Any]) -> str:
+        filters = {key: value for key, value in kwargs.items() if value is not None}
+        return ", ".join(f"{key}={value!r}" for key, value in filters.items()) or "no filters"
+
+    def _not_found(self, kwargs: dict[str, Any]) -> ModelNotFoundError:
+        return ModelNotFoundError(f"no {self._model_name} matched {self._describe(kwargs)}")
+
+    def _integrity_error(self, error: IntegrityError) -> ModelIntegrityError:
+        code = getattr(error.orig, "sqlite_errorcode", None)
+        message = f"{self._model_name}: {error.orig}"
+        if code in UNIQUE_VIOLATIONS or "UNIQUE constraint" in str(error.orig):
+            return DuplicateModelError(message)
+        return ModelIntegrityError(message)

@@ -1,0 +1,56 @@
+import os
+from pathlib import Path
+
+import pytest
+from microcosm.api import create_object_graph, load_from_dict
+
+from microcosm_sqlite import dispose_sqlite_connections
+from tests.fixtures import CITIES, COUNTRIES, City, Country, Geography
+
+
+def make_graph(**sqlite_config):
+    return create_object_graph("test", testing=True, loader=load_from_dict(sqlite=sqlite_config))
+
+
+def write_geography(path: Path, cities=CITIES) -> Path:
+    """Build a real Geography file with the writable runtime."""
+    graph = make_graph(paths={"Geography": str(path)})
+    Geography.create_all(graph)
+    with Geography.new_context(graph) as context:
+        context.session.add_all([Country(**row) for row in COUNTRIES])
+        context.session.add_all([City(**row) for row in cities])
+        context.commit()
+    dispose_sqlite_connections(graph)
+    return path
+
+
+def folder_snapshot(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in sorted(os.listdir(folder))}
+
+
+@pytest.fixture(scope="session")
+def geography_artifact(tmp_path_factory) -> Path:
+    return write_geography(tmp_path_factory.mktemp("artifact") / "geography.db")
+
+
+@pytest.fixture
+def artifact(tmp_path, geography_artifact) -> Path:
+    """A private copy of the geography artifact, in a folder of its own."""
+    path = tmp_path / "shipped" / "geography.db"
+    path.parent.mkdir()
+    path.write_bytes(geography_artifact.read_bytes())
+    return path
+
+
+@pytest.fixture
+def read_only_graph(artifact):
+    graph = make_graph(paths={"Geography": str(artifact)}, read_only=True)
+    yield graph
+    dispose_sqlite_connections(graph)
+
+
+@pytest.fixture
+def writable_graph(tmp_path):
+    graph = make_graph(paths={"Geography": str(write_geography(tmp_path / "writable.db"))})
+    yield graph
+    dispose_sqlite_connections(graph)
