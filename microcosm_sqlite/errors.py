@@ -16,6 +16,7 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── DamagedArtifactError           the file is truncated or corrupt
     │   ├── UnsupportedArtifactError       the file is in a form a read-only reader cannot trust (WAL)
     │   ├── SchemaMismatchError            the file's tables or columns do not match the models
+    │   ├── TableNotFoundError             the file has no table of the requested name
     │   ├── StaleArtifactError             the file was built from other models or sources
     │   └── ReadOnlyDataSetError           a write was attempted on a read-only dataset
     ├── NoSessionError                     a store was used with no session open for its dataset
@@ -104,6 +105,10 @@ class UnsupportedArtifactError(DataSetError):
 
 class SchemaMismatchError(DataSetError):
     """The artifact's tables or columns do not match the models."""
+
+
+class TableNotFoundError(DataSetError):
+    """The artifact has no table of the requested name."""
 
 
 class StaleArtifactError(DataSetError):

@@ -1,0 +1,97 @@
+"""
+What the commands share: error translation, option decorators, importing `module:Name` objects.
+
+"""
+import os
+import sys
+from collections.abc import Callable
+from importlib import import_module
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from microcosm_sqlite.errors import SQLiteError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Exit status when a check fails (usage errors exit 2, as click does).
+FAILED = 1
+
+
+class LibraryError(click.ClickException):
+    """A library error, shown as one line on stderr with a non-zero exit and no traceback."""
+
+    exit_code = FAILED
+
+    @classmethod
+    def from_error(cls, error: SQLiteError) -> "LibraryError":
+        return cls(str(error))
+
+
+class Group(click.Group):
+    """A command group whose commands turn library errors into clean `LibraryError`s."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SQLiteError as error:
+            raise LibraryError.from_error(error) from None
+
+
+def artifact_argument(name: str = "artifact", **kwargs: Any) -> Callable[[F], F]:
+    """A path argument naming an artifact file; existence is the library's to check."""
+    return click.argument(name, type=click.Path(dir_okay=True, path_type=Path), **kwargs)
+
+
+def json_option(function: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of tables.")(
+        function
+    )
+
+
+def output_option(function: F) -> F:
+    # atomic: the file appears only once the whole output is written, never half a dump.
+    return click.option(
+        "-o",
+        "--output",
+        type=click.File("w", encoding="utf-8", atomic=True),
+        default="-",
+        help="Write to FILE instead of standard output.",
+    )(function)
+
+
+def format_option(*choices: str, default: str) -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default=default,
+        show_default=True,
+        help="Output format.",
+    )
+
+
+def load_object(spec: str, what: str) -> Any:
+    """
+    Import `module:Name` (the Name may be dotted), as `what` for error messages.
+
+    The working directory is importable, as with `python -m`, so a project's own models and stores
+    load without installing the project.
+
+    """
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise click.BadParameter(f"{spec!r} is not MODULE:NAME (for example airports.stores:AirportStore)")
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        value: Any = import_module(module_name)
+    except ImportError as error:
+        raise click.BadParameter(f"cannot import module {module_name!r} for {what} ({error})") from None
+    for part in attribute.split("."):
+        try:
+            value = getattr(value, part)
+        except AttributeError:
+            raise click.BadParameter(f"module {module_name!r} has no {attribute!r} for {what}") from None
+    return value

@@ -1,0 +1,119 @@
+"""
+`microcosm-sqlite search`: run a real `Store.search()` against an artifact, read-only.
+
+"""
+from collections.abc import Iterator
+from enum import Enum
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+import click
+from rich.console import Console
+from sqlalchemy import inspect as inspect_mapper
+
+from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
+from microcosm_sqlite.cli.options import format_option, load_object, output_option
+from microcosm_sqlite.cli.render import ROW_FORMATS, write_rows, write_table
+from microcosm_sqlite.dataset import dispose_sqlite_connections
+from microcosm_sqlite.stores import Store
+from microcosm_sqlite.types import parse_truthy
+
+#: Rows a table shows when no --limit is given: a table is held in memory before it is printed.
+TABLE_LIMIT = 100
+
+
+@click.command()
+@click.argument("store_spec", metavar="MODULE:StoreClass")
+@click.option("--path", type=click.Path(path_type=Path), help="The artifact to search (default: from config).")
+@click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE", help="A search keyword argument (repeatable).")
+@click.option("--limit", type=click.IntRange(min=0), help="At most this many rows.")
+@click.option("--offset", type=click.IntRange(min=0), help="Skip this many rows first.")
+@format_option("table", *ROW_FORMATS, default="table")
+@output_option
+@click.option("--graph-name", default=DEFAULT_GRAPH_NAME, show_default=True, help="Graph name for environment config.")
+def search(
+    store_spec: str,
+    path: Path | None,
+    filters: tuple[str, ...],
+    limit: int | None,
+    offset: int | None,
+    output_format: str,
+    output: IO[str],
+    graph_name: str,
+) -> None:
+    """
+    Run STORE's search() on an artifact opened read-only and print the rows it streams.
+
+    Without --path, the dataset's file comes from config, as in a service: the
+    <GRAPH_NAME>__SQLITE__PATHS__<DATASET> environment variable or a 'microcosm.sqlite' entry point.
+    Filter values are converted to the type of the model column of the same name.
+    A table shows at most 100 rows unless --limit says otherwise; csv and jsonl stream everything.
+
+    \b
+    Example:
+        microcosm-sqlite search myapp.stores:CityStore --path datasets/geography.db \\
+            --filter country_code=FR --limit 10 --format jsonl
+    """
+    store_class = load_object(store_spec, "the store")
+    if not (isinstance(store_class, type) and issubclass(store_class, Store)):
+        raise click.BadParameter(f"{store_spec!r} is not a Store class", param_hint="MODULE:StoreClass")
+    model_class = store_class.model_class
+    keywords = {name: coerce(model_class, name, value) for name, value in map(split_filter, filters)}
+    shown_limit = limit
+    if output_format == "table" and limit is None:
+        # One row more than shown, to tell whether the table was cut short.
+        shown_limit, limit = TABLE_LIMIT, TABLE_LIMIT + 1
+    data_set = model_class.resolve().__name__
+    graph = create_graph(graph_name, data_set, path, read_only=True)
+    try:
+        with model_class.new_context(graph):
+            results = store_class().search(offset=offset, limit=limit, **keywords)
+            column_names = [attribute.key for attribute in inspect_mapper(model_class).column_attrs]
+            rows = values(results, column_names)
+            if output_format == "table":
+                console = Console(file=output)
+                written = write_table(console, column_names, islice(rows, shown_limit))
+                if shown_limit is not None and written == shown_limit and next(rows, None) is not None:
+                    click.echo(f"showing the first {shown_limit} rows: use --limit N or --format csv|jsonl", err=True)
+            else:
+                write_rows(output, column_names, rows, output_format)
+    finally:
+        dispose_sqlite_connections(graph)
+
+
+def split_filter(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise click.BadParameter(f"{text!r} is not NAME=VALUE", param_hint="--filter")
+    return name, value
+
+
+def coerce(model_class: Any, name: str, value: str) -> Any:
+    """Convert a filter value to the Python type of the model column of the same name."""
+    column = inspect_mapper(model_class).columns.get(name)
+    if column is None:
+        return value  # a keyword the store's own _filter understands
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    try:
+        if python_type is bool:
+            return parse_truthy(value)
+        if issubclass(python_type, Enum):
+            members = python_type.__members__
+            return members[value] if value in members else python_type(value)
+        if python_type in (int, float):
+            return python_type(value)
+    except (ValueError, KeyError):
+        raise click.BadParameter(
+            f"{value!r} is not a valid {python_type.__name__} for column {name!r}", param_hint="--filter"
+        ) from None
+    return value
+
+
+def values(results: Any, column_names: list[str]) -> Iterator[tuple[Any, ...]]:
+    for instance in results:
+        yield tuple(getattr(instance, name) for name in column_names)
+
