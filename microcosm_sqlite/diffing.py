@@ -8,17 +8,22 @@ merge-join, so only the current row of each side (and a few sample keys) is ever
 import hashlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from enum import Enum
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from microcosm_sqlite import tables
 from microcosm_sqlite.inspection import is_metadata_table
-from microcosm_sqlite.tables import open_artifact, sort_key
+from microcosm_sqlite.tables import blaming, open_artifact, sort_key
 
 #: Keys of each kind a `TableDiff` keeps as examples.
 DEFAULT_SAMPLE_SIZE = 10
+
+#: A row as the merge-join sees it: (key values, values compared, every value).
+KeyedRow = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]
 
 
 class Change(Enum):
@@ -67,11 +72,37 @@ class ArtifactDiff:
         return all(table.same for table in self.tables)
 
 
+class Side(NamedTuple):
+    """One of the two artifacts being compared."""
+
+    path: str | Path
+    connection: sqlite3.Connection
+
+    def key(self, table: str) -> list[str]:
+        with blaming(self.path):
+            return tables.primary_key(self.connection, table)
+
+    def column_names(self, table: str) -> list[str]:
+        with blaming(self.path):
+            return [column.name for column in tables.columns(self.connection, table)]
+
+    def rows(self, table: str, all_columns: list[str], shared: list[str], key: list[str]) -> Iterator[KeyedRow]:
+        """(key values, shared values, all values) of each row, in key order."""
+        positions = [all_columns.index(column) for column in shared]
+        key_positions = [all_columns.index(column) for column in key]
+        with blaming(self.path):
+            for row in tables.stream_rows(self.connection, table, all_columns, order_by=key):
+                yield tuple(row[i] for i in key_positions), tuple(row[i] for i in positions), row
+
+
 def diff_artifacts(a: str | Path, b: str | Path, sample_size: int = DEFAULT_SAMPLE_SIZE) -> ArtifactDiff:
     """Compare two artifacts, opened read-only; tables only one side has are reported too."""
-    with open_artifact(a) as left, open_artifact(b) as right:
-        names_a = {name for name in tables.table_names(left) if not is_metadata_table(name)}
-        names_b = {name for name in tables.table_names(right) if not is_metadata_table(name)}
+    with open_artifact(a) as connection_a, open_artifact(b) as connection_b:
+        left, right = Side(a, connection_a), Side(b, connection_b)
+        with blaming(a):
+            names_a = {name for name in tables.table_names(connection_a) if not is_metadata_table(name)}
+        with blaming(b):
+            names_b = {name for name in tables.table_names(connection_b) if not is_metadata_table(name)}
         diffs = [
             diff_table(left if name in names_a else None, right if name in names_b else None, name, sample_size)
             for name in sorted(names_a | names_b)
@@ -79,19 +110,14 @@ def diff_artifacts(a: str | Path, b: str | Path, sample_size: int = DEFAULT_SAMP
     return ArtifactDiff(a=str(a), b=str(b), tables=diffs)
 
 
-def diff_table(
-    left: sqlite3.Connection | None,
-    right: sqlite3.Connection | None,
-    name: str,
-    sample_size: int = DEFAULT_SAMPLE_SIZE,
-) -> TableDiff:
+def diff_table(left: Side | None, right: Side | None, name: str, sample_size: int = DEFAULT_SAMPLE_SIZE) -> TableDiff:
     """Compare one table; a missing side (None) counts every row of the other as added or removed."""
-    key_a = tables.primary_key(left, name) if left else None
-    key_b = tables.primary_key(right, name) if right else None
+    key_a = left.key(name) if left else None
+    key_b = right.key(name) if right else None
     key = key_a or key_b or []
     diff = TableDiff(name=name, key=key)
-    columns_a = [column.name for column in tables.columns(left, name)] if left else []
-    columns_b = [column.name for column in tables.columns(right, name)] if right else []
+    columns_a = left.column_names(name) if left else []
+    columns_b = right.column_names(name) if right else []
     if left and right:
         diff.columns_added = [column for column in columns_b if column not in columns_a]
         diff.columns_removed = [column for column in columns_a if column not in columns_b]
@@ -100,20 +126,20 @@ def diff_table(
     # Rows are compared on the columns both sides have, but hashed on all of their own.
     shared = [column for column in columns_a if column in columns_b] if left and right else columns_a or columns_b
     hash_a, hash_b = RowHasher(), RowHasher()
-    rows_a = hash_a.consume(_rows(left, name, columns_a, shared, key)) if left else iter(())
-    rows_b = hash_b.consume(_rows(right, name, columns_b, shared, key)) if right else iter(())
-    if diff.note:
-        # Keys that mean different things cannot be joined: count and hash only.
-        for _ in rows_a:
-            pass
-        for _ in rows_b:
-            pass
-    else:
-        for change, row_key in merge_join(rows_a, rows_b):
-            diff.counts[change.value] += 1
-            samples = diff.samples[change.value]
-            if len(samples) < sample_size:
-                samples.append(list(row_key))
+    rows_a = hash_a.consume(left.rows(name, columns_a, shared, key_a or []) if left else empty())
+    rows_b = hash_b.consume(right.rows(name, columns_b, shared, key_b or []) if right else empty())
+    # Close both streams before their connections close, even when the other side fails.
+    with closing(rows_a), closing(rows_b):
+        if diff.note:
+            # Keys that mean different things cannot be joined: count and hash only.
+            for _ in chain(rows_a, rows_b):
+                pass
+        else:
+            for change, row_key in merge_join(rows_a, rows_b):
+                diff.counts[change.value] += 1
+                samples = diff.samples[change.value]
+                if len(samples) < sample_size:
+                    samples.append(list(row_key))
     if left:
         diff.rows_a, diff.hash_a = hash_a.rows, hash_a.hexdigest()
     if right:
@@ -121,20 +147,7 @@ def diff_table(
     return diff
 
 
-def _rows(
-    connection: sqlite3.Connection, name: str, all_columns: list[str], shared: list[str], key: list[str]
-) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]]:
-    """(key values, shared values, all values) of each row, in key order."""
-    positions = [all_columns.index(column) for column in shared]
-    key_positions = [all_columns.index(column) for column in key]
-    for row in tables.stream_rows(connection, name, all_columns, order_by=key):
-        yield tuple(row[i] for i in key_positions), tuple(row[i] for i in positions), row
-
-
-def merge_join(
-    rows_a: Iterator[tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]],
-    rows_b: Iterator[tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]],
-) -> Iterator[tuple[Change, tuple[Any, ...]]]:
+def merge_join(rows_a: Iterator[KeyedRow], rows_b: Iterator[KeyedRow]) -> Iterator[tuple[Change, tuple[Any, ...]]]:
     """
     Walk two streams sorted by key, yielding each key added (only in B), removed (only in A) or changed.
 
@@ -158,6 +171,11 @@ def merge_join(
             b = next(rows_b, None)
 
 
+def empty() -> Iterator[KeyedRow]:
+    """The rows of a table a side does not have."""
+    yield from ()
+
+
 class RowHasher:
     """
     Count and hash rows as they stream past.
@@ -171,11 +189,12 @@ class RowHasher:
         self.rows = 0
         self._hash = hashlib.sha256()
 
-    def consume(self, rows: Iterable[tuple[Any, Any, tuple[Any, ...]]]) -> Iterator[Any]:
-        for row in rows:
-            self.rows += 1
-            self._hash.update(repr(row[2]).encode("utf-8") + b"\n")
-            yield row
+    def consume(self, rows: Iterator[KeyedRow]) -> Iterator[KeyedRow]:
+        with closing(rows):  # closing this stream closes the one it reads (see diff_table)
+            for row in rows:
+                self.rows += 1
+                self._hash.update(repr(row[2]).encode("utf-8") + b"\n")
+                yield row
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()

@@ -45,18 +45,30 @@ def open_artifact(path: str | Path) -> Iterator[sqlite3.Connection]:
     `DamagedArtifactError` naming the file.
 
     """
-    name = data_set_name(path)
-    check_artifact_file(name, path)
+    check_artifact_file(data_set_name(path), path)
     connection = sqlite3.connect(read_only_uri(path, immutable=True), uri=True)
     try:
-        connection.execute("PRAGMA query_only = ON")
-        yield connection
-    except sqlite3.DatabaseError as error:
-        if is_damage(error):
-            raise damaged(name, path, error) from None
-        raise
+        with blaming(path):
+            connection.execute("PRAGMA query_only = ON")
+            yield connection
     finally:
         connection.close()
+
+
+@contextmanager
+def blaming(path: str | Path) -> Iterator[None]:
+    """
+    Turn SQLite errors that mean a file is damaged into `DamagedArtifactError` naming `path`.
+
+    Code reading two files at once wraps each file's reads, so the error names the right one.
+
+    """
+    try:
+        yield
+    except sqlite3.DatabaseError as error:
+        if is_damage(error):
+            raise damaged(data_set_name(path), path, error) from None
+        raise
 
 
 @contextmanager

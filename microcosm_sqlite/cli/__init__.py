@@ -12,6 +12,7 @@ from microcosm_sqlite.cli.dump import dump
 from microcosm_sqlite.cli.inspect import inspect
 from microcosm_sqlite.cli.options import Group
 from microcosm_sqlite.cli.search import search
+from microcosm_sqlite.cli.verify import verify
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -26,7 +27,7 @@ def main() -> None:
     """
 
 
-for command in (diff, dump, inspect, search):
+for command in (diff, dump, inspect, search, verify):
     main.add_command(command)
 
 __all__ = ["main"]
