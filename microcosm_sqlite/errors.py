@@ -18,7 +18,9 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── SchemaMismatchError            the file's tables or columns do not match the models
     │   ├── TableNotFoundError             the file has no table of the requested name
     │   ├── StaleArtifactError             the file was built from other models or sources
-    │   └── ReadOnlyDataSetError           a write was attempted on a read-only dataset
+    │   ├── ReadOnlyDataSetError           a write was attempted on a read-only dataset
+    │   ├── ArtifactCheckError             a finished build failed its foreign key or integrity check
+    │   └── SourceNotFoundError            a source file of an artifact build cannot be read
     ├── NoSessionError                     a store was used with no session open for its dataset
     └── StaleDBError                       the models need a migration that does not exist yet
 
@@ -119,6 +121,14 @@ class ReadOnlyDataSetError(DataSetError):
     """A write was attempted on a dataset opened read-only."""
 
     status_code = 405
+
+
+class ArtifactCheckError(DataSetError):
+    """A finished build failed its foreign key or integrity check; the previous artifact was kept."""
+
+
+class SourceNotFoundError(DataSetError):
+    """A source file of an artifact build cannot be read."""
 
 
 class NoSessionError(SQLiteError):
