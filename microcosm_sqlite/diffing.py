@@ -5,18 +5,16 @@ Memory stays flat however big the files: each side is read in key order and merg
 merge-join, so only the current row of each side (and a few sample keys) is ever held.
 
 """
-import hashlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from enum import Enum
-from itertools import chain
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from microcosm_sqlite import tables
-from microcosm_sqlite.inspection import is_metadata_table
+from microcosm_sqlite.artifacts.hashing import TableHash, content_tables, hash_table
 from microcosm_sqlite.tables import blaming, open_artifact, sort_key
 
 #: Keys of each kind a `TableDiff` keeps as examples.
@@ -86,6 +84,10 @@ class Side(NamedTuple):
         with blaming(self.path):
             return [column.name for column in tables.columns(self.connection, table)]
 
+    def table_hash(self, table: str) -> TableHash:
+        with blaming(self.path):
+            return hash_table(self.connection, table)
+
     def rows(self, table: str, all_columns: list[str], shared: list[str], key: list[str]) -> Iterator[KeyedRow]:
         """(key values, shared values, all values) of each row, in key order."""
         positions = [all_columns.index(column) for column in shared]
@@ -100,9 +102,9 @@ def diff_artifacts(a: str | Path, b: str | Path, sample_size: int = DEFAULT_SAMP
     with open_artifact(a) as connection_a, open_artifact(b) as connection_b:
         left, right = Side(a, connection_a), Side(b, connection_b)
         with blaming(a):
-            names_a = {name for name in tables.table_names(connection_a) if not is_metadata_table(name)}
+            names_a = set(content_tables(connection_a))
         with blaming(b):
-            names_b = {name for name in tables.table_names(connection_b) if not is_metadata_table(name)}
+            names_b = set(content_tables(connection_b))
         diffs = [
             diff_table(left if name in names_a else None, right if name in names_b else None, name, sample_size)
             for name in sorted(names_a | names_b)
@@ -123,27 +125,26 @@ def diff_table(left: Side | None, right: Side | None, name: str, sample_size: in
         diff.columns_removed = [column for column in columns_a if column not in columns_b]
         if key_a != key_b:
             diff.note = f"the primary key changed ({', '.join(key_a or [])} -> {', '.join(key_b or [])})"
-    # Rows are compared on the columns both sides have, but hashed on all of their own.
+    # The content hashes are the build's own (a second, cheap pass), so they match the metadata.
+    if left:
+        hash_a = left.table_hash(name)
+        diff.rows_a, diff.hash_a = hash_a.rows, hash_a.content_hash
+    if right:
+        hash_b = right.table_hash(name)
+        diff.rows_b, diff.hash_b = hash_b.rows, hash_b.content_hash
+    if diff.note or diff.same:
+        return diff
+    # Rows are compared on the columns both sides have.
     shared = [column for column in columns_a if column in columns_b] if left and right else columns_a or columns_b
-    hash_a, hash_b = RowHasher(), RowHasher()
-    rows_a = hash_a.consume(left.rows(name, columns_a, shared, key_a or []) if left else empty())
-    rows_b = hash_b.consume(right.rows(name, columns_b, shared, key_b or []) if right else empty())
+    rows_a = left.rows(name, columns_a, shared, key) if left else empty()
+    rows_b = right.rows(name, columns_b, shared, key) if right else empty()
     # Close both streams before their connections close, even when the other side fails.
     with closing(rows_a), closing(rows_b):
-        if diff.note:
-            # Keys that mean different things cannot be joined: count and hash only.
-            for _ in chain(rows_a, rows_b):
-                pass
-        else:
-            for change, row_key in merge_join(rows_a, rows_b):
-                diff.counts[change.value] += 1
-                samples = diff.samples[change.value]
-                if len(samples) < sample_size:
-                    samples.append(list(row_key))
-    if left:
-        diff.rows_a, diff.hash_a = hash_a.rows, hash_a.hexdigest()
-    if right:
-        diff.rows_b, diff.hash_b = hash_b.rows, hash_b.hexdigest()
+        for change, row_key in merge_join(rows_a, rows_b):
+            diff.counts[change.value] += 1
+            samples = diff.samples[change.value]
+            if len(samples) < sample_size:
+                samples.append(list(row_key))
     return diff
 
 
@@ -174,27 +175,3 @@ def merge_join(rows_a: Iterator[KeyedRow], rows_b: Iterator[KeyedRow]) -> Iterat
 def empty() -> Iterator[KeyedRow]:
     """The rows of a table a side does not have."""
     yield from ()
-
-
-class RowHasher:
-    """
-    Count and hash rows as they stream past.
-
-    The hash covers every column of every row in key order, so two files with the same content
-    have the same hash whatever their page layout (like SQLite's `dbhash` tool).
-
-    """
-
-    def __init__(self) -> None:
-        self.rows = 0
-        self._hash = hashlib.sha256()
-
-    def consume(self, rows: Iterator[KeyedRow]) -> Iterator[KeyedRow]:
-        with closing(rows):  # closing this stream closes the one it reads (see diff_table)
-            for row in rows:
-                self.rows += 1
-                self._hash.update(repr(row[2]).encode("utf-8") + b"\n")
-                yield row
-
-    def hexdigest(self) -> str:
-        return self._hash.hexdigest()

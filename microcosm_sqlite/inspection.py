@@ -2,12 +2,13 @@
 Describing an artifact file: its tables, row counts, size, schema and build metadata.
 
 """
-import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from microcosm_sqlite import tables
+from microcosm_sqlite.artifacts.hashing import content_tables
+from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
 from microcosm_sqlite.tables import Column, open_artifact
 
 
@@ -18,6 +19,7 @@ class TableSummary:
     name: str
     rows: int
     rows_from: str  # "metadata" (recorded at build time) or "count" (counted now)
+    content_hash: str | None  # as recorded at build time
     primary_key: list[str]
     columns: list[Column]
     sql: list[str]
@@ -50,21 +52,17 @@ def describe_artifact(path: str | Path) -> ArtifactSummary:
     """
     path = Path(path)
     with open_artifact(path) as connection:
-        metadata = read_build_metadata(connection)
-        recorded = (metadata or {}).get("row_counts", {})
+        info = read_metadata(connection)
+        recorded = {} if info is None else info.tables
         summaries = []
-        for name in tables.table_names(connection):
-            if is_metadata_table(name):
-                continue
-            if name in recorded:
-                rows, rows_from = int(recorded[name]), "metadata"
-            else:
-                rows, rows_from = tables.count_rows(connection, name), "count"
+        for name in content_tables(connection):
+            table_hash = recorded.get(name)
             summaries.append(
                 TableSummary(
                     name=name,
-                    rows=rows,
-                    rows_from=rows_from,
+                    rows=tables.count_rows(connection, name) if table_hash is None else table_hash.rows,
+                    rows_from="count" if table_hash is None else "metadata",
+                    content_hash=None if table_hash is None else table_hash.content_hash,
                     primary_key=tables.primary_key(connection, name),
                     columns=tables.columns(connection, name),
                     sql=tables.table_sql(connection, name),
@@ -79,7 +77,7 @@ def describe_artifact(path: str | Path) -> ArtifactSummary:
         journal_mode=str(journal_mode),
         sqlite_version=written_by(path),
         tables=summaries,
-        metadata=metadata,
+        metadata=None if info is None else build_metadata(info),
     )
 
 
@@ -91,11 +89,14 @@ def written_by(path: Path) -> str:
     return f"{number // 1_000_000}.{number // 1000 % 1000}.{number % 1000}"
 
 
-def is_metadata_table(name: str) -> bool:
-    """Whether a table holds build metadata rather than data."""
-    return False
-
-
-def read_build_metadata(connection: sqlite3.Connection) -> dict[str, Any] | None:
-    """The metadata recorded when the artifact was built, or None for a file built without it."""
-    return None
+def build_metadata(info: ArtifactInfo) -> dict[str, Any]:
+    """What the metadata table says about the whole build (per-table figures are in the tables)."""
+    return {
+        "data_set": info.data_set,
+        "format_version": info.format_version,
+        "schema_fingerprint": info.schema_fingerprint,
+        "content_hash": info.content_hash,
+        "library_version": info.library_version,
+        "sqlite_version": info.sqlite_version,
+        "sources": [asdict(source) for source in info.sources],
+    }

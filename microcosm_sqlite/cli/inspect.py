@@ -55,7 +55,8 @@ def render(summary: ArtifactSummary, schema: bool) -> None:
     if summary.metadata is None:
         console.print("no build metadata (not built by microcosm-sqlite's artifact builder)")
     else:
-        metadata = Table("build metadata", "value")
+        metadata = Table("build metadata")
+        metadata.add_column("value", overflow="fold")
         for key, value in sorted(summary.metadata.items()):
             metadata.add_row(key, str(value))
         console.print(metadata)

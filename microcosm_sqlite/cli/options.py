@@ -95,3 +95,11 @@ def load_object(spec: str, what: str) -> Any:
         except AttributeError:
             raise click.BadParameter(f"module {module_name!r} has no {attribute!r} for {what}") from None
     return value
+
+
+def load_models(spec: str) -> Any:
+    """Import a dataset's declarative base (`DataSet.create(...)`) named `module:Base`."""
+    base = load_object(spec, "the models")
+    if not hasattr(base, "resolve") or not hasattr(getattr(base, "metadata", None), "tables"):
+        raise click.BadParameter(f"{spec!r} is not a dataset base made by DataSet.create", param_hint="--models")
+    return base
