@@ -3,11 +3,10 @@
 
 """
 from pathlib import Path
-from typing import IO
 
 import click
 
-from microcosm_sqlite.cli.options import artifact_argument, format_option, output_option
+from microcosm_sqlite.cli.options import artifact_argument, format_option, opened_output, output_option
 from microcosm_sqlite.cli.render import ROW_FORMATS, write_rows
 from microcosm_sqlite.tables import reading_table
 
@@ -17,7 +16,7 @@ from microcosm_sqlite.tables import reading_table
 @click.argument("table")
 @format_option(*ROW_FORMATS, default="csv")
 @output_option
-def dump(artifact: Path, table: str, output_format: str, output: IO[str]) -> None:
+def dump(artifact: Path, table: str, output_format: str, output: Path) -> None:
     """
     Stream TABLE of an artifact as CSV or JSON Lines, in primary-key order.
 
@@ -27,5 +26,5 @@ def dump(artifact: Path, table: str, output_format: str, output: IO[str]) -> Non
     Example:
         microcosm-sqlite dump datasets/geography.db city --format jsonl -o city.jsonl
     """
-    with reading_table(artifact, table) as (column_names, rows):
-        write_rows(output, column_names, rows, output_format)
+    with reading_table(artifact, table) as (column_names, rows), opened_output(output) as stream:
+        write_rows(stream, column_names, rows, output_format)

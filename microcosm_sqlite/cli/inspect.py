@@ -58,5 +58,7 @@ def render(summary: ArtifactSummary, schema: bool) -> None:
         metadata = Table("build metadata")
         metadata.add_column("value", overflow="fold")
         for key, value in sorted(summary.metadata.items()):
-            metadata.add_row(key, str(value))
+            if key == "sources":
+                value = "\n".join(f"{source['name']} -> {source['table']} (sha256 {source['sha256'][:12]}…)" for source in value)
+            metadata.add_row(key, str(value) or "(none recorded)")
         console.print(metadata)

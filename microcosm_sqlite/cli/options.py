@@ -4,10 +4,12 @@ What the commands share: error translation, option decorators, importing `module
 """
 import os
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from importlib import import_module
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -51,14 +53,36 @@ def json_option(function: F) -> F:
 
 
 def output_option(function: F) -> F:
-    # atomic: the file appears only once the whole output is written, never half a dump.
     return click.option(
         "-o",
         "--output",
-        type=click.File("w", encoding="utf-8", atomic=True),
+        type=click.Path(dir_okay=False, writable=True, allow_dash=True, path_type=Path),
         default="-",
         help="Write to FILE instead of standard output.",
     )(function)
+
+
+@contextmanager
+def opened_output(path: Path) -> Iterator[IO[str]]:
+    """
+    Standard output for "-"; otherwise a file that appears only once all of it is written.
+
+    The text goes to a temporary file beside `path`, renamed onto it on success and removed on
+    failure, so a failed dump never leaves half a file that looks whole.
+
+    """
+    if str(path) == "-":
+        yield click.get_text_stream("stdout")
+        return
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as output:
+            yield output
+        os.replace(temporary, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
 
 
 def format_option(*choices: str, default: str) -> Callable[[F], F]:

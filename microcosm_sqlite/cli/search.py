@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from enum import Enum
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import click
 from rich.console import Console
 from sqlalchemy import inspect as inspect_mapper
 
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
-from microcosm_sqlite.cli.options import format_option, load_object, output_option
+from microcosm_sqlite.cli.options import format_option, load_object, opened_output, output_option
 from microcosm_sqlite.cli.render import ROW_FORMATS, write_rows, write_table
 from microcosm_sqlite.dataset import dispose_sqlite_connections
 from microcosm_sqlite.stores import Store
@@ -39,7 +39,7 @@ def search(
     limit: int | None,
     offset: int | None,
     output_format: str,
-    output: IO[str],
+    output: Path,
     graph_name: str,
 ) -> None:
     """
@@ -67,17 +67,17 @@ def search(
     data_set = model_class.resolve().__name__
     graph = create_graph(graph_name, data_set, path, read_only=True)
     try:
-        with model_class.new_context(graph):
+        with model_class.new_context(graph), opened_output(output) as stream:
             results = store_class().search(offset=offset, limit=limit, **keywords)
             column_names = [attribute.key for attribute in inspect_mapper(model_class).column_attrs]
             rows = values(results, column_names)
             if output_format == "table":
-                console = Console(file=output)
+                console = Console(file=stream)
                 written = write_table(console, column_names, islice(rows, shown_limit))
                 if shown_limit is not None and written == shown_limit and next(rows, None) is not None:
                     click.echo(f"showing the first {shown_limit} rows: use --limit N or --format csv|jsonl", err=True)
             else:
-                write_rows(output, column_names, rows, output_format)
+                write_rows(stream, column_names, rows, output_format)
     finally:
         dispose_sqlite_connections(graph)
 
