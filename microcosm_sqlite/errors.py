@@ -21,6 +21,7 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── ArtifactCheckError             a finished build failed its foreign key or integrity check
     │   └── SourceNotFoundError            a source file of an artifact build cannot be read
     ├── NoSessionError                     a store was used with no session open for its dataset
+    ├── DumpError                          a dump was asked for fields or header labels it cannot write
     └── StaleDBError                       the models need a migration that does not exist yet
 
 Messages name the dataset and the path and say what to do next.
@@ -128,6 +129,10 @@ class SourceNotFoundError(DataSetError):
 
 class NoSessionError(SQLiteError):
     """A store was used outside any open session of its dataset."""
+
+
+class DumpError(SQLiteError, ValueError):
+    """A dump was asked for fields or header labels it cannot write (a ValueError, like csv's)."""
 
 
 class StaleDBError(SQLiteError):
