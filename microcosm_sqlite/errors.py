@@ -30,7 +30,12 @@ microcosm-flask style error handlers render them without a traceback.
     │   └── ArtifactCheckError             a finished artifact failed SQLite's integrity check
     ├── NoSessionError                     a store was used with no session open for its dataset
     ├── DumpError                          a dump was asked for fields or header labels it cannot write
-    └── StaleDBError                       the models need a migration that does not exist yet
+    └── MigrationError (500)               a dataset's migrations cannot run as asked
+        ├── MigrationsNotFoundError        the migrations folder is not configured or does not exist
+        ├── MigrationCommandError          Alembic refused the command or its arguments
+        ├── RevisionNotFoundError          a revision id names no migration in the folder
+        ├── IrreversibleMigrationError     a forward-only migration was asked to downgrade
+        └── StaleDBError                   the models need a migration that does not exist yet
 
 Messages name the dataset and the path and say what to do next.
 
@@ -72,8 +77,8 @@ class ModelNotFoundError(SQLiteError):
     status_code = 404
 
 
-class DataSetError(SQLiteError):
-    """Something is wrong with a dataset's configuration or its file."""
+class _DataSetProblem(SQLiteError):
+    """An error about one dataset: its message names the dataset, the path and what to do."""
 
     def __init__(
         self,
@@ -92,6 +97,10 @@ class DataSetError(SQLiteError):
         if hint:
             message = f"{message}; {hint}"
         super().__init__(message)
+
+
+class DataSetError(_DataSetProblem):
+    """Something is wrong with a dataset's configuration or its file."""
 
 
 class DataSetNotConfiguredError(DataSetError):
@@ -222,5 +231,25 @@ class DumpError(SQLiteError, ValueError):
     """A dump was asked for fields or header labels it cannot write (a ValueError, like csv's)."""
 
 
-class StaleDBError(SQLiteError):
+class MigrationError(_DataSetProblem):
+    """A dataset's migrations cannot run as asked; `path` is the migrations folder."""
+
+
+class MigrationsNotFoundError(MigrationError):
+    """The dataset's migrations folder is not configured or does not exist."""
+
+
+class MigrationCommandError(MigrationError):
+    """Alembic refused the command or its arguments."""
+
+
+class RevisionNotFoundError(MigrationError):
+    """A revision id names no migration in the dataset's folder."""
+
+
+class IrreversibleMigrationError(MigrationError):
+    """A migration generated without a downgrade was asked to downgrade."""
+
+
+class StaleDBError(MigrationError):
     """The models have changed and need a migration that does not exist yet."""
