@@ -18,6 +18,7 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── SchemaMismatchError            the file's tables or columns do not match the models
     │   ├── StaleArtifactError             the file was built from other models or sources
     │   └── ReadOnlyDataSetError           a write was attempted on a read-only dataset
+    ├── SourceDataError                    a build source file is not shaped as its build expects
     ├── NoSessionError                     a store was used with no session open for its dataset
     └── StaleDBError                       the models need a migration that does not exist yet
 
@@ -114,6 +115,21 @@ class ReadOnlyDataSetError(DataSetError):
     """A write was attempted on a dataset opened read-only."""
 
     status_code = 405
+
+
+class SourceDataError(SQLiteError):
+    """A build's source file is not shaped as the build expects (a missing field, an unknown code)."""
+
+    def __init__(self, problem: str, *, source: str, where: str | None = None, hint: str | None = None) -> None:
+        self.source = source
+        self.where = where
+        self.problem = problem
+        self.hint = hint
+        location = source if where is None else f"{source}, {where}"
+        message = f"{location}: {problem}"
+        if hint:
+            message = f"{message}; {hint}"
+        super().__init__(message)
 
 
 class NoSessionError(SQLiteError):
