@@ -1,0 +1,65 @@
+"""
+Staging: the upstream files reshaped into one JSON Lines file per table, ready for the builders.
+
+Rows keep their source order, so a builder's "record N" of a staged file is record N of the
+upstream file it came from.
+
+"""
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reference_data import rows
+from reference_data.airports import Airport, AirportCountry, Airports
+from reference_data.countries import Countries, Country, Currency, Language, Subdivision
+from reference_data.paths import AIRPORTS_ARTIFACT, COUNTRIES_ARTIFACT
+from reference_data.sources import NON_ISO_COUNTRY_CODES
+
+Sources = list[tuple[Any, Path]]
+
+
+@dataclass(frozen=True)
+class ExampleDataSet:
+    """One example dataset: its declarative base, its committed artifact and how to stage its sources."""
+
+    name: str
+    base: Any
+    artifact: Path
+    stage: Callable[[Path, Path], Sources]
+
+
+def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> Path:
+    """Write records as JSON Lines (UTF-8, one object per line, keys in column order)."""
+    with path.open("w", encoding="utf-8", newline="\n") as staged:
+        for record in records:
+            staged.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+            staged.write("\n")
+    return path
+
+
+def stage_airports(sources_dir: Path, staging_dir: Path) -> Sources:
+    """Stage airports.csv and the country codes it may use."""
+    countries = rows.airport_country_rows(sources_dir / "iso3166-1.json", sources_dir / NON_ISO_COUNTRY_CODES)
+    return [
+        (AirportCountry, write_jsonl(staging_dir / "country.jsonl", countries)),
+        (Airport, write_jsonl(staging_dir / "airport.jsonl", rows.airport_rows(sources_dir / "airports.csv"))),
+    ]
+
+
+def stage_countries(sources_dir: Path, staging_dir: Path) -> Sources:
+    """Stage pycountry's ISO 3166-1, 3166-2, 4217 and 639-3 files."""
+    countries_path = sources_dir / "iso3166-1.json"
+    currencies = rows.currency_rows(sources_dir / "iso4217.json", rows.country_codes(countries_path))
+    return [
+        (Country, write_jsonl(staging_dir / "country.jsonl", rows.country_rows(countries_path))),
+        (Subdivision, write_jsonl(staging_dir / "subdivision.jsonl", rows.subdivision_rows(sources_dir / "iso3166-2.json"))),
+        (Currency, write_jsonl(staging_dir / "currency.jsonl", currencies)),
+        (Language, write_jsonl(staging_dir / "language.jsonl", rows.language_rows(sources_dir / "iso639-3.json"))),
+    ]
+
+
+AIRPORTS = ExampleDataSet("Airports", Airports, AIRPORTS_ARTIFACT, stage_airports)
+COUNTRIES = ExampleDataSet("Countries", Countries, COUNTRIES_ARTIFACT, stage_countries)
+EXAMPLE_DATA_SETS = (AIRPORTS, COUNTRIES)
