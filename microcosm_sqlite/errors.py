@@ -17,7 +17,9 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── UnsupportedArtifactError       the file is in a form a read-only reader cannot trust (WAL)
     │   ├── SchemaMismatchError            the file's tables or columns do not match the models
     │   ├── StaleArtifactError             the file was built from other models or sources
-    │   └── ReadOnlyDataSetError           a write was attempted on a read-only dataset
+    │   ├── ReadOnlyDataSetError           a write was attempted on a read-only dataset
+    │   ├── ArtifactCheckError             a finished build failed its foreign key or integrity check
+    │   └── SourceNotFoundError            a source file of an artifact build cannot be read
     ├── SourceDataError                    a build source file is not shaped as its build expects
     ├── NoSessionError                     a store was used with no session open for its dataset
     └── StaleDBError                       the models need a migration that does not exist yet
@@ -117,6 +119,7 @@ class ReadOnlyDataSetError(DataSetError):
     status_code = 405
 
 
+<<<<<<< HEAD
 class SourceDataError(SQLiteError):
     """A build's source file is not shaped as the build expects (a missing field, an unknown code)."""
 
@@ -130,6 +133,14 @@ class SourceDataError(SQLiteError):
         if hint:
             message = f"{message}; {hint}"
         super().__init__(message)
+=======
+class ArtifactCheckError(DataSetError):
+    """A finished build failed its foreign key or integrity check; the previous artifact was kept."""
+
+
+class SourceNotFoundError(DataSetError):
+    """A source file of an artifact build cannot be read."""
+>>>>>>> artifacts
 
 
 class NoSessionError(SQLiteError):
