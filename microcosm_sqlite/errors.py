@@ -119,7 +119,14 @@ class ReadOnlyDataSetError(DataSetError):
     status_code = 405
 
 
-<<<<<<< HEAD
+class ArtifactCheckError(DataSetError):
+    """A finished build failed its foreign key or integrity check; the previous artifact was kept."""
+
+
+class SourceNotFoundError(DataSetError):
+    """A source file of an artifact build cannot be read."""
+
+
 class SourceDataError(SQLiteError):
     """A build's source file is not shaped as the build expects (a missing field, an unknown code)."""
 
@@ -133,14 +140,6 @@ class SourceDataError(SQLiteError):
         if hint:
             message = f"{message}; {hint}"
         super().__init__(message)
-=======
-class ArtifactCheckError(DataSetError):
-    """A finished build failed its foreign key or integrity check; the previous artifact was kept."""
-
-
-class SourceNotFoundError(DataSetError):
-    """A source file of an artifact build cannot be read."""
->>>>>>> artifacts
 
 
 class NoSessionError(SQLiteError):
