@@ -22,12 +22,21 @@ Sources = list[tuple[Any, Path]]
 
 @dataclass(frozen=True)
 class ExampleDataSet:
-    """One example dataset: its declarative base, its committed artifact and how to stage its sources."""
+    """
+    One example dataset: its declarative base, its committed artifact, its upstream files (with the
+    table each mainly feeds, for the artifact's source hashes) and how to stage them.
+
+    """
 
     name: str
     base: Any
     artifact: Path
+    upstream: tuple[tuple[Any, str], ...]
     stage: Callable[[Path, Path], Sources]
+
+    def upstream_sources(self, sources_dir: Path) -> Sources:
+        """The upstream files as artifact sources: what the artifact records and CI checks."""
+        return [(model, sources_dir / name) for model, name in self.upstream]
 
 
 def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> Path:
@@ -60,6 +69,27 @@ def stage_countries(sources_dir: Path, staging_dir: Path) -> Sources:
     ]
 
 
-AIRPORTS = ExampleDataSet("Airports", Airports, AIRPORTS_ARTIFACT, stage_airports)
-COUNTRIES = ExampleDataSet("Countries", Countries, COUNTRIES_ARTIFACT, stage_countries)
+AIRPORTS = ExampleDataSet(
+    "Airports",
+    Airports,
+    AIRPORTS_ARTIFACT,
+    upstream=(
+        (AirportCountry, "iso3166-1.json"),
+        (AirportCountry, NON_ISO_COUNTRY_CODES),
+        (Airport, "airports.csv"),
+    ),
+    stage=stage_airports,
+)
+COUNTRIES = ExampleDataSet(
+    "Countries",
+    Countries,
+    COUNTRIES_ARTIFACT,
+    upstream=(
+        (Country, "iso3166-1.json"),
+        (Subdivision, "iso3166-2.json"),
+        (Currency, "iso4217.json"),
+        (Language, "iso639-3.json"),
+    ),
+    stage=stage_countries,
+)
 EXAMPLE_DATA_SETS = (AIRPORTS, COUNTRIES)
