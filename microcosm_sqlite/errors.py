@@ -20,7 +20,13 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── ReadOnlyDataSetError           a write was attempted on a read-only dataset
     │   ├── ArtifactCheckError             a finished build failed its foreign key or integrity check
     │   └── SourceNotFoundError            a source file of an artifact build cannot be read
-    ├── SourceDataError                    a build source file is not shaped as its build expects
+    ├── BuildError (422)                   a build stopped on bad input; nothing of it was kept
+    │   ├── MalformedSourceError           the source is not valid CSV / JSON / JSON Lines
+    │   ├── MissingColumnError             the source lacks a column the model requires
+    │   ├── MissingValueError              a required value is empty, null or absent
+    │   ├── BadValueError                  a value cannot be read as its column's type
+    │   ├── DuplicateKeyError              a row repeats a primary or unique key
+    │   └── BrokenForeignKeyError          a row refers to a parent row that does not exist
     ├── NoSessionError                     a store was used with no session open for its dataset
     └── StaleDBError                       the models need a migration that does not exist yet
 
@@ -30,6 +36,7 @@ Messages name the dataset and the path and say what to do next.
 from __future__ import annotations
 
 from os import PathLike
+from typing import Any
 
 
 class SQLiteError(Exception):
@@ -127,19 +134,78 @@ class SourceNotFoundError(DataSetError):
     """A source file of an artifact build cannot be read."""
 
 
-class SourceDataError(SQLiteError):
-    """A build's source file is not shaped as the build expects (a missing field, an unknown code)."""
+class BuildError(SQLiteError):
+    """A build stopped on bad input; the transaction was rolled back, so nothing of it was kept."""
 
-    def __init__(self, problem: str, *, source: str, where: str | None = None, hint: str | None = None) -> None:
-        self.source = source
-        self.where = where
+    status_code = 422
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        data_set: str,
+        source: str | None = None,
+        table: str | None = None,
+        line: int | None = None,
+        record: int | None = None,
+        column: str | None = None,
+        value: Any = None,
+        expected: str | None = None,
+        hint: str | None = None,
+    ) -> None:
         self.problem = problem
+        self.data_set = data_set
+        self.source = source
+        self.table = table
+        self.line = line
+        self.record = record
+        self.column = column
+        self.value = value
+        self.expected = expected
         self.hint = hint
-        location = source if where is None else f"{source}, {where}"
-        message = f"{location}: {problem}"
+        where = [f"dataset {data_set!r}"]
+        if source is not None:
+            where.append(source)
+        elif table is not None:
+            where.append(f"table {table!r}")
+        if line is not None:
+            where.append(f"line {line}")
+        elif record is not None:
+            where.append(f"record {record}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        message = f"{', '.join(where)}: {problem}"
         if hint:
             message = f"{message}; {hint}"
         super().__init__(message)
+
+
+class MalformedSourceError(BuildError):
+    """The source is not valid CSV, JSON or JSON Lines (or not UTF-8)."""
+
+
+class MissingColumnError(BuildError):
+    """The source lacks a column the model requires (no default, not nullable)."""
+
+
+class MissingValueError(BuildError):
+    """A value is empty, null or absent in a column that requires one."""
+
+
+class BadValueError(BuildError):
+    """A value cannot be read as its column's type."""
+
+
+class DuplicateKeyError(BuildError):
+    """A row repeats a primary or unique key of an earlier row."""
+
+    status_code = 409
+
+
+class BrokenForeignKeyError(BuildError):
+    """A row refers to a parent row that does not exist."""
+
+    status_code = 409
 
 
 class NoSessionError(SQLiteError):
