@@ -3,8 +3,15 @@ import json
 
 import pytest
 
-from microcosm_sqlite.errors import SourceDataError
+from microcosm_sqlite.errors import (
+    BadValueError,
+    BrokenForeignKeyError,
+    MalformedSourceError,
+    MissingColumnError,
+    MissingValueError,
+)
 from reference_data import rows
+from reference_data.rows import Source
 from reference_data.staging import stage_airports, stage_countries
 
 AIRPORTS_HEADER = '"icao","iata","name","city","subd","country","elevation","lat","lon","tz","lid"\n'
@@ -12,12 +19,12 @@ AIRPORTS_HEADER = '"icao","iata","name","city","subd","country","elevation","lat
 
 def write_airports(path, *lines):
     path.write_text(AIRPORTS_HEADER + "".join(line + "\n" for line in lines), encoding="utf-8")
-    return path
+    return Source("Airports", path)
 
 
 def write_iso(path, key, records):
     path.write_text(json.dumps({key: records}), encoding="utf-8")
-    return path
+    return Source("Countries", path)
 
 
 def test_airport_rows_turn_empty_fields_into_null_and_numbers_into_floats(tmp_path):
@@ -27,7 +34,7 @@ def test_airport_rows_turn_empty_fields_into_null_and_numbers_into_floats(tmp_pa
         '"NZSP","","Amundsen-Scott South Pole Station","","","AQ",9300.5,-90,0,"",""',
     )
 
-    first, second = rows.airport_rows(path)
+    first, second = rows.airport_rows(path, {"SB", "AQ"})
 
     assert first == dict(
         icao="AGGH", iata="HIR", lid=None, name="Honiara International Airport", city="Honiara",
@@ -44,31 +51,38 @@ def test_an_airport_without_a_country_stops_the_build_naming_the_line(tmp_path):
         '"AGGX","","Nowhere","","","",28,-9.4,160.0,"",""',
     )
 
-    with pytest.raises(SourceDataError, match=r"^airports.csv, line 3: column 'country' is empty"):
-        list(rows.airport_rows(path))
+    with pytest.raises(MissingValueError, match=r"^dataset 'Airports', airports.csv, line 3, column 'country': every airport has one"):
+        list(rows.airport_rows(path, {"SB"}))
 
 
 def test_an_unparsable_elevation_names_the_column_and_value(tmp_path):
     path = write_airports(tmp_path / "airports.csv", '"AGGH","","Honiara","","","SB","high",-9.4,160.0,"",""')
 
-    with pytest.raises(SourceDataError, match=r"line 2: column 'elevation' is 'high', not a number"):
-        list(rows.airport_rows(path))
+    with pytest.raises(BadValueError, match=r"line 2, column 'elevation': 'high' is not a number"):
+        list(rows.airport_rows(path, {"SB"}))
+
+
+def test_an_airport_country_in_neither_iso_nor_the_non_iso_list_stops_the_build(tmp_path):
+    path = write_airports(tmp_path / "airports.csv", '"ZZZZ","","Nowhere","","","ZZ",1,0,0,"",""')
+
+    with pytest.raises(BrokenForeignKeyError, match=r"line 2, column 'country': 'ZZ' is neither an ISO 3166-1 code nor listed"):
+        list(rows.airport_rows(path, {"SB"}))
 
 
 def test_a_missing_header_column_is_reported_before_any_row(tmp_path):
     path = tmp_path / "airports.csv"
     path.write_text('"icao","name"\n"AGGH","Honiara"\n', encoding="utf-8")
 
-    with pytest.raises(SourceDataError, match=r"line 1: the header lacks column\(s\) iata, city, subd"):
-        list(rows.airport_rows(path))
+    with pytest.raises(MissingColumnError, match=r"line 1, column 'iata': the header lacks column\(s\) iata, city, subd"):
+        list(rows.airport_rows(Source("Airports", path), {"SB"}))
 
 
 def test_airport_countries_are_iso_codes_then_the_listed_non_iso_codes(tmp_path):
     iso = write_iso(tmp_path / "iso3166-1.json", "3166-1", [
         {"alpha_2": "CH", "alpha_3": "CHE", "name": "Switzerland", "numeric": "756", "flag": "x"},
     ])
-    non_iso = tmp_path / "non_iso.csv"
-    non_iso.write_text('code,name,reason\nXK,Kosovo,"user-assigned"\n', encoding="utf-8")
+    non_iso = Source("Airports", tmp_path / "non_iso.csv")
+    non_iso.path.write_text('code,name,reason\nXK,Kosovo,"user-assigned"\n', encoding="utf-8")
 
     assert list(rows.airport_country_rows(iso, non_iso)) == [
         {"code": "CH", "name": "Switzerland", "standard": "ISO_3166_1"},
@@ -78,10 +92,10 @@ def test_airport_countries_are_iso_codes_then_the_listed_non_iso_codes(tmp_path)
 
 def test_a_listed_non_iso_code_that_became_iso_stops_the_build(tmp_path):
     iso = write_iso(tmp_path / "iso3166-1.json", "3166-1", [{"alpha_2": "XK", "name": "Kosovo"}])
-    non_iso = tmp_path / "non_iso.csv"
-    non_iso.write_text("code,name,reason\nXK,Kosovo,why\n", encoding="utf-8")
+    non_iso = Source("Airports", tmp_path / "non_iso.csv")
+    non_iso.path.write_text("code,name,reason\nXK,Kosovo,why\n", encoding="utf-8")
 
-    with pytest.raises(SourceDataError, match=r"non_iso.csv, line 2: 'XK' is an ISO 3166-1 code now"):
+    with pytest.raises(BadValueError, match=r"non_iso.csv, line 2, column 'code': 'XK' is an ISO 3166-1 code now; remove it"):
         list(rows.airport_country_rows(iso, non_iso))
 
 
@@ -100,7 +114,7 @@ def test_subdivisions_belong_to_the_country_their_code_starts_with(tmp_path):
 def test_a_subdivision_code_without_a_country_prefix_is_an_error(tmp_path):
     path = write_iso(tmp_path / "iso3166-2.json", "3166-2", [{"code": "NX", "name": "x", "type": "y"}])
 
-    with pytest.raises(SourceDataError, match=r"iso3166-2.json, record 1: subdivision code 'NX'"):
+    with pytest.raises(BadValueError, match=r"iso3166-2.json, record 1, column 'code': subdivision code 'NX'"):
         list(rows.subdivision_rows(path))
 
 
@@ -134,7 +148,7 @@ def test_an_unknown_language_scope_names_the_record_and_the_allowed_values(tmp_p
         {"alpha_3": "xxx", "name": "X", "scope": "Q", "type": "L"},
     ])
 
-    with pytest.raises(SourceDataError, match=r"record 2: field 'scope' is 'Q', not one of I, M, S"):
+    with pytest.raises(BadValueError, match=r"record 2, column 'scope': 'Q' is not one of I, M, S"):
         list(rows.language_rows(path))
 
 
@@ -143,14 +157,14 @@ def test_a_country_file_not_shaped_like_pycountrys_is_an_error(tmp_path, content
     path = tmp_path / "iso3166-1.json"
     path.write_text(content, encoding="utf-8")
 
-    with pytest.raises(SourceDataError, match=r"^iso3166-1.json"):
-        list(rows.country_rows(path))
+    with pytest.raises(MalformedSourceError, match=r"^dataset 'Countries', iso3166-1.json"):
+        list(rows.country_rows(Source("Countries", path)))
 
 
 def test_a_missing_required_field_names_the_record(tmp_path):
     path = write_iso(tmp_path / "iso3166-1.json", "3166-1", [{"alpha_2": "CH", "alpha_3": "CHE", "numeric": "756"}])
 
-    with pytest.raises(SourceDataError, match=r"record 1: field 'name' must be a non-empty string, found None"):
+    with pytest.raises(MissingValueError, match=r"record 1, column 'name': a non-empty string is required, found None"):
         list(rows.country_rows(path))
 
 

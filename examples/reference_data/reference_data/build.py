@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from microcosm_sqlite.artifacts import ArtifactBuild, ArtifactInfo, ArtifactReport, check_artifact
+from microcosm_sqlite.builders import load_sources
 
 from reference_data.paths import SOURCES_DIR
 from reference_data.staging import ExampleDataSet, Sources
@@ -42,15 +43,11 @@ def check(data_set: ExampleDataSet, path: Path | None = None, sources_dir: Path 
 
 
 def load_staged(artifact: ArtifactBuild, staged: Sources, report: Progress) -> None:
-    # TEMPORARY until the builders land: plain Core executemany of the staged JSON Lines.
-    import json
-    from itertools import islice
-
-    with artifact.engine.begin() as connection:
-        connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-        for model, path in staged:
-            report(f"loading {model.__tablename__}")
-            with path.open(encoding="utf-8") as lines:
-                records = (json.loads(line) for line in lines)
-                while batch := list(islice(records, 5000)):
-                    connection.execute(model.__table__.insert(), batch)
+    """Load the staged JSON Lines through the builders, in one transaction."""
+    report(f"loading {', '.join(model.__tablename__ for model, _ in staged)}")
+    load_sources(
+        artifact.engine,
+        staged,
+        data_set=artifact.data_set,
+        progress=lambda table, loaded: report(f"loading {table}: {loaded:,} rows"),
+    )

@@ -50,22 +50,29 @@ def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> Path:
 
 def stage_airports(sources_dir: Path, staging_dir: Path) -> Sources:
     """Stage airports.csv and the country codes it may use."""
-    countries = rows.airport_country_rows(sources_dir / "iso3166-1.json", sources_dir / NON_ISO_COUNTRY_CODES)
+    def source(name: str) -> rows.Source:
+        return rows.Source(Airports.__name__, sources_dir / name)
+
+    countries = list(rows.airport_country_rows(source("iso3166-1.json"), source(NON_ISO_COUNTRY_CODES)))
+    airports = rows.airport_rows(source("airports.csv"), {country["code"] for country in countries})
     return [
         (AirportCountry, write_jsonl(staging_dir / "country.jsonl", countries)),
-        (Airport, write_jsonl(staging_dir / "airport.jsonl", rows.airport_rows(sources_dir / "airports.csv"))),
+        (Airport, write_jsonl(staging_dir / "airport.jsonl", airports)),
     ]
 
 
 def stage_countries(sources_dir: Path, staging_dir: Path) -> Sources:
     """Stage pycountry's ISO 3166-1, 3166-2, 4217 and 639-3 files."""
-    countries_path = sources_dir / "iso3166-1.json"
-    currencies = rows.currency_rows(sources_dir / "iso4217.json", rows.country_codes(countries_path))
+    def source(name: str) -> rows.Source:
+        return rows.Source(Countries.__name__, sources_dir / name)
+
+    countries = list(rows.country_rows(source("iso3166-1.json")))
+    currencies = rows.currency_rows(source("iso4217.json"), {country["alpha_2"] for country in countries})
     return [
-        (Country, write_jsonl(staging_dir / "country.jsonl", rows.country_rows(countries_path))),
-        (Subdivision, write_jsonl(staging_dir / "subdivision.jsonl", rows.subdivision_rows(sources_dir / "iso3166-2.json"))),
+        (Country, write_jsonl(staging_dir / "country.jsonl", countries)),
+        (Subdivision, write_jsonl(staging_dir / "subdivision.jsonl", rows.subdivision_rows(source("iso3166-2.json")))),
         (Currency, write_jsonl(staging_dir / "currency.jsonl", currencies)),
-        (Language, write_jsonl(staging_dir / "language.jsonl", rows.language_rows(sources_dir / "iso639-3.json"))),
+        (Language, write_jsonl(staging_dir / "language.jsonl", rows.language_rows(source("iso639-3.json")))),
     ]
 
 
