@@ -13,10 +13,10 @@ SCRIPT = Path(sys.executable).parent / "microcosm-sqlite"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: object, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SCRIPT), *map(str, args)],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         capture_output=True,
         text=True,

@@ -10,6 +10,7 @@ import click
 from microcosm_sqlite.cli.diff import diff
 from microcosm_sqlite.cli.dump import dump
 from microcosm_sqlite.cli.inspect import inspect
+from microcosm_sqlite.cli.migrate import check_migration, migrate
 from microcosm_sqlite.cli.options import Group
 from microcosm_sqlite.cli.search import search
 from microcosm_sqlite.cli.verify import verify
@@ -27,7 +28,7 @@ def main() -> None:
     """
 
 
-for command in (diff, dump, inspect, search, verify):
+for command in (check_migration, diff, dump, inspect, migrate, search, verify):
     main.add_command(command)
 
 __all__ = ["main"]

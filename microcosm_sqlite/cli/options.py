@@ -122,8 +122,8 @@ def load_object(spec: str, what: str) -> Any:
 
 
 def load_models(spec: str) -> Any:
-    """Import a dataset's declarative base (`DataSet.create(...)`) named `module:Base`."""
+    """Import a dataset's declarative base (`DataSet.create(...)`, or any of its models) named `module:Base`."""
     base = load_object(spec, "the models")
     if not hasattr(base, "resolve") or not hasattr(getattr(base, "metadata", None), "tables"):
         raise click.BadParameter(f"{spec!r} is not a dataset base made by DataSet.create", param_hint="--models")
-    return base
+    return base.resolve()
