@@ -7,6 +7,7 @@ result. Library errors become one line on stderr and exit status 1; usage errors
 """
 import click
 
+from microcosm_sqlite.cli.build import build
 from microcosm_sqlite.cli.diff import diff
 from microcosm_sqlite.cli.dump import dump
 from microcosm_sqlite.cli.inspect import inspect
@@ -28,7 +29,7 @@ def main() -> None:
     """
 
 
-for command in (check_migration, diff, dump, inspect, migrate, search, verify):
+for command in (build, check_migration, diff, dump, inspect, migrate, search, verify):
     main.add_command(command)
 
 __all__ = ["main"]
