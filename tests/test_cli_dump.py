@@ -2,9 +2,10 @@ import csv
 import io
 import json
 
+from microcosm_sqlite.artifacts import build_artifact
 from tests.building import build_geography
 from tests.cli import damage, run
-from tests.fixtures import CITIES
+from tests.fixtures import CITIES, City, Country, Geography
 
 
 def test_dump_streams_a_table_as_csv_in_key_order(tmp_path):
@@ -61,3 +62,18 @@ def test_dump_with_a_bad_format_is_a_usage_error(tmp_path):
 
     assert result.returncode == 2
     assert "'xml' is not one of 'csv', 'jsonl'" in result.stderr
+
+
+def test_dump_then_rebuild_gives_the_same_content_hash(tmp_path):
+    info = build_geography(tmp_path / "geography.db")
+    for output_format in ("csv", "jsonl"):
+        sources = []
+        for model in (Country, City):
+            path = tmp_path / f"{model.__tablename__}.{output_format}"
+            result = run("dump", tmp_path / "geography.db", model.__tablename__, "--format", output_format, "-o", path)
+            assert result.returncode == 0, result.stderr
+            sources.append((model, path))
+
+        rebuilt = build_artifact(tmp_path / f"rebuilt-{output_format}.db", Geography, sources=sources)
+
+        assert rebuilt.content_hash == info.content_hash, output_format
