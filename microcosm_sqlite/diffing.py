@@ -6,7 +6,7 @@ merge-join, so only the current row of each side (and a few sample keys) is ever
 
 """
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from enum import Enum
@@ -22,6 +22,7 @@ DEFAULT_SAMPLE_SIZE = 10
 
 #: A row as the merge-join sees it: (key values, values compared, every value).
 KeyedRow = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]
+KeyedRows = Generator[KeyedRow, None, None]
 
 
 class Change(Enum):
@@ -88,7 +89,7 @@ class Side(NamedTuple):
         with blaming(self.path):
             return hash_table(self.connection, table)
 
-    def rows(self, table: str, all_columns: list[str], shared: list[str], key: list[str]) -> Iterator[KeyedRow]:
+    def rows(self, table: str, all_columns: list[str], shared: list[str], key: list[str]) -> KeyedRows:
         """(key values, shared values, all values) of each row, in key order."""
         positions = [all_columns.index(column) for column in shared]
         key_positions = [all_columns.index(column) for column in key]
@@ -172,6 +173,6 @@ def merge_join(rows_a: Iterator[KeyedRow], rows_b: Iterator[KeyedRow]) -> Iterat
             b = next(rows_b, None)
 
 
-def empty() -> Iterator[KeyedRow]:
+def empty() -> KeyedRows:
     """The rows of a table a side does not have."""
     yield from ()

@@ -40,7 +40,6 @@ def diff(a: Path, b: Path, sample_size: int, as_json: bool) -> None:
     result = diff_artifacts(a, b, sample_size=sample_size)
     if as_json:
         print_json(
-            click.get_text_stream("stdout"),
             {"a": result.a, "b": result.b, "same": result.same, "tables": [asdict(table) for table in result.tables]},
         )
     else:

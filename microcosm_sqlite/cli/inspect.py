@@ -31,7 +31,7 @@ def inspect(artifact: Path, schema: bool, as_json: bool) -> None:
     """
     summary = describe_artifact(artifact)
     if as_json:
-        print_json(click.get_text_stream("stdout"), summary.as_dict())
+        print_json(summary.as_dict())
     else:
         render(summary, schema)
 

@@ -72,7 +72,7 @@ def opened_output(path: Path) -> Iterator[IO[str]]:
 
     """
     if str(path) == "-":
-        yield click.get_text_stream("stdout")
+        yield sys.stdout
         return
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:

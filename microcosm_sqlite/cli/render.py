@@ -11,6 +11,7 @@ from enum import Enum
 from typing import IO, Any
 from uuid import UUID
 
+import click
 from rich.console import Console
 from rich.table import Table
 
@@ -72,5 +73,6 @@ def write_table(
     return written
 
 
-def print_json(output: IO[str], value: Any) -> None:
-    output.write(json.dumps(value, indent=2, default=plain) + "\n")
+def print_json(value: Any) -> None:
+    """Print a value as indented JSON on standard output, for scripts."""
+    click.echo(json.dumps(value, indent=2, default=plain))

@@ -51,7 +51,7 @@ def verify(
     base = None if models_spec is None else load_models(models_spec)
     results = [verify_artifact(path, base=base, sources=sources or None, full=not quick) for path in artifacts]
     if as_json:
-        print_json(click.get_text_stream("stdout"), [asdict(result) | {"sound": result.sound} for result in results])
+        print_json([asdict(result) | {"sound": result.sound} for result in results])
     else:
         for result in results:
             if result.sound:
