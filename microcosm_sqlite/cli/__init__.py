@@ -7,29 +7,36 @@ result. Library errors become one line on stderr and exit status 1; usage errors
 """
 import click
 
-from microcosm_sqlite.cli.build import build
-from microcosm_sqlite.cli.diff import diff
-from microcosm_sqlite.cli.dump import dump
-from microcosm_sqlite.cli.inspect import inspect
-from microcosm_sqlite.cli.migrate import check_migration, migrate
 from microcosm_sqlite.cli.options import Group
-from microcosm_sqlite.cli.search import search
-from microcosm_sqlite.cli.verify import verify
+
+#: Every command, imported when it is used.
+COMMANDS = {
+    "build": "microcosm_sqlite.cli.build:build",
+    "check-migration": "microcosm_sqlite.cli.migrate:check_migration",
+    "diff": "microcosm_sqlite.cli.diff:diff",
+    "dump": "microcosm_sqlite.cli.dump:dump",
+    "inspect": "microcosm_sqlite.cli.inspect:inspect",
+    "migrate": "microcosm_sqlite.cli.migrate:migrate",
+    "search": "microcosm_sqlite.cli.search:search",
+    "verify": "microcosm_sqlite.cli.verify:verify",
+}
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=Group,
+    lazy_commands=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="microcosm-sqlite")
 def main() -> None:
     """
-    Build, verify, inspect, dump, search and compare microcosm-sqlite artifacts.
+    Build, verify, inspect, dump, search and compare microcosm-sqlite artifacts, and run a
+    dataset's migrations.
 
     \b
     Example:
-        microcosm-sqlite inspect datasets/geography.db
+        microcosm-sqlite inspect datasets/airports.db
     """
 
-
-for command in (build, check_migration, diff, dump, inspect, migrate, search, verify):
-    main.add_command(command)
 
 __all__ = ["main"]

@@ -23,7 +23,7 @@ DEFAULT_SCRIPTS_DIR = Path("build_scripts")
 ALL_SCRIPT = "build_all.py"
 
 
-@click.command()
+@click.command(short_help='Run build scripts, showing rows loaded and rows/s.')
 @click.argument("scripts", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--scripts-dir",

@@ -14,7 +14,7 @@ from microcosm_sqlite.cli.render import print_json
 from microcosm_sqlite.diffing import DEFAULT_SAMPLE_SIZE, ArtifactDiff, Change, diff_artifacts
 
 
-@click.command()
+@click.command(short_help='Compare two artifacts table by table.')
 @artifact_argument("a")
 @artifact_argument("b")
 @click.option(

@@ -11,7 +11,7 @@ from microcosm_sqlite.cli.render import ROW_FORMATS, write_rows
 from microcosm_sqlite.tables import reading_table
 
 
-@click.command()
+@click.command(short_help='Stream a table as CSV or JSON Lines.')
 @artifact_argument()
 @click.argument("table")
 @format_option(*ROW_FORMATS, default="csv")

@@ -13,7 +13,7 @@ from microcosm_sqlite.cli.render import print_json
 from microcosm_sqlite.inspection import ArtifactSummary, describe_artifact
 
 
-@click.command()
+@click.command(short_help='Show tables, row counts, size, schema, build metadata.')
 @artifact_argument()
 @click.option("--schema", is_flag=True, help="Also print each table's CREATE statements.")
 @json_option

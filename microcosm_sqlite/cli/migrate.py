@@ -55,7 +55,7 @@ def dataset_graph(models_spec: str, path: Path | None, migrations_dir: Path | No
     return base, graph
 
 
-@click.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.command(short_help='Run an Alembic command for one dataset.', context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @dataset_options
 @click.option("--no-downgrade", is_flag=True, help="Write forward-only revisions (their downgrade() raises).")
 @click.argument("alembic_args", nargs=-1, type=click.UNPROCESSED, metavar="ALEMBIC_COMMAND [ARGS]...")
@@ -88,7 +88,7 @@ def migrate(
         dispose_sqlite_connections(graph)
 
 
-@click.command("check-migration")
+@click.command("check-migration", short_help="Fail when the models need a migration the folder lacks.")
 @dataset_options
 def check_migration(models_spec: str, path: Path | None, migrations_dir: Path | None, graph_name: str) -> None:
     """

@@ -32,7 +32,28 @@ class LibraryError(click.ClickException):
 
 
 class Group(click.Group):
-    """A command group whose commands turn library errors into clean `LibraryError`s."""
+    """
+    A command group whose commands turn library errors into clean `LibraryError`s.
+
+    Commands are named by `module:function` and imported only when used, so that running one
+    command does not pay for importing every other (Alembic, the ORM, rich's progress).
+
+    """
+
+    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_commands = dict(lazy_commands or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = self.lazy_commands.get(cmd_name)
+        if spec is None:
+            return super().get_command(ctx, cmd_name)
+        module_name, _, attribute = spec.partition(":")
+        command: click.Command = getattr(import_module(module_name), attribute)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

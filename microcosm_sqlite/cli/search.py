@@ -23,7 +23,7 @@ from microcosm_sqlite.types import parse_truthy
 TABLE_LIMIT = 100
 
 
-@click.command()
+@click.command(short_help="Run a Store's search() on an artifact, read-only.")
 @click.argument("store_spec", metavar="MODULE:StoreClass")
 @click.option("--path", type=click.Path(path_type=Path), help="The artifact to search (default: from config).")
 @click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE", help="A search keyword argument (repeatable).")

@@ -12,7 +12,7 @@ from microcosm_sqlite.cli.render import print_json
 from microcosm_sqlite.verification import verify_artifact
 
 
-@click.command()
+@click.command(short_help='Check artifacts are sound and current (for CI).')
 @artifact_argument("artifacts", nargs=-1, required=True)
 @click.option(
     "--models",
