@@ -7,8 +7,8 @@ read-only connection, after the same file checks a read-only dataset gets.
 
 """
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,7 +72,7 @@ def blaming(path: str | Path) -> Iterator[None]:
 
 
 @contextmanager
-def reading_table(path: str | Path, table: str) -> Iterator[tuple[list[str], Iterator[tuple[Any, ...]]]]:
+def reading_table(path: str | Path, table: str) -> Iterator[tuple[list[str], Generator[tuple[Any, ...], None, None]]]:
     """Open an artifact read-only and stream one table: `(column names, rows in key order)`."""
     with open_artifact(path) as connection:
         existing = table_names(connection)
@@ -84,7 +84,9 @@ def reading_table(path: str | Path, table: str) -> Iterator[tuple[list[str], Ite
                 hint=f"choose one of: {', '.join(existing) or '(none)'}",
             )
         names = [column.name for column in columns(connection, table)]
-        yield names, stream_rows(connection, table, names, order_by=primary_key(connection, table))
+        # Closed before the connection, even when the reader stops early (a closed pipe).
+        with closing(stream_rows(connection, table, names, order_by=primary_key(connection, table))) as rows:
+            yield names, rows
 
 
 def quote(identifier: str) -> str:
@@ -143,7 +145,7 @@ def stream_rows(
     table: str,
     column_names: Sequence[str],
     order_by: Sequence[str] = (),
-) -> Iterator[tuple[Any, ...]]:
+) -> Generator[tuple[Any, ...], None, None]:
     """
     Stream a table's rows as tuples, in `order_by` order, fetching `FETCH_SIZE` at a time.
 

@@ -2,7 +2,8 @@
 `microcosm-sqlite search`: run a real `Store.search()` against an artifact, read-only.
 
 """
-from collections.abc import Iterator
+from collections.abc import Generator
+from contextlib import ExitStack, closing
 from enum import Enum
 from itertools import islice
 from pathlib import Path
@@ -29,6 +30,7 @@ TABLE_LIMIT = 100
 @click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE", help="A search keyword argument (repeatable).")
 @click.option("--limit", type=click.IntRange(min=0), help="At most this many rows.")
 @click.option("--offset", type=click.IntRange(min=0), help="Skip this many rows first.")
+@click.option("--columns", metavar="NAME,...", help="Show only these columns, in this order.")
 @format_option("table", *ROW_FORMATS, default="table")
 @output_option
 @click.option("--graph-name", default=DEFAULT_GRAPH_NAME, show_default=True, help="Graph name for environment config.")
@@ -38,6 +40,7 @@ def search(
     filters: tuple[str, ...],
     limit: int | None,
     offset: int | None,
+    columns: str | None,
     output_format: str,
     output: Path,
     graph_name: str,
@@ -53,7 +56,7 @@ def search(
     \b
     Example:
         microcosm-sqlite search myapp.stores:CityStore --path datasets/geography.db \\
-            --filter country_code=FR --limit 10 --format jsonl
+            --filter country_code=FR --limit 10 --columns id,name
     """
     store_class = load_object(store_spec, "the store")
     if not (isinstance(store_class, type) and issubclass(store_class, Store)):
@@ -67,10 +70,12 @@ def search(
     data_set = model_class.resolve().__name__
     graph = create_graph(graph_name, data_set, path, read_only=True)
     try:
-        with model_class.new_context(graph), opened_output(output) as stream:
+        with model_class.new_context(graph), opened_output(output) as stream, ExitStack() as stack:
             results = store_class().search(offset=offset, limit=limit, **keywords)
-            column_names = [attribute.key for attribute in inspect_mapper(model_class).column_attrs]
-            rows = values(results, column_names)
+            column_names = chosen_columns(model_class, columns)
+            # Closed inside the session, so that a reader stopping early (a closed pipe) closes the
+            # cursor before the connection goes.
+            rows = stack.enter_context(closing(values(results, column_names)))
             if output_format == "table":
                 console = Console(file=stream)
                 written = write_table(console, column_names, islice(rows, shown_limit))
@@ -80,6 +85,20 @@ def search(
                 write_rows(stream, column_names, rows, output_format)
     finally:
         dispose_sqlite_connections(graph)
+
+
+def chosen_columns(model_class: Any, columns: str | None) -> list[str]:
+    """The model's column attributes, or the chosen ones (checked, in the order given)."""
+    available = [attribute.key for attribute in inspect_mapper(model_class).column_attrs]
+    if columns is None:
+        return available
+    chosen = [name.strip() for name in columns.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in available]
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"{', '.join(unknown) or 'no columns'}: choose from {', '.join(available)}", param_hint="--columns"
+        )
+    return chosen
 
 
 def split_filter(text: str) -> tuple[str, str]:
@@ -113,7 +132,7 @@ def coerce(model_class: Any, name: str, value: str) -> Any:
     return value
 
 
-def values(results: Any, column_names: list[str]) -> Iterator[tuple[Any, ...]]:
+def values(results: Any, column_names: list[str]) -> Generator[tuple[Any, ...], None, None]:
     for instance in results:
         yield tuple(getattr(instance, name) for name in column_names)
 
