@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from microcosm_sqlite.builders.coercion import (
     REQUIRED,
@@ -42,6 +42,7 @@ DEFAULT_BATCH_SIZE = 5000
 
 Progress = Callable[[str, int], None]
 
+SCHEMA_HINT = "check that the schema was created from these models (Base.create_all(graph))"
 FIX_VALUE_HINT = "fix the value in the source, or change the column's type in the model"
 
 
@@ -93,7 +94,7 @@ def load_sources(
         raise BuildError(
             f"SQLite refused the build ({error.orig})",
             data_set=data_set,
-            hint="check that the schema was created from these models (Base.create_all(graph))",
+            hint=SCHEMA_HINT,
         ) from None
     return counts
 
@@ -420,6 +421,8 @@ def _execute(
             for _ in batch:
                 connection.exec_driver_sql(statement)
     except DBAPIError as error:
+        if not isinstance(error, IntegrityError):
+            raise origin.error(BuildError, f"SQLite refused the build ({error.orig})", hint=SCHEMA_HINT) from None
         # executemany stops at the failing row and keeps the rows before it, so the change
         # counter says which row of the batch failed.
         failed = dbapi_connection.total_changes - before  # type: ignore[union-attr]
@@ -438,7 +441,7 @@ def _integrity_error(error: DBAPIError, row: dict[str, Any], where: dict[str, in
         return origin.error(
             BuildError,
             f"SQLite refused the row ({message})",
-            hint="check that the schema was created from these models (Base.create_all(graph))",
+            hint=SCHEMA_HINT,
             **where,
         )
     kind, detail = match.groups()
