@@ -204,7 +204,7 @@ def test_a_base_is_not_a_model(empty_graph):
 
 
 def test_defaults_for_unknown_columns_are_refused(empty_graph):
-    with pytest.raises(MissingColumnError, match="default values were given for 'capital', which table 'country' lacks"):
+    with pytest.raises(BuildError, match="default values were given for 'capital', which table 'country' lacks"):
         load(empty_graph, (Country, DATA / "countries.csv"), defaults={Country: {"capital": "Paris"}})
 
 

@@ -145,7 +145,7 @@ def _check_given_columns(table: Table, given: Mapping[str, Any], origin: Origin)
     unknown = sorted(set(given) - set(table.columns.keys()) - {column.name for column in table.columns})
     if unknown:
         raise origin.error(
-            MissingColumnError,
+            BuildError,
             f"default values were given for {', '.join(map(repr, unknown))}, which table {table.name!r} lacks",
             column=unknown[0],
             hint=f"give defaults only for columns of the model: {', '.join(column.name for column in table.columns)}",
@@ -155,7 +155,8 @@ def _check_given_columns(table: Table, given: Mapping[str, Any], origin: Origin)
 def _server_defaults(connection: Connection, table: Table) -> dict[str, Any]:
     """Server defaults evaluated once by SQLite, for empty cells of columns that have one."""
     values = {}
-    compiler = connection.dialect.ddl_compiler(connection.dialect, None)
+    # A DDL compiler with no statement is only used for its column-default rendering helper.
+    compiler = connection.dialect.ddl_compiler(connection.dialect, None)  # type: ignore[arg-type]
     for column in table.columns:
         if column.server_default is not None:
             expression = compiler.get_column_default_string(column)
