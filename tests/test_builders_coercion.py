@@ -9,10 +9,8 @@ from datetime import date, datetime, time
 import pytest
 
 from microcosm_sqlite.errors import BadValueError, MissingValueError
-from tests.conftest import stored_rows
+from tests.conftest import DATA, stored_rows
 from tests.fixtures import Catalogue, Colour, Product
-
-DATA = __import__("pathlib").Path(__file__).parent / "data"
 
 HEADER = "sku,name,quantity,price,exact_price,available,featured,released,updated,opens,colour,attributes,token,note"
 

@@ -6,20 +6,13 @@ import io
 
 import pytest
 
-from microcosm_sqlite.builders import load_sources
 from microcosm_sqlite.errors import BadValueError
-from tests.conftest import stored_rows
+from tests.conftest import DATA, load_geography, stored_rows
 from tests.fixtures import City, Country
-
-DATA = __import__("pathlib").Path(__file__).parent / "data"
-
-
-def load(graph, *sources, **kwargs):
-    return load_sources(graph.sqlite("Geography").engine, sources, data_set="Geography", **kwargs)
 
 
 def test_a_bom_and_crlf_and_quoted_newlines_are_read(empty_graph):
-    load(empty_graph, (Country, DATA / "countries_bom.csv"))
+    load_geography(empty_graph, (Country, DATA / "countries_bom.csv"))
 
     assert stored_rows(empty_graph, "Geography", "country") == [
         ("FR", "France", "EUROPE", 0),
@@ -34,7 +27,7 @@ def test_a_bom_is_dropped_from_text_files_opened_either_way(empty_graph, tmp_pat
     source.write_text("code,name,continent\nFR,France,EUROPE\n", encoding="utf-8-sig")
 
     with source.open(encoding=encoding, newline="") as stream:
-        load(empty_graph, (Country, stream))
+        load_geography(empty_graph, (Country, stream))
 
     assert stored_rows(empty_graph, "Geography", "country") == [("FR", "France", "EUROPE", 0)]
 
@@ -42,7 +35,7 @@ def test_a_bom_is_dropped_from_text_files_opened_either_way(empty_graph, tmp_pat
 def test_binary_file_objects_are_decoded_as_utf8(empty_graph):
     stream = io.BytesIO("\ufeffcode,name,continent\nCI,Côte d'Ivoire,AFRICA\n".encode("utf-8"))
 
-    load(empty_graph, (Country, stream), format="csv")
+    load_geography(empty_graph, (Country, stream), format="csv")
 
     assert stored_rows(empty_graph, "Geography", "country") == [("CI", "Côte d'Ivoire", "AFRICA", 0)]
     assert not stream.closed
@@ -53,7 +46,7 @@ def test_line_numbers_are_file_lines_after_quoted_newlines(empty_graph, tmp_path
     source.write_text('code,name,continent\nFR,"Fr\nan\nce",EUROPE\n\nCH,"Swiss",EUROPA\n')
 
     with pytest.raises(BadValueError) as raised:
-        load(empty_graph, (Country, source))
+        load_geography(empty_graph, (Country, source))
 
     # The bad row starts on line 6: the quoted name spans lines 2-4 and line 5 is blank.
     assert (raised.value.line, raised.value.column, raised.value.value) == (6, "continent", "EUROPA")
@@ -65,7 +58,7 @@ def test_fields_larger_than_the_csv_module_limit_are_read(empty_graph, tmp_path)
     source = tmp_path / "countries.csv"
     source.write_text(f'code,name,continent\nFR,"{name}",EUROPE\n')
 
-    load(empty_graph, (Country, source))
+    load_geography(empty_graph, (Country, source))
 
     assert stored_rows(empty_graph, "Geography", "country")[0][1] == name
 
@@ -74,13 +67,13 @@ def test_columns_the_model_lacks_are_ignored_and_order_does_not_matter(empty_gra
     source = tmp_path / "countries.csv"
     source.write_text("flag,continent,name,code\n🇫🇷,EUROPE,France,FR\n")
 
-    load(empty_graph, (Country, source))
+    load_geography(empty_graph, (Country, source))
 
     assert stored_rows(empty_graph, "Geography", "country") == [("FR", "France", "EUROPE", 0)]
 
 
 def test_empty_cells_in_nullable_columns_are_null(empty_graph):
-    load(empty_graph, (Country, DATA / "countries.csv"), (City, DATA / "cities.csv"))
+    load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, DATA / "cities.csv"))
 
     assert stored_rows(empty_graph, "Geography", "city")[-1] == (6, "Paris", "CA", None, 43.2)
 
@@ -88,7 +81,7 @@ def test_empty_cells_in_nullable_columns_are_null(empty_graph):
 def test_progress_is_reported_per_batch(empty_graph):
     seen = []
 
-    load(empty_graph, (Country, DATA / "countries.csv"), (City, DATA / "cities.csv"), batch_size=4,
+    load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, DATA / "cities.csv"), batch_size=4,
          progress=lambda table, rows: seen.append((table, rows)))
 
     assert seen == [("country", 4), ("city", 4), ("city", 6)]

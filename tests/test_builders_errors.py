@@ -16,14 +16,8 @@ from microcosm_sqlite.errors import (
     MissingValueError,
     SQLiteError,
 )
-from tests.conftest import stored_rows
+from tests.conftest import DATA, load_geography, stored_rows
 from tests.fixtures import City, Country, Geography, Product, Tag
-
-DATA = __import__("pathlib").Path(__file__).parent / "data"
-
-
-def load(graph, *sources, **kwargs):
-    return load_sources(graph.sqlite("Geography").engine, sources, data_set="Geography", **kwargs)
 
 
 def assert_nothing_loaded(graph):
@@ -44,7 +38,7 @@ def test_the_header_is_checked_before_any_row(empty_graph, tmp_path):
     source.write_text("id,population\n1,not a number\n")
 
     with pytest.raises(MissingColumnError) as raised:
-        load(empty_graph, (Country, DATA / "countries.csv"), (City, source))
+        load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, source))
 
     error = raised.value
     assert (error.line, error.column, error.expected) == (1, "name", "name, country_code")
@@ -60,7 +54,7 @@ def test_nullable_defaulted_and_autoincrement_columns_are_not_required(empty_gra
     source = tmp_path / "cities.csv"
     source.write_text("name,country_code\nParis,FR\nLyon,FR\n")
 
-    assert load(empty_graph, (Country, DATA / "countries.csv"), (City, source)) == {"country": 4, "city": 2}
+    assert load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, source)) == {"country": 4, "city": 2}
     assert stored_rows(empty_graph, "Geography", "city") == [(1, "Paris", "FR", None, None), (2, "Lyon", "FR", None, None)]
 
 
@@ -69,7 +63,7 @@ def test_an_empty_required_cell_is_a_missing_value(empty_graph, tmp_path):
     source.write_text("code,name,continent\nFR,France,EUROPE\nDE,,EUROPE\n")
 
     with pytest.raises(MissingValueError) as raised:
-        load(empty_graph, (Country, source))
+        load_geography(empty_graph, (Country, source))
 
     assert (raised.value.source, raised.value.line, raised.value.column, raised.value.value) == (str(source), 3, "name", "")
     assert_nothing_loaded(empty_graph)
@@ -81,7 +75,7 @@ def test_a_duplicate_key_names_the_key_and_the_line_of_the_repeat(empty_graph, t
 
     with pytest.raises(DuplicateKeyError) as raised:
         # Batches of two: the first batch was inserted before the repeat, and must be rolled back.
-        load(empty_graph, (Country, DATA / "countries.csv"), (City, source), batch_size=2)
+        load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, source), batch_size=2)
 
     assert raised.value.line == 5
     assert raised.value.value == ("FR", "Paris")
@@ -99,7 +93,7 @@ def test_a_primary_key_already_in_the_table_is_a_duplicate(writable_graph, tmp_p
     before = stored_rows(writable_graph, "Geography", "country")
 
     with pytest.raises(DuplicateKeyError) as raised:
-        load(writable_graph, (Country, source))
+        load_geography(writable_graph, (Country, source))
 
     assert (raised.value.line, raised.value.column, raised.value.value) == (3, "code", "FR")
     assert stored_rows(writable_graph, "Geography", "country") == before
@@ -110,7 +104,7 @@ def test_a_broken_foreign_key_names_the_table_row_and_missing_parent(empty_graph
     cities.write_text("id,name,country_code\n1,Paris,FR\n2,Atlantis,XX\n3,Lemuria,YY\n")
 
     with pytest.raises(BrokenForeignKeyError) as raised:
-        load(empty_graph, (City, cities), (Country, DATA / "countries.csv"))
+        load_geography(empty_graph, (City, cities), (Country, DATA / "countries.csv"))
 
     error = raised.value
     assert (error.table, error.source, error.column, error.value) == ("city", str(cities), "country_code", "XX")
@@ -123,7 +117,7 @@ def test_a_broken_foreign_key_names_the_table_row_and_missing_parent(empty_graph
 
 
 def test_rows_may_arrive_before_their_parents(empty_graph):
-    counts = load(empty_graph, (City, DATA / "cities.csv"), (Country, DATA / "countries.csv"))
+    counts = load_geography(empty_graph, (City, DATA / "cities.csv"), (Country, DATA / "countries.csv"))
 
     assert counts == {"city": 6, "country": 4}
 
@@ -144,7 +138,7 @@ def test_malformed_csv(empty_graph, tmp_path, text, line, problem):
     source.write_text(text)
 
     with pytest.raises(MalformedSourceError) as raised:
-        load(empty_graph, (Country, source))
+        load_geography(empty_graph, (Country, source))
 
     assert raised.value.line == line
     assert raised.value.problem == problem
@@ -156,7 +150,7 @@ def test_a_file_that_is_not_utf8_is_malformed(empty_graph, tmp_path):
     source.write_bytes("code,name,continent\nCI,Côte d'Ivoire,AFRICA\n".encode("latin-1"))
 
     with pytest.raises(MalformedSourceError, match="the file is not UTF-8") as raised:
-        load(empty_graph, (Country, source))
+        load_geography(empty_graph, (Country, source))
 
     assert raised.value.hint == "save it as UTF-8 (with or without BOM)"
 
@@ -176,7 +170,7 @@ def test_malformed_json(empty_graph, tmp_path, name, text, position, problem):
     source.write_text(text)
 
     with pytest.raises(MalformedSourceError) as raised:
-        load(empty_graph, (Country, DATA / "countries.csv"), (City, source))
+        load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, source))
 
     assert raised.value.problem == problem
     assert {key: getattr(raised.value, key) for key in position} == position
@@ -188,24 +182,24 @@ def test_an_unknown_format_is_refused_before_reading(empty_graph, tmp_path):
     source.write_text("whatever")
 
     with pytest.raises(MalformedSourceError, match=r"cannot tell the format of the source from '\.xlsx'"):
-        load(empty_graph, (Country, source))
+        load_geography(empty_graph, (Country, source))
 
 
 def test_a_file_object_without_a_name_is_named_after_its_table(empty_graph):
     with pytest.raises(MissingColumnError) as raised:
-        load(empty_graph, (Country, io.StringIO("code\nFR\n")), format="csv")
+        load_geography(empty_graph, (Country, io.StringIO("code\nFR\n")), format="csv")
 
     assert raised.value.source == "<country source>"
 
 
 def test_a_base_is_not_a_model(empty_graph):
     with pytest.raises(BuildError, match="is not a mapped model with a table"):
-        load(empty_graph, (Geography, DATA / "countries.csv"))
+        load_geography(empty_graph, (Geography, DATA / "countries.csv"))
 
 
 def test_defaults_for_unknown_columns_are_refused(empty_graph):
     with pytest.raises(BuildError, match="default values were given for 'capital', which table 'country' lacks"):
-        load(empty_graph, (Country, DATA / "countries.csv"), defaults={Country: {"capital": "Paris"}})
+        load_geography(empty_graph, (Country, DATA / "countries.csv"), defaults={Country: {"capital": "Paris"}})
 
 
 def test_a_missing_table_is_a_build_error(tmp_path):
@@ -214,7 +208,7 @@ def test_a_missing_table_is_a_build_error(tmp_path):
     graph = make_graph(paths={"Geography": str(tmp_path / "no_schema.db")})
 
     with pytest.raises(BuildError) as raised:
-        load(graph, (Country, DATA / "countries.csv"))
+        load_geography(graph, (Country, DATA / "countries.csv"))
 
     assert str(raised.value) == (
         f"dataset 'Geography', {DATA / 'countries.csv'}: SQLite refused the build (no such table: country); "

@@ -9,10 +9,8 @@ import pytest
 
 from microcosm_sqlite.builders.factory import Builder, SQLiteBuilderFactory
 from microcosm_sqlite.errors import BrokenForeignKeyError, BuildError, DuplicateKeyError, ReadOnlyDataSetError
-from tests.conftest import stored_rows
+from tests.conftest import DATA, stored_rows
 from tests.fixtures import City, Country, Geography
-
-DATA = __import__("pathlib").Path(__file__).parent / "data"
 
 
 def test_the_builder_factory_is_registered_as_an_entry_point(empty_graph):

@@ -4,27 +4,20 @@ JSON (an array of objects) and JSON Lines sources.
 """
 import io
 
-from microcosm_sqlite.builders import load_sources
-from tests.conftest import stored_rows
+from tests.conftest import DATA, load_geography, stored_rows
 from tests.fixtures import City, Country
-
-DATA = __import__("pathlib").Path(__file__).parent / "data"
 
 EXPECTED = [(1, "Paris", "FR", 2100000, 48.85), (2, "Lyon", "FR", 520000, 45.76), (3, "Bern", "CH", None, 46.95)]
 
 
-def load(graph, *sources, **kwargs):
-    return load_sources(graph.sqlite("Geography").engine, sources, data_set="Geography", **kwargs)
-
-
 def test_a_json_array_of_objects(empty_graph):
-    assert load(empty_graph, (Country, DATA / "countries.csv"), (City, DATA / "cities.json")) == {"country": 4, "city": 3}
+    assert load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, DATA / "cities.json")) == {"country": 4, "city": 3}
 
     assert stored_rows(empty_graph, "Geography", "city") == EXPECTED
 
 
 def test_json_lines_skip_blank_lines_and_ignore_unknown_keys(empty_graph):
-    load(empty_graph, (Country, DATA / "countries.csv"), (City, DATA / "cities.jsonl"))
+    load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, DATA / "cities.jsonl"))
 
     assert stored_rows(empty_graph, "Geography", "city") == [
         (1, "Paris", "FR", 2100000, 48.85),
@@ -37,17 +30,17 @@ def test_ndjson_is_json_lines(empty_graph, tmp_path):
     source = tmp_path / "countries.ndjson"
     source.write_text('\ufeff{"code": "FR", "name": "France", "continent": "EUROPE", "landlocked": "no"}\n')
 
-    load(empty_graph, (Country, source))
+    load_geography(empty_graph, (Country, source))
 
     assert stored_rows(empty_graph, "Geography", "country") == [("FR", "France", "EUROPE", 0)]
 
 
 def test_a_file_object_format_comes_from_its_name(empty_graph):
     with open(DATA / "cities.json", encoding="utf-8") as cities:
-        load(empty_graph, (Country, DATA / "countries.csv"), (City, cities))
+        load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, cities))
 
     assert stored_rows(empty_graph, "Geography", "city") == EXPECTED
 
 
 def test_an_empty_array_loads_nothing(empty_graph):
-    assert load(empty_graph, (City, io.StringIO("[]")), format="json") == {"city": 0}
+    assert load_geography(empty_graph, (City, io.StringIO("[]")), format="json") == {"city": 0}

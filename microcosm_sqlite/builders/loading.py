@@ -9,33 +9,17 @@ no per-row statement compilation, and no bound-variable limit (one parameter set
 """
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from microcosm_sqlite.builders.coercion import (
-    REQUIRED,
-    ColumnCoercion,
-    Factory,
-    MissingValue,
-    column_coercion,
-    has_python_default,
-    is_required,
-    verbatim,
-)
+from microcosm_sqlite.builders.conversion import Converted, Target, given_by_name, plan_records, plan_rows
 from microcosm_sqlite.builders.foreign_keys import check_foreign_keys
-from microcosm_sqlite.builders.sources import Origin, Records, Rows, open_text, reader_for, source_name
-from microcosm_sqlite.errors import (
-    BadValueError,
-    BuildError,
-    DuplicateKeyError,
-    MalformedSourceError,
-    MissingColumnError,
-    MissingValueError,
-)
+from microcosm_sqlite.builders.sources import Origin, Rows, open_text, reader_for, source_name
+from microcosm_sqlite.errors import BadValueError, BuildError, DuplicateKeyError, MissingValueError
 
 #: Rows per executemany: large enough to amortise the call, small enough to keep memory flat.
 DEFAULT_BATCH_SIZE = 5000
@@ -43,7 +27,6 @@ DEFAULT_BATCH_SIZE = 5000
 Progress = Callable[[str, int], None]
 
 SCHEMA_HINT = "check that the schema was created from these models (Base.create_all(graph))"
-FIX_VALUE_HINT = "fix the value in the source, or change the column's type in the model"
 
 
 def load_sources(
@@ -132,11 +115,13 @@ def _load_source(
     read = reader_for(origin.source, format, origin)
     with open_text(source) as stream:
         content = read(stream, origin)
-        server_defaults = _server_defaults(connection, table)
+        target = Target(
+            table, origin, connection.dialect, given_by_name(table, given), _server_defaults(connection, table), batch_size
+        )
         if isinstance(content, Rows):
-            columns, batches = _plan_rows(table, content, connection, origin, given, server_defaults, batch_size)
+            columns, batches = plan_rows(target, content)
         else:
-            columns, batches = _plan_records(table, content, connection, origin, given, server_defaults, batch_size)
+            columns, batches = plan_records(target, content)
         kind = "line" if isinstance(content, Rows) else content.position
         return _insert(connection, table, columns, batches, kind, origin, progress)
 
@@ -163,219 +148,6 @@ def _server_defaults(connection: Connection, table: Table) -> dict[str, Any]:
             if expression is not None:
                 values[column.name] = connection.exec_driver_sql(f"SELECT {expression}").scalar()
     return values
-
-
-def column_for(table: Table, field: str) -> Column[Any] | None:
-    """The column a source field names: its SQL name, or its Python key when they differ."""
-    if field in table.columns:
-        return table.columns[field]
-    return next((column for column in table.columns if column.name == field), None)
-
-
-def _given_by_name(table: Table, given: Mapping[str, Any]) -> dict[str, Any]:
-    return {(column.name if (column := column_for(table, key)) is not None else key): value for key, value in given.items()}
-
-
-#: Converted rows in batches: (line or record number of each row, parameter tuple of each row).
-Converted = Iterator[tuple[list[int], list[tuple[Any, ...]]]]
-
-
-def _plan_rows(
-    table: Table,
-    content: Rows,
-    connection: Connection,
-    origin: Origin,
-    given: Mapping[str, Any],
-    server_defaults: Mapping[str, Any],
-    batch_size: int,
-) -> tuple[list[str], Converted]:
-    """Check the header against the model, then convert rows through a generated function."""
-    given = _given_by_name(table, given)
-    present: dict[str, int] = {}
-    for index, field in enumerate(content.fields):
-        column = column_for(table, field)
-        if column is not None and column.name not in present:
-            present[column.name] = index
-    missing = [column.name for column in table.columns if column.name not in present and is_required(column, given)]
-    if missing:
-        raise origin.error(
-            MissingColumnError,
-            f"the header lacks required column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}",
-            line=1,
-            column=missing[0],
-            expected=", ".join(missing),
-            hint="add the column to the source, give the builder .default(column=value), "
-            "or make the column nullable or give it a default in the model",
-        )
-    plan: list[tuple[int | None, ColumnCoercion]] = []
-    for column in table.columns:
-        coercion = column_coercion(column, connection.dialect, given, server_defaults)
-        if column.name in present:
-            plan.append((present[column.name], coercion))
-        elif has_python_default(column, given):
-            # Filled by a Python-side default; columns left out get NULL or SQLite's default.
-            plan.append((None, coercion))
-    convert = _row_function(plan)
-    return [coercion.name for _, coercion in plan], _convert_rows(content, convert, plan, origin, batch_size)
-
-
-def _convert_rows(
-    content: Rows,
-    convert: Callable[[list[str]], tuple[Any, ...]],
-    plan: list[tuple[int | None, ColumnCoercion]],
-    origin: Origin,
-    batch_size: int,
-) -> Converted:
-    lines: list[int] = []
-    batch: list[tuple[Any, ...]] = []
-    for line, row in content.rows:
-        try:
-            batch.append(convert(row))
-        except Exception:
-            raise _diagnose_row(row, plan, origin, line) from None
-        lines.append(line)
-        if len(batch) == batch_size:
-            yield lines, batch
-            lines, batch = [], []
-    if batch:
-        yield lines, batch
-
-
-def _row_function(plan: list[tuple[int | None, ColumnCoercion]]) -> Callable[[list[str]], tuple[Any, ...]]:
-    """
-    Generate `convert(row) -> tuple` for one source, unrolled over its columns.
-
-    This is the CSV hot path: one expression per column with the coercion called directly (a
-    builtin `int`/`float` for most columns), no loop and no per-cell dispatch, which is what keeps a
-    build close to hand-written `sqlite3` code. Only names of local objects appear in the generated
-    code (never column names or values). When it raises, `_diagnose_row` re-reads the row column by
-    column through the same coercions to say which value was wrong.
-
-    """
-    namespace: dict[str, Any] = {"_missing": _raise_missing}
-    parts = []
-    for n, (index, coercion) in enumerate(plan):
-        namespace[f"c{n}"] = coercion.from_text
-        namespace[f"e{n}"] = coercion.empty
-        namespace[f"f{n}"] = coercion.empty.make if isinstance(coercion.empty, Factory) else None
-        if coercion.empty is REQUIRED:
-            empty = "_missing()"
-        elif isinstance(coercion.empty, Factory):
-            empty = f"f{n}()"
-        else:
-            empty = f"e{n}"
-        if index is None:
-            parts.append(empty)
-        elif coercion.from_text is verbatim:
-            parts.append(f"(row[{index}] or {empty})")
-        else:
-            parts.append(f"(c{n}(row[{index}]) if row[{index}] else {empty})")
-    code = f"def convert(row):\n    return ({', '.join(parts)}{',' if parts else ''})\n"
-    exec(compile(code, "<microcosm_sqlite row converter>", "exec"), namespace)
-    return namespace["convert"]  # type: ignore[no-any-return]
-
-
-def _raise_missing() -> None:
-    raise MissingValue("")
-
-
-def _diagnose_row(
-    row: list[str], plan: list[tuple[int | None, ColumnCoercion]], origin: Origin, line: int
-) -> BuildError:
-    for index, coercion in plan:
-        value = None if index is None else row[index]
-        error = _coercion_error(coercion, value, origin, {"line": line}, text=True)
-        if error is not None:
-            return error
-    return origin.error(BuildError, "the row could not be converted", line=line)  # pragma: no cover
-
-
-def _coercion_error(
-    coercion: ColumnCoercion, value: Any, origin: Origin, position: dict[str, int], text: bool
-) -> BuildError | None:
-    """The error coercing `value` raises, as a build error (None if it coerces fine)."""
-    try:
-        if value is None and text:
-            coercion.empty_value()
-        elif text:
-            coercion.text(value)
-        else:
-            coercion.json(value)
-    except MissingValue:
-        return origin.error(
-            MissingValueError,
-            "a value is required",
-            column=coercion.name,
-            value=value,
-            expected=coercion.expected,
-            hint=f"give {coercion.expected}, or give the builder .default({coercion.name}=...)",
-            **position,
-        )
-    except Exception:
-        return origin.error(
-            BadValueError,
-            f"{_shorten(value)} is not {coercion.expected}",
-            column=coercion.name,
-            value=value,
-            expected=coercion.expected,
-            hint=FIX_VALUE_HINT,
-            **position,
-        )
-    return None
-
-
-def _shorten(value: Any, limit: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}...(truncated)"
-
-
-def _plan_records(
-    table: Table,
-    content: Records,
-    connection: Connection,
-    origin: Origin,
-    given: Mapping[str, Any],
-    server_defaults: Mapping[str, Any],
-    batch_size: int,
-) -> tuple[list[str], Converted]:
-    """Every column is inserted; a key a record lacks counts as an empty value."""
-    given = _given_by_name(table, given)
-    plan = [
-        (column.name, column.key, column_coercion(column, connection.dialect, given, server_defaults))
-        for column in table.columns
-    ]
-    return [name for name, _, _ in plan], _convert_records(content, plan, origin, batch_size)
-
-
-def _convert_records(
-    content: Records, plan: list[tuple[str, str, ColumnCoercion]], origin: Origin, batch_size: int
-) -> Converted:
-    positions: list[int] = []
-    batch: list[tuple[Any, ...]] = []
-    for position, record in content.records:
-        where = {content.position: position}
-        if not isinstance(record, dict):
-            raise origin.error(
-                MalformedSourceError,
-                f"the record is a JSON {type(record).__name__}, not an object",
-                hint="each record must be an object of column names to values",
-                **where,
-            )
-        values = []
-        for name, key, coercion in plan:
-            value = record.get(name, record.get(key))
-            try:
-                values.append(coercion.json(value))
-            except Exception:
-                error = _coercion_error(coercion, value, origin, where, text=False)
-                raise (error or origin.error(BuildError, "the record could not be converted", **where)) from None
-        positions.append(position)
-        batch.append(tuple(values))
-        if len(batch) == batch_size:
-            yield positions, batch
-            positions, batch = [], []
-    if batch:
-        yield positions, batch
 
 
 def _insert(
