@@ -8,6 +8,7 @@ import pytest
 
 from microcosm_sqlite.builders import load_sources
 from microcosm_sqlite.errors import (
+    BadValueError,
     BrokenForeignKeyError,
     BuildError,
     DuplicateKeyError,
@@ -229,3 +230,50 @@ def test_a_failure_in_a_later_source_rolls_back_earlier_sources(empty_graph, tmp
 
     assert stored_rows(empty_graph, "Catalogue", "tag") == []
     assert stored_rows(empty_graph, "Catalogue", "product") == []
+
+
+@pytest.mark.parametrize(
+    "name, text, where",
+    [
+        ("cities.csv", "id,name,country_code,population\n1,a,FR,1\n2,b,FR,99999999999999999999\n", {"line": 3}),
+        ("cities.json", '[{"id": 1, "name": "a", "country_code": "FR", "population": -1e300}]', {"record": 1}),
+    ],
+)
+def test_integers_beyond_64_bits_are_bad_values(empty_graph, tmp_path, name, text, where):
+    source = tmp_path / name
+    source.write_text(text)
+
+    with pytest.raises(BadValueError) as raised:
+        load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, source))
+
+    assert raised.value.column == "population"
+    assert raised.value.expected == "an integer from -9223372036854775808 to 9223372036854775807"
+    assert {key: getattr(raised.value, key) for key in where} == where
+    assert_nothing_loaded(empty_graph)
+
+
+def test_a_value_the_driver_cannot_store_names_its_row(tmp_path):
+    from sqlalchemy import Column, Integer
+
+    from microcosm_sqlite import DataSet
+    from tests.conftest import make_graph
+
+    Blobs = DataSet.create("Blobs")
+
+    class Blob(Blobs):
+        __tablename__ = "blob"
+        id = Column(Integer, primary_key=True)
+        data = Column("data")  # no type: values go to the driver as they are
+
+    graph = make_graph(paths={"Blobs": str(tmp_path / "blobs.db")})
+    with graph.sqlite("Blobs").engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE blob (id INTEGER PRIMARY KEY, data)")  # no DDL type either
+    source = tmp_path / "blobs.jsonl"
+    source.write_text('{"data": "text is fine"}\n{"data": {"a": 1}}\n')
+
+    with pytest.raises(BuildError) as raised:
+        load_sources(graph.sqlite("Blobs").engine, [(Blob, source)], data_set="Blobs")
+
+    assert raised.value.line == 2
+    assert raised.value.problem.startswith("SQLite refused the row (Error binding parameter 2")
+    assert stored_rows(graph, "Blobs", "blob") == []

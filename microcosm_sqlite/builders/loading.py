@@ -9,12 +9,13 @@ no per-row statement compilation, and no bound-variable limit (one parameter set
 """
 import os
 import re
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import IO, Any
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from microcosm_sqlite.builders.conversion import Converted, Target, given_by_name, plan_records, plan_rows
 from microcosm_sqlite.builders.foreign_keys import check_foreign_keys
@@ -25,6 +26,8 @@ from microcosm_sqlite.errors import BadValueError, BuildError, DuplicateKeyError
 DEFAULT_BATCH_SIZE = 5000
 
 Progress = Callable[[str, int], None]
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 SCHEMA_HINT = "check that the schema was created from these models (Base.create_all(graph))"
 
@@ -193,15 +196,37 @@ def _execute(
         else:
             for _ in batch:
                 connection.exec_driver_sql(statement)
-    except DBAPIError as error:
-        if not isinstance(error, IntegrityError):
+    except (DBAPIError, OverflowError) as error:
+        if isinstance(error, DBAPIError) and isinstance(error.orig, sqlite3.OperationalError):
+            # About the database (no such table, disk full), not about a row.
             raise origin.error(BuildError, f"SQLite refused the build ({error.orig})", hint=SCHEMA_HINT) from None
         # executemany stops at the failing row and keeps the rows before it, so the change
         # counter says which row of the batch failed.
         failed = dbapi_connection.total_changes - before  # type: ignore[union-attr]
         index = min(failed, len(batch) - 1)
-        raise _integrity_error(error, dict(zip(columns, batch[index])), {kind: positions[index]}, origin) from None
+        row, where = dict(zip(columns, batch[index])), {kind: positions[index]}
+        if isinstance(error, OverflowError):
+            raise _overflow_error(row, where, origin) from None
+        raise _integrity_error(error, row, where, origin) from None
     return len(batch)
+
+
+def _overflow_error(row: dict[str, Any], where: dict[str, int], origin: Origin) -> BuildError:
+    # Python integers are unbounded; SQLite's are 64-bit, and the driver raises OverflowError
+    # while binding. Checked here rather than per value, to keep the hot path free of range tests.
+    column, value = next(
+        ((name, value) for name, value in row.items() if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX),
+        (None, None),
+    )
+    return origin.error(
+        BadValueError,
+        f"{value!r} is out of SQLite's integer range",
+        column=column,
+        value=value,
+        expected=f"an integer from {INT64_MIN} to {INT64_MAX}",
+        hint="fix the value in the source, or store it in a Numeric or String column",
+        **where,
+    )
 
 
 _CONSTRAINT = re.compile(r"^(UNIQUE|NOT NULL|CHECK) constraint failed: (.*)$")
