@@ -277,3 +277,24 @@ def test_a_value_the_driver_cannot_store_names_its_row(tmp_path):
     assert raised.value.line == 2
     assert raised.value.problem.startswith("SQLite refused the row (Error binding parameter 2")
     assert stored_rows(graph, "Blobs", "blob") == []
+
+
+@pytest.mark.parametrize("foreign_keys, checked", [(None, False), (True, True), (False, False)])
+def test_foreign_keys_are_checked_when_asked_or_enforced(tmp_path, foreign_keys, checked):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'plain.db'}")  # pysqlite leaves foreign keys off
+    Geography.metadata.create_all(engine)
+    source = tmp_path / "cities.csv"
+    source.write_text("id,name,country_code\n1,Atlantis,XX\n")
+
+    try:
+        load_sources(engine, [(City, source)], data_set="Geography", foreign_keys=foreign_keys)
+    except BrokenForeignKeyError:
+        assert checked
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT count(*) FROM city").scalar() == 0
+    else:
+        assert not checked
+    finally:
+        engine.dispose()

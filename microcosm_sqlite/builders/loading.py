@@ -41,6 +41,7 @@ def load_sources(
     progress: Progress | None = None,
     format: str | None = None,
     replace: bool = False,
+    foreign_keys: bool | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> dict[str, int]:
     """
@@ -50,6 +51,9 @@ def load_sources(
     "json", "jsonl") or the file name's suffix. `defaults` gives, per model, values for columns the
     source lacks or leaves empty (callables are called per row). With `replace`, the tables loaded
     are emptied first, in the same transaction. `progress(table, rows so far)` is called per batch.
+    Foreign keys are checked before commit when `foreign_keys` is true, or, when it is None, when
+    the connection enforces them (`PRAGMA foreign_keys`); set it to True for an engine made with a
+    plain `create_engine`, which leaves them off.
 
     Returns the rows inserted per table. On any bad input raises a `BuildError` naming the source,
     line, column and value, after rolling everything back.
@@ -74,7 +78,7 @@ def load_sources(
                 origin = Origin(data_set, name, table.name)
                 loaded = _load_source(connection, table, source, origin, given, format, progress, batch_size)
                 counts[table.name] = counts.get(table.name, 0) + loaded
-            check_foreign_keys(connection, data_set, names)
+            check_foreign_keys(connection, data_set, names, foreign_keys)
     except DBAPIError as error:
         # Anything the checks above did not anticipate (no such table, disk full, ...).
         raise BuildError(
