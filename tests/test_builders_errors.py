@@ -45,7 +45,7 @@ def test_the_header_is_checked_before_any_row(empty_graph, tmp_path):
     assert (error.line, error.column, error.expected) == (1, "name", "name, country_code")
     assert str(error) == (
         f"dataset 'Geography', {source}, line 1, column 'name': the header lacks required columns 'name', "
-        "'country_code'; add the column to the source, give the builder .default(column=value), "
+        "'country_code' (it has 'id', 'population'); add the column to the source, give the builder .default(column=value), "
         "or make the column nullable or give it a default in the model"
     )
     assert_nothing_loaded(empty_graph)

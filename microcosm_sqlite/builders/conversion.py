@@ -71,7 +71,8 @@ def plan_rows(target: Target, content: Rows) -> tuple[list[str], Converted]:
     if missing:
         raise origin.error(
             MissingColumnError,
-            f"the header lacks required column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}",
+            f"the header lacks required column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
+            f"(it has {_listed(content.fields)})",
             line=1,
             column=missing[0],
             expected=", ".join(missing),
@@ -88,6 +89,12 @@ def plan_rows(target: Target, content: Rows) -> tuple[list[str], Converted]:
             plan.append((None, coercion))
     convert = _row_function(plan)
     return [coercion.name for _, coercion in plan], _convert_rows(content, convert, plan, origin, target.batch_size)
+
+
+def _listed(fields: list[str], limit: int = 12) -> str:
+    # Shown so that near misses (" code", "Code") are plain to see.
+    shown = ", ".join(map(repr, fields[:limit]))
+    return (shown + f", ... {len(fields) - limit} more") if len(fields) > limit else (shown or "no fields")
 
 
 def _convert_rows(
