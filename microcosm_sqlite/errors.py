@@ -23,8 +23,8 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── MissingColumnError             the source lacks a column the model requires
     │   ├── MissingValueError              a required value is empty, null or absent
     │   ├── BadValueError                  a value cannot be read as its column's type
-    │   ├── DuplicateKeyError              a row repeats a primary or unique key
-    │   └── BrokenForeignKeyError          a row refers to a parent row that does not exist
+    │   ├── DuplicateKeyError (409)        a row repeats a primary or unique key
+    │   └── BrokenForeignKeyError (409)    a row refers to a parent row that does not exist
     ├── NoSessionError                     a store was used with no session open for its dataset
     └── StaleDBError                       the models need a migration that does not exist yet
 
