@@ -22,7 +22,7 @@ def test_defaults():
     assert factory.options.use_foreign_keys is True
     assert factory.options.immutable is True
     assert factory.options.echo is False
-    assert factory.paths == {}
+    assert "Geography" not in factory.paths
 
 
 def test_config_from_environment_strings(monkeypatch, tmp_path):
@@ -47,7 +47,8 @@ def test_getitem_setitem_and_paths(tmp_path):
     with pytest.raises(KeyError):
         factory["Unknown"]
     factory["Other"] = tmp_path / "other.db"
-    assert factory.paths == {"Geography": "/data/geo.db", "Other": str(tmp_path / "other.db")}
+    assert factory.paths["Geography"] == "/data/geo.db"
+    assert factory.paths["Other"] == str(tmp_path / "other.db")
 
 
 def test_setitem_points_an_open_dataset_at_the_new_file(tmp_path):
@@ -101,20 +102,21 @@ def test_paths_from_entry_points(tmp_path, monkeypatch):
     (site / "geo_package-1.0.dist-info").mkdir(parents=True)
     (site / "geo_package-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: geo-package\nVersion: 1.0\n")
     (site / "geo_package-1.0.dist-info" / "entry_points.txt").write_text(
-        "[microcosm.sqlite]\nGeography = geo_package:geography_path\nAirports = geo_package:airports_path\n"
+        "[microcosm.sqlite]\nGeography = geo_package:geography_path\nPlanets = geo_package:planets_path\n"
     )
     (site / "geo_package.py").write_text(
         "def geography_path(graph):\n    return '/shipped/' + graph.metadata.name + '/geography.db'\n"
-        "def airports_path(graph):\n    return '/shipped/airports.db'\n"
+        "def planets_path(graph):\n    return '/shipped/planets.db'\n"
     )
     monkeypatch.syspath_prepend(str(site))
 
     factory = make_graph().sqlite
     assert factory["Geography"] == "/shipped/test/geography.db"
-    assert factory["Airports"] == "/shipped/airports.db"
+    assert factory["Planets"] == "/shipped/planets.db"
 
     overridden = make_graph(paths={"Geography": "/elsewhere.db"}).sqlite
-    assert overridden.paths == {"Geography": "/elsewhere.db", "Airports": "/shipped/airports.db"}
+    assert overridden.paths["Geography"] == "/elsewhere.db"
+    assert overridden.paths["Planets"] == "/shipped/planets.db"
     sys.modules.pop("geo_package", None)
 
 
