@@ -36,7 +36,7 @@ def main(graph: Any, Base: Any) -> None:
     base = data_set_base(Base)
     data_set = base.__name__
     folder = migrations_folder(graph, data_set)
-    config = make_config(graph, base)
+    config = make_config(graph, base, folder)
     with alembic_errors(data_set, folder):
         heads = set(ScriptDirectory.from_config(config).get_heads())
 

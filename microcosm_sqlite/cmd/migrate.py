@@ -55,12 +55,12 @@ def main(graph: Any, Base: Any, include_downgrade: bool | str = True, *args: str
 
     base = data_set_base(Base)
     data_set = base.__name__
-    command = options.cmd[0].__name__
-    _refuse(graph, data_set, command, options)
-    config = make_config(graph, base, include_downgrade=include_downgrade, cmd_opts=options)
+    _refuse(graph, data_set, options.cmd[0].__name__, options)
+    folder = migrations_folder(graph, data_set)
+    config = make_config(graph, base, folder, include_downgrade=include_downgrade, cmd_opts=options)
     # Alembic's errors must reach `alembic_errors` rather than be printed and turned into an exit.
     options.raiseerr = True
-    with alembic_errors(data_set, migrations_folder(graph, data_set)), _progress(options.quiet):
+    with alembic_errors(data_set, folder), _progress(options.quiet):
         command_line.run_cmd(config, options)
 
 
@@ -69,8 +69,10 @@ def _refuse(graph: Any, data_set: str, command: str, options: Any) -> None:
         raise MigrationCommandError(
             f"`{command}` is not needed: the Alembic environment ships with microcosm-sqlite",
             data_set=data_set,
-            path=migrations_folder(graph, data_set),
-            hint="write the first revision with `revision --autogenerate -m MESSAGE`",
+            hint=(
+                f"create the folder {data_set} in the migrations directory, then write the first "
+                "revision with `revision --autogenerate -m MESSAGE`"
+            ),
         )
     if options.config:
         raise MigrationCommandError(

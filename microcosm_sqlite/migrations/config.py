@@ -9,8 +9,6 @@ from typing import Any, TextIO
 
 from alembic.config import Config
 
-from microcosm_sqlite.migrations.locations import migrations_folder
-
 #: The environment script and revision template shipped with the library.
 SCRIPT_DIR = Path(__file__).with_name("script")
 
@@ -30,21 +28,20 @@ def data_set_base(base: Any) -> Any:
 def make_config(
     graph: Any,
     base: Any,
+    folder: Path,
     *,
     include_downgrade: bool = True,
     cmd_opts: Namespace | None = None,
     stdout: TextIO | None = None,
 ) -> Config:
     """
-    An Alembic `Config` for one dataset.
+    An Alembic `Config` for one dataset whose revision files are in `folder`.
 
     `script_location` is the library's own folder (its `env.py` and `script.py.mako`);
     `version_locations` is the dataset's folder in the user's tree, the only place revision files
     are read from and written to.
 
     """
-    base = data_set_base(base)
-    folder = migrations_folder(graph, base.__name__)
     config = Config(
         stdout=sys.stdout if stdout is None else stdout,
         cmd_opts=cmd_opts,

@@ -18,6 +18,7 @@ from microcosm_sqlite.errors import (
 )
 
 HISTORY_HINT = "run `migrate history` to list the dataset's revisions"
+UPGRADE_HINT = "run `migrate upgrade head` first, so the file is at the latest revision"
 
 
 @contextmanager
@@ -49,4 +50,5 @@ def translate(error: Exception, data_set: str, folder: Path) -> MigrationError:
                 path=folder,
                 hint=HISTORY_HINT,
             )
-    return MigrationCommandError(str(error), data_set=data_set, path=folder)
+    hint = UPGRADE_HINT if "not up to date" in str(error) else None
+    return MigrationCommandError(str(error), data_set=data_set, path=folder, hint=hint)
