@@ -28,6 +28,9 @@ from microcosm_sqlite.migrations.translation import alembic_errors
 #: Commands that write the dataset's file (unless `--sql` only prints the SQL).
 WRITING_COMMANDS = frozenset({"upgrade", "downgrade", "stamp", "ensure_version"})
 
+#: Alembic's logger that announces each autogenerate plugin it loads.
+PLUGINS_LOGGER = "alembic.runtime.plugins"
+
 #: Commands about creating an Alembic environment, which the library ships instead.
 REFUSED_COMMANDS = frozenset({"init", "list_templates"})
 
@@ -101,6 +104,8 @@ def _progress(quiet: bool) -> Iterator[None]:
         return
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
+    # One line per autogenerate plugin on every command is Alembic's chatter, not progress.
+    handler.addFilter(lambda record: not record.name.startswith(PLUGINS_LOGGER))
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
