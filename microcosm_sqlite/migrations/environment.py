@@ -52,28 +52,20 @@ AUTOGENERATE_OPTIONS: Final[dict[str, Any]] = {
 def run_environment(context: EnvironmentContext) -> None:
     """Configure Alembic for the dataset named in the config, then let it run its command."""
     attributes = context.config.attributes
-    base = attributes[BASE]
+    # Our writable engines emit BEGIN themselves, so DDL is transactional: a migration that fails
+    # halfway leaves the file as it was (and `--sql` output is wrapped in BEGIN/COMMIT).
+    options = dict(
+        target_metadata=attributes[BASE].metadata, transactional_ddl=True, **AUTOGENERATE_OPTIONS
+    )
     if context.is_offline_mode():
-        context.configure(
-            dialect_name="sqlite",
-            target_metadata=base.metadata,
-            literal_binds=True,
-            **AUTOGENERATE_OPTIONS,
-        )
+        context.configure(dialect_name="sqlite", literal_binds=True, **options)
         with context.begin_transaction():
             context.run_migrations()
         return
 
     graph, data_set = attributes[GRAPH], attributes[DATA_SET]
     with graph.sqlite(data_set).engine.connect() as connection, _foreign_keys_off(connection):
-        # Our writable engines emit BEGIN themselves, so DDL is transactional: a migration that
-        # fails halfway leaves the file as it was.
-        context.configure(
-            connection=connection,
-            target_metadata=base.metadata,
-            transactional_ddl=True,
-            **AUTOGENERATE_OPTIONS,
-        )
+        context.configure(connection=connection, **options)
         with context.begin_transaction():
             context.run_migrations()
             _check_foreign_keys(connection, data_set, graph.sqlite.path_for(data_set))
