@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 from microcosm_sqlite.cmd import check_migration, migrate
 from microcosm_sqlite.errors import StaleDBError
+from tests.conftest import make_graph
 from tests.migration_fixtures import Kind, add_rows, airports, project, revisions  # noqa: F401
 
 
@@ -137,3 +138,16 @@ def test_sql_mode_prints_the_migration_and_leaves_the_file_alone(project, capsys
     assert "CONSTRAINT fk_airport_country_code_country FOREIGN KEY(country_code) REFERENCES country (code)" in sql
     assert sql.rstrip().endswith("COMMIT;")
     assert project.db.read_bytes() == before
+
+
+def test_migrations_dir_with_awkward_characters(tmp_path):
+    migrations = tmp_path / "my migrations, 100%: final"
+    (migrations / "Airports").mkdir(parents=True)
+    graph = make_graph(paths={"Airports": str(tmp_path / "airports.db")})
+    graph.assign("sqlite_migrations_dir", str(migrations))
+    v1 = airports()
+    migrate.main(graph, v1.Base, "revision", "--autogenerate", "-m", "first")
+    migrate.main(graph, v1.Base, "upgrade", "head")
+    assert len(revisions(migrations / "Airports")) == 1
+    check_migration.main(graph, v1.Base)
+    graph.sqlite.dispose_all()

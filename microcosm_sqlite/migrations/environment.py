@@ -18,11 +18,6 @@ from sqlalchemy.types import TypeDecorator
 from microcosm_sqlite.errors import MigrationError
 from microcosm_sqlite.migrations.config import BASE, DATA_SET, GRAPH
 
-#: Shared with `check_migration`, so the check compares exactly as `revision --autogenerate` does.
-#: Batch mode because SQLite's ALTER TABLE can add a column but not drop or change one
-#: (https://www.sqlite.org/lang_altertable.html); Alembic then recreates the table, which needs
-#: every constraint named (the dataset's naming convention does that).
-
 
 def render_storage_type(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """
@@ -30,18 +25,28 @@ def render_storage_type(kind: str, obj: Any, autogen_context: Any) -> str | Lite
 
     Alembic would otherwise write `microcosm_sqlite.types.EnumType(length=13)`: a call that needs
     an import the revision lacks and an enum class the schema does not care about. A revision that
-    names only SQLAlchemy types keeps working however the model code changes later.
+    names only SQLAlchemy types keeps working however the model code changes later. Other
+    types keep Alembic's rendering, with the import it needs added to the revision.
     (Alembic docs, "Affecting the Rendering of Types Themselves".)
 
     """
-    if kind == "type" and isinstance(obj, TypeDecorator):
+    if kind != "type":
+        return False
+    if isinstance(obj, TypeDecorator):
         stored = obj.impl_instance
-        name = type(stored).__name__
-        if type(stored).__module__.startswith("sqlalchemy.") and getattr(sqlalchemy, name, None) is type(stored):
+        if getattr(sqlalchemy, type(stored).__name__, None) is type(stored):
             return f"sa.{stored!r}"
+    module = type(obj).__module__
+    if not module.startswith("sqlalchemy."):
+        # Alembic's default rendering names the type by its module; at least import it.
+        autogen_context.imports.add(f"import {module}")
     return False
 
 
+#: Shared with `check_migration`, so the check compares exactly as `revision --autogenerate` does.
+#: Batch mode because SQLite's ALTER TABLE can add a column but not drop or change one
+#: (https://www.sqlite.org/lang_altertable.html); Alembic then recreates the table, which needs
+#: every constraint named (the dataset's naming convention does that).
 AUTOGENERATE_OPTIONS: Final[dict[str, Any]] = {
     "compare_type": True,
     "render_as_batch": True,
