@@ -18,6 +18,8 @@ GRAPH = "microcosm_sqlite.graph"
 BASE = "microcosm_sqlite.base"
 DATA_SET = "microcosm_sqlite.data_set"
 INCLUDE_DOWNGRADE = "microcosm_sqlite.include_downgrade"
+#: Optional: an engine to migrate instead of the dataset's own (a scratch database).
+ENGINE = "microcosm_sqlite.engine"
 
 
 def data_set_base(base: Any) -> Any:

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
 from microcosm_sqlite.errors import MigrationError
-from microcosm_sqlite.migrations.config import BASE, DATA_SET, GRAPH
+from microcosm_sqlite.constants import MEMORY_PATH
+from microcosm_sqlite.migrations.config import BASE, DATA_SET, ENGINE, GRAPH
 
 
 def render_storage_type(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
@@ -68,12 +69,16 @@ def run_environment(context: EnvironmentContext) -> None:
             context.run_migrations()
         return
 
-    graph, data_set = attributes[GRAPH], attributes[DATA_SET]
-    with graph.sqlite(data_set).engine.connect() as connection, _foreign_keys_off(connection):
+    graph, data_set, engine = attributes[GRAPH], attributes[DATA_SET], attributes.get(ENGINE)
+    # The dataset's engine is looked up only now: commands that read no database (history,
+    # heads) must work even where the dataset's file does not exist yet.
+    path = MEMORY_PATH if engine else graph.sqlite.path_for(data_set)
+    engine = engine or graph.sqlite(data_set).engine
+    with engine.connect() as connection, _foreign_keys_off(connection):
         context.configure(connection=connection, **options)
         with context.begin_transaction():
             context.run_migrations()
-            _check_foreign_keys(connection, data_set, graph.sqlite.path_for(data_set))
+            _check_foreign_keys(connection, data_set, path)
 
 
 @contextmanager
