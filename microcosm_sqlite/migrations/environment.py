@@ -70,8 +70,7 @@ def run_environment(context: EnvironmentContext) -> None:
         return
 
     graph, data_set, engine = attributes[GRAPH], attributes[DATA_SET], attributes.get(ENGINE)
-    # The dataset's engine is looked up only now: commands that read no database (history,
-    # heads) must work even where the dataset's file does not exist yet.
+    # check_migration may pass a scratch database to migrate instead of the dataset's file.
     path = MEMORY_PATH if engine else graph.sqlite.path_for(data_set)
     engine = engine or graph.sqlite(data_set).engine
     with engine.connect() as connection, _foreign_keys_off(connection):
