@@ -26,7 +26,8 @@ microcosm-flask style error handlers render them without a traceback.
         ├── IrreversibleMigrationError     a forward-only migration was asked to downgrade
         └── StaleDBError                   the models need a migration that does not exist yet
 
-Messages name the dataset and the path and say what to do next.
+Messages name the dataset and the path and say what to do next: DataSetError and MigrationError
+share that format through a private base, _DataSetProblem (`data_set`, `path`, `problem`, `hint`).
 
 """
 from __future__ import annotations
