@@ -6,6 +6,7 @@ autogenerate again, upgrade, downgrade.
 import sqlite3
 
 import pytest
+
 from microcosm_sqlite.cmd import check_migration, migrate
 from microcosm_sqlite.errors import StaleDBError
 from tests.conftest import make_graph
