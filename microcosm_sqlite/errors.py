@@ -24,8 +24,8 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── MissingColumnError             the source lacks a column the model requires
     │   ├── MissingValueError              a required value is empty, null or absent
     │   ├── BadValueError                  a value cannot be read as its column's type
-    │   ├── DuplicateKeyError              a row repeats a primary or unique key
-    │   ├── BrokenForeignKeyError          a row refers to a parent row that does not exist
+    │   ├── DuplicateKeyError (409)        a row repeats a primary or unique key
+    │   ├── BrokenForeignKeyError (409)    a row refers to a parent row that does not exist
     │   ├── SourceNotFoundError            a source file of an artifact build cannot be read
     │   └── ArtifactCheckError             a finished artifact failed SQLite's integrity check
     ├── NoSessionError                     a store was used with no session open for its dataset
@@ -37,7 +37,8 @@ microcosm-flask style error handlers render them without a traceback.
         ├── IrreversibleMigrationError     a forward-only migration was asked to downgrade
         └── StaleDBError                   the models need a migration that does not exist yet
 
-Messages name the dataset and the path and say what to do next.
+Messages name the dataset and the path and say what to do next: DataSetError and MigrationError
+share that format through a private base, _DataSetProblem (`data_set`, `path`, `problem`, `hint`).
 
 """
 from __future__ import annotations

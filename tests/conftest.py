@@ -76,3 +76,14 @@ def stored_rows(graph, data_set: str, table: str) -> list[tuple]:
 
     with graph.sqlite(data_set).engine.connect() as connection:
         return [tuple(row) for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY rowid"))]
+
+
+#: Source files the builder tests load.
+DATA = Path(__file__).parent / "data"
+
+
+def load_geography(graph, *sources, **kwargs) -> dict[str, int]:
+    """Load `(model, source)` pairs into the graph's Geography file with `load_sources`."""
+    from microcosm_sqlite.builders import load_sources
+
+    return load_sources(graph.sqlite("Geography").engine, sources, data_set="Geography", **kwargs)

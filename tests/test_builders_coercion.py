@@ -9,10 +9,8 @@ from datetime import date, datetime, time
 import pytest
 
 from microcosm_sqlite.errors import BadValueError, MissingValueError
-from tests.conftest import stored_rows
+from tests.conftest import DATA, stored_rows
 from tests.fixtures import Catalogue, Colour, Product
-
-DATA = __import__("pathlib").Path(__file__).parent / "data"
 
 HEADER = "sku,name,quantity,price,exact_price,available,featured,released,updated,opens,colour,attributes,token,note"
 
@@ -194,3 +192,22 @@ def test_default_values_fill_missing_columns_and_empty_cells(empty_graph, tmp_pa
         ("unnamed", 1.0, Colour.GREEN, uuid.UUID(int=1)),
         ("unnamed", 2.5, Colour.RED, uuid.UUID(int=2)),
     ]
+
+
+def test_decimal_numerics_are_parsed_exactly_then_stored_as_sqlite_stores_them():
+    from decimal import Decimal
+
+    from sqlalchemy import Column, MetaData, Numeric, Table
+    from sqlalchemy.dialects import sqlite
+
+    from microcosm_sqlite.builders.coercion import column_coercion
+
+    table = Table("prices", MetaData(), Column("amount", Numeric(10, 2), nullable=False))
+    coercion = column_coercion(table.c.amount, sqlite.dialect(), {}, {})
+
+    assert coercion.text("1.10") == coercion.json(Decimal("1.10")) == coercion.json("1.10") == 1.1
+    assert coercion.json(0.1) == 0.1
+    assert coercion.expected == "a decimal number"
+    for bad in ("NaN", "1,5", "ten"):
+        with pytest.raises(ValueError):
+            coercion.text(bad)

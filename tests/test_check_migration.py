@@ -5,7 +5,7 @@
 import pytest
 
 from microcosm_sqlite.cmd import check_migration
-from microcosm_sqlite.errors import ArtifactNotFoundError, MigrationsNotFoundError, StaleDBError
+from microcosm_sqlite.errors import ArtifactNotFoundError, MigrationError, MigrationsNotFoundError, StaleDBError
 from tests.conftest import make_graph
 from tests.migration_fixtures import airports, project  # noqa: F401
 
@@ -75,3 +75,26 @@ def test_works_on_a_read_only_dataset(current):
         check_migration.main(graph, airports(elevation=True).Base)
     graph.sqlite.dispose_all()
     assert current.db.read_bytes() == before
+
+
+def test_without_a_file_the_migrations_are_checked_on_a_scratch_database(current):
+    graph = make_graph()  # no path: the dataset is ":memory:"
+    graph.assign("sqlite_migrations_dir", str(current.folder.parent))
+    check_migration.main(graph, current.models.Base)
+    with pytest.raises(StaleDBError, match=r"dataset 'Airports' \(:memory:\): the models need a migration that .* lacks: add column country\.elevation_m"):
+        check_migration.main(graph, airports(elevation=True).Base)
+
+
+def test_without_a_file_a_broken_revision_is_reported(current):
+    (current.folder / "broken.py").write_text(
+        "from alembic import op\n"
+        "revision = 'broken'\n"
+        f"down_revision = {next(current.folder.glob('*_create_airports.py')).name.split('_')[0]!r}\n"
+        "branch_labels = depends_on = None\n"
+        "def upgrade():\n    op.execute('SELECT * FROM missing')\n"
+        "def downgrade():\n    pass\n"
+    )
+    graph = make_graph()
+    graph.assign("sqlite_migrations_dir", str(current.folder.parent))
+    with pytest.raises(MigrationError, match=r"a migration failed \(no such table: missing\)"):
+        check_migration.main(graph, current.models.Base)

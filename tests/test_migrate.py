@@ -6,16 +6,21 @@ autogenerate again, upgrade, downgrade.
 import sqlite3
 
 import pytest
-from sqlalchemy import inspect
 
 from microcosm_sqlite.cmd import check_migration, migrate
 from microcosm_sqlite.errors import StaleDBError
+from tests.conftest import make_graph
 from tests.migration_fixtures import Kind, add_rows, airports, project, revisions  # noqa: F401
 
 
 def columns(db, table):
     with sqlite3.connect(db) as connection:
         return [row[1] for row in connection.execute(f"PRAGMA table_info({table})")]
+
+
+def tables(db):
+    with sqlite3.connect(db) as connection:
+        return [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
 
 
 def version(db):
@@ -33,9 +38,10 @@ def test_full_cycle(project, capsys):
     # Decorated types are written as the type they store: no import of model code needed.
     assert "sa.Column('kind', sa.String(length=5), nullable=False)" in source
     assert "name=op.f('fk_airport_country_code_country')" in source
-    assert not project.db.exists() or "airport" not in columns(project.db, "airport")
+    assert tables(project.db) == ["alembic_version"]  # Alembic records "no revision yet"
 
     project.migrate(v1, "upgrade", "head")
+    assert tables(project.db) == ["airport", "alembic_version", "country"]
     first_id = first.name.split("_")[0]
     assert version(project.db) == [first_id]
     assert columns(project.db, "country") == ["code", "name"]
@@ -117,5 +123,32 @@ def test_migrations_dir_from_graph_metadata(tmp_path):
     migrate.main(graph, v1.Base, "revision", "--autogenerate", "-m", "first")
     migrate.main(graph, v1.Base, "upgrade", "head")
     assert len(revisions(tmp_path / "sqlite-migrations" / "Airports")) == 1
+    check_migration.main(graph, v1.Base)
+    graph.sqlite.dispose_all()
+
+
+def test_sql_mode_prints_the_migration_and_leaves_the_file_alone(project, capsys):
+    v1 = airports()
+    project.migrate(v1, "revision", "--autogenerate", "-m", "create airports")
+    before = project.db.read_bytes()
+    capsys.readouterr()
+    project.migrate(v1, "upgrade", "--sql", "head")
+    sql = capsys.readouterr().out
+    assert sql.startswith("BEGIN;")
+    assert "CREATE TABLE airport (" in sql
+    assert "CONSTRAINT fk_airport_country_code_country FOREIGN KEY(country_code) REFERENCES country (code)" in sql
+    assert sql.rstrip().endswith("COMMIT;")
+    assert project.db.read_bytes() == before
+
+
+def test_migrations_dir_with_awkward_characters(tmp_path):
+    migrations = tmp_path / "my migrations, 100%: final"
+    (migrations / "Airports").mkdir(parents=True)
+    graph = make_graph(paths={"Airports": str(tmp_path / "airports.db")})
+    graph.assign("sqlite_migrations_dir", str(migrations))
+    v1 = airports()
+    migrate.main(graph, v1.Base, "revision", "--autogenerate", "-m", "first")
+    migrate.main(graph, v1.Base, "upgrade", "head")
+    assert len(revisions(migrations / "Airports")) == 1
     check_migration.main(graph, v1.Base)
     graph.sqlite.dispose_all()

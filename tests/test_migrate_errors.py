@@ -136,3 +136,9 @@ def test_unknown_command_prints_usage(project, capsys):
         project.migrate(airports(), "frobnicate")
     assert raised.value.code == 2
     assert "invalid choice: 'frobnicate'" in capsys.readouterr().err
+
+
+def test_usage_names_the_calling_program(project, capsys):
+    with pytest.raises(SystemExit):
+        migrate.main(project.graph, airports().Base, True, "upgrade", prog="microcosm-sqlite migrate")
+    assert "usage: microcosm-sqlite migrate upgrade [-h] [--sql] [--tag TAG] revision" in capsys.readouterr().err

@@ -7,14 +7,17 @@ Meant for CI, next to the tests: `microcosm_sqlite.cmd.check_migration.main(grap
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine
 
 from microcosm_sqlite.constants import MEMORY_PATH
+from microcosm_sqlite.engines import EngineOptions, create_engine_for
 from microcosm_sqlite.errors import ArtifactNotFoundError, StaleDBError
 from microcosm_sqlite.migrations.changes import describe_changes
-from microcosm_sqlite.migrations.config import data_set_base, make_config
+from microcosm_sqlite.migrations.config import ENGINE, data_set_base, make_config
 from microcosm_sqlite.migrations.environment import AUTOGENERATE_OPTIONS
 from microcosm_sqlite.migrations.locations import migrations_folder
 from microcosm_sqlite.migrations.translation import alembic_errors
@@ -30,7 +33,9 @@ def main(graph: Any, Base: Any) -> None:
 
     The file is compared with the models exactly as `migrate revision --autogenerate` would
     compare them (types included), so passing means autogenerate would write an empty revision.
-    The file is only read.
+    The file is only read. A dataset with no file (path `:memory:`) is checked against a scratch
+    database built by the migrations: then it fails only when the migrations folder lacks a
+    revision.
 
     """
     base = data_set_base(Base)
@@ -41,7 +46,17 @@ def main(graph: Any, Base: Any) -> None:
         heads = set(ScriptDirectory.from_config(config).get_heads())
 
     path = graph.sqlite.path_for(data_set)
-    if path != MEMORY_PATH and not Path(path).exists():
+    if path == MEMORY_PATH:
+        engine = config.attributes[ENGINE] = create_engine_for(MEMORY_PATH, EngineOptions())
+        try:
+            with alembic_errors(data_set, folder):
+                command.upgrade(config, "head")
+            _compare(engine, base, heads, data_set, path, folder)
+        finally:
+            engine.dispose()
+        return
+
+    if not Path(path).exists():
         # A writable engine would create an empty file rather than report the missing one.
         raise ArtifactNotFoundError(
             "the database file does not exist",
@@ -49,7 +64,11 @@ def main(graph: Any, Base: Any) -> None:
             path=path,
             hint="create it with `migrate upgrade head`, or point config sqlite.paths at it",
         )
-    with graph.sqlite(data_set).engine.connect() as connection:
+    _compare(graph.sqlite(data_set).engine, base, heads, data_set, path, folder)
+
+
+def _compare(engine: Engine, base: Any, heads: set[str], data_set: str, path: str, folder: Path) -> None:
+    with engine.connect() as connection:
         context = MigrationContext.configure(
             connection, opts={"target_metadata": base.metadata, **AUTOGENERATE_OPTIONS}
         )

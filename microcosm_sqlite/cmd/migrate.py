@@ -35,7 +35,13 @@ PLUGINS_LOGGER = "alembic.runtime.plugins"
 REFUSED_COMMANDS = frozenset({"init", "list_templates"})
 
 
-def main(graph: Any, Base: Any, include_downgrade: bool | str = True, *args: str) -> None:
+def main(
+    graph: Any,
+    Base: Any,
+    include_downgrade: bool | str = True,
+    *args: str,
+    prog: str | None = None,
+) -> None:
     """
     Run one Alembic command (`args`, else `sys.argv[1:]`) against the dataset of `Base`.
 
@@ -43,7 +49,8 @@ def main(graph: Any, Base: Any, include_downgrade: bool | str = True, *args: str
     component `sqlite_migrations_dir` if bound, else the graph metadata path `sqlite-migrations`.
     With `include_downgrade=False`, new revisions are forward-only: their `downgrade()` raises
     `IrreversibleMigrationError`. Failures raise errors from `microcosm_sqlite.errors`; bad
-    arguments print the usage and exit, as any command line does.
+    arguments print the usage (headed `prog`, default the script's name) and exit, as any command
+    line does.
 
     """
     if isinstance(include_downgrade, str):
@@ -51,7 +58,7 @@ def main(graph: Any, Base: Any, include_downgrade: bool | str = True, *args: str
         # "head")` binds "upgrade" to it: treat a string there as the first argument.
         args = (include_downgrade, *args)
         include_downgrade = True
-    command_line = CommandLine()
+    command_line = CommandLine(prog=prog)
     options = command_line.parser.parse_args(list(args) if args else sys.argv[1:])
     if not hasattr(options, "cmd"):
         command_line.parser.error("too few arguments")

@@ -5,18 +5,21 @@ The Alembic configuration of one dataset, built in code: no `alembic.ini` anywhe
 import sys
 from argparse import Namespace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from alembic.config import Config
 
 #: The environment script and revision template shipped with the library.
 SCRIPT_DIR = Path(__file__).with_name("script")
 
-#: `Config.attributes` keys read by `environment.py` and `script/script.py.mako`.
+#: `Config.attributes` keys read by `environment.py` and `script/script.py.mako` (which spells
+#: DATA_SET and INCLUDE_DOWNGRADE out: a template cannot import them).
 GRAPH = "microcosm_sqlite.graph"
 BASE = "microcosm_sqlite.base"
 DATA_SET = "microcosm_sqlite.data_set"
 INCLUDE_DOWNGRADE = "microcosm_sqlite.include_downgrade"
+#: Optional: an engine to migrate instead of the dataset's own (a scratch database).
+ENGINE = "microcosm_sqlite.engine"
 
 
 def data_set_base(base: Any) -> Any:
@@ -32,7 +35,6 @@ def make_config(
     *,
     include_downgrade: bool = True,
     cmd_opts: Namespace | None = None,
-    stdout: TextIO | None = None,
 ) -> Config:
     """
     An Alembic `Config` for one dataset whose revision files are in `folder`.
@@ -43,7 +45,8 @@ def make_config(
 
     """
     config = Config(
-        stdout=sys.stdout if stdout is None else stdout,
+        # Read sys.stdout now: Config's default is bound when alembic is imported.
+        stdout=sys.stdout,
         cmd_opts=cmd_opts,
         attributes={
             GRAPH: graph,

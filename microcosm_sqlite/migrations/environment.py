@@ -16,12 +16,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
 from microcosm_sqlite.errors import MigrationError
-from microcosm_sqlite.migrations.config import BASE, DATA_SET, GRAPH
-
-#: Shared with `check_migration`, so the check compares exactly as `revision --autogenerate` does.
-#: Batch mode because SQLite's ALTER TABLE can add a column but not drop or change one
-#: (https://www.sqlite.org/lang_altertable.html); Alembic then recreates the table, which needs
-#: every constraint named (the dataset's naming convention does that).
+from microcosm_sqlite.constants import MEMORY_PATH
+from microcosm_sqlite.migrations.config import BASE, DATA_SET, ENGINE, GRAPH
 
 
 def render_storage_type(kind: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
@@ -30,18 +26,28 @@ def render_storage_type(kind: str, obj: Any, autogen_context: Any) -> str | Lite
 
     Alembic would otherwise write `microcosm_sqlite.types.EnumType(length=13)`: a call that needs
     an import the revision lacks and an enum class the schema does not care about. A revision that
-    names only SQLAlchemy types keeps working however the model code changes later.
+    names only SQLAlchemy types keeps working however the model code changes later. Other
+    types keep Alembic's rendering, with the import it needs added to the revision.
     (Alembic docs, "Affecting the Rendering of Types Themselves".)
 
     """
-    if kind == "type" and isinstance(obj, TypeDecorator):
+    if kind != "type":
+        return False
+    if isinstance(obj, TypeDecorator):
         stored = obj.impl_instance
-        name = type(stored).__name__
-        if type(stored).__module__.startswith("sqlalchemy.") and getattr(sqlalchemy, name, None) is type(stored):
+        if getattr(sqlalchemy, type(stored).__name__, None) is type(stored):
             return f"sa.{stored!r}"
+    module = type(obj).__module__
+    if not module.startswith("sqlalchemy."):
+        # Alembic's default rendering names the type by its module; at least import it.
+        autogen_context.imports.add(f"import {module}")
     return False
 
 
+#: Shared with `check_migration`, so the check compares exactly as `revision --autogenerate` does.
+#: Batch mode because SQLite's ALTER TABLE can add a column but not drop or change one
+#: (https://www.sqlite.org/lang_altertable.html); Alembic then recreates the table, which needs
+#: every constraint named (the dataset's naming convention does that).
 AUTOGENERATE_OPTIONS: Final[dict[str, Any]] = {
     "compare_type": True,
     "render_as_batch": True,
@@ -52,31 +58,26 @@ AUTOGENERATE_OPTIONS: Final[dict[str, Any]] = {
 def run_environment(context: EnvironmentContext) -> None:
     """Configure Alembic for the dataset named in the config, then let it run its command."""
     attributes = context.config.attributes
-    base = attributes[BASE]
+    # Our writable engines emit BEGIN themselves, so DDL is transactional: a migration that fails
+    # halfway leaves the file as it was (and `--sql` output is wrapped in BEGIN/COMMIT).
+    options = dict(
+        target_metadata=attributes[BASE].metadata, transactional_ddl=True, **AUTOGENERATE_OPTIONS
+    )
     if context.is_offline_mode():
-        context.configure(
-            dialect_name="sqlite",
-            target_metadata=base.metadata,
-            literal_binds=True,
-            **AUTOGENERATE_OPTIONS,
-        )
+        context.configure(dialect_name="sqlite", literal_binds=True, **options)
         with context.begin_transaction():
             context.run_migrations()
         return
 
-    graph, data_set = attributes[GRAPH], attributes[DATA_SET]
-    with graph.sqlite(data_set).engine.connect() as connection, _foreign_keys_off(connection):
-        # Our writable engines emit BEGIN themselves, so DDL is transactional: a migration that
-        # fails halfway leaves the file as it was.
-        context.configure(
-            connection=connection,
-            target_metadata=base.metadata,
-            transactional_ddl=True,
-            **AUTOGENERATE_OPTIONS,
-        )
+    graph, data_set, engine = attributes[GRAPH], attributes[DATA_SET], attributes.get(ENGINE)
+    # check_migration may pass a scratch database to migrate instead of the dataset's file.
+    path = MEMORY_PATH if engine else graph.sqlite.path_for(data_set)
+    engine = engine or graph.sqlite(data_set).engine
+    with engine.connect() as connection, _foreign_keys_off(connection):
+        context.configure(connection=connection, **options)
         with context.begin_transaction():
             context.run_migrations()
-            _check_foreign_keys(connection, data_set, graph.sqlite.path_for(data_set))
+            _check_foreign_keys(connection, data_set, path)
 
 
 @contextmanager
