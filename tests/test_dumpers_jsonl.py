@@ -7,18 +7,13 @@ from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.dumpers.jsonl import JSONLinesDumper
 from microcosm_sqlite.errors import DumpError
 from tests.conftest import make_graph
-from tests.typed_fixtures import PRODUCTS, Catalogue, Product, ProductStore
+from tests.typed_fixtures import Catalogue, ProductStore, catalogue_graph
 
 
 @pytest.fixture
 def graph(tmp_path):
-    graph = make_graph(paths={"Catalogue": str(tmp_path / "catalogue.db")})
-    Catalogue.create_all(graph)
-    with Catalogue.new_context(graph) as context:
-        context.session.add_all([Product(**row) for row in PRODUCTS])
-        context.commit()
-    yield graph
-    dispose_sqlite_connections(graph)
+    with catalogue_graph(tmp_path / "catalogue.db") as graph:
+        yield graph
 
 
 def dump(graph, **kwargs):
