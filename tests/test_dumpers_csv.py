@@ -10,7 +10,7 @@ from microcosm_sqlite.dumpers.factory import SQLiteDumper
 from microcosm_sqlite.errors import DumpError, SQLiteError
 from tests.conftest import make_graph
 from tests.fixtures import CityStore, Geography
-from tests.typed_fixtures import Catalogue, ProductStore, catalogue_graph
+from tests.typed_fixtures import Catalogue, ProductStore, catalogue_graph, dump_products
 
 
 @pytest.fixture
@@ -20,10 +20,7 @@ def graph(tmp_path):
 
 
 def dump(graph, **kwargs):
-    output = io.StringIO()
-    with Catalogue.new_context(graph):
-        count = graph.sqlite_dumper.csv(ProductStore()).dump(output, **kwargs)
-    return count, output.getvalue()
+    return dump_products(graph, "csv", **kwargs)
 
 
 def test_the_graph_has_a_dumper_factory(graph):

@@ -7,7 +7,7 @@ from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.dumpers.jsonl import JSONLinesDumper
 from microcosm_sqlite.errors import DumpError
 from tests.conftest import make_graph
-from tests.typed_fixtures import Catalogue, ProductStore, catalogue_graph
+from tests.typed_fixtures import Catalogue, ProductStore, catalogue_graph, dump_products
 
 
 @pytest.fixture
@@ -17,10 +17,7 @@ def graph(tmp_path):
 
 
 def dump(graph, **kwargs):
-    output = io.StringIO()
-    with Catalogue.new_context(graph):
-        count = graph.sqlite_dumper.jsonl(ProductStore()).dump(output, **kwargs)
-    return count, output.getvalue()
+    return dump_products(graph, "jsonl", **kwargs)
 
 
 def test_one_json_object_per_line_with_typed_values(graph):

@@ -3,6 +3,7 @@ A dataset with one column of every type the builders coerce, for dump and round-
 
 """
 import enum
+import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -85,3 +86,11 @@ def catalogue_graph(path: Path) -> Iterator:
         yield graph
     finally:
         dispose_sqlite_connections(graph)
+
+
+def dump_products(graph, format: str, **kwargs) -> tuple[int, str]:
+    """Dump the products with `graph.sqlite_dumper.<format>`: the rows written and the text."""
+    output = io.StringIO()
+    with Catalogue.new_context(graph):
+        count = getattr(graph.sqlite_dumper, format)(ProductStore()).dump(output, **kwargs)
+    return count, output.getvalue()
