@@ -16,7 +16,7 @@ from contextlib import closing, suppress
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -27,6 +27,9 @@ from microcosm_sqlite.artifacts.metadata import ArtifactInfo, SourceInfo, write_
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
 from microcosm_sqlite.engines import EngineOptions, create_engine_for
 from microcosm_sqlite.errors import ArtifactCheckError, BrokenForeignKeyError, SourceNotFoundError
+
+if TYPE_CHECKING:
+    from microcosm_sqlite.builders.loading import Progress
 
 KEPT = "the previous artifact was kept"
 
@@ -82,7 +85,7 @@ class ArtifactBuild:
             raise
         return self
 
-    def load(self, progress: Any = None) -> dict[str, int]:
+    def load(self, progress: Progress | None = None) -> dict[str, int]:
         """Load every source through the builders in one transaction; rows loaded per table."""
         from microcosm_sqlite.builders import load_sources
 
@@ -180,7 +183,7 @@ def build_artifact(
     target: str | PathLike[str],
     base: Any,
     sources: Sequence[Source],
-    progress: Any = None,
+    progress: Progress | None = None,
 ) -> ArtifactInfo:
     """Build `target` for the dataset `base` from `sources`, atomically; what its metadata says."""
     with ArtifactBuild(target, base, sources=sources) as build:
