@@ -148,7 +148,9 @@ def test_a_missing_source_fails_before_anything_is_written(tmp_path, target):
     assert folder_names(target.parent) == []
 
 
-def test_the_first_build_creates_the_target(target):
+def test_the_first_build_creates_the_target_and_its_folder(tmp_path):
+    target = tmp_path / "new" / "folder" / "geography.db"
+
     build_geography(target)
 
     rows = sqlite3.connect(target).execute("SELECT name FROM city ORDER BY id").fetchall()

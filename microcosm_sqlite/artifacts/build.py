@@ -60,6 +60,7 @@ class ArtifactBuild:
         self.data_set: str = self.base.__name__
         self.sources = list(sources)
         self.info: ArtifactInfo | None = None
+        self._source_infos: tuple[SourceInfo, ...] = ()
         self._engine: Engine | None = None
         self._temporary: Path | None = None
 
@@ -73,6 +74,7 @@ class ArtifactBuild:
     def __enter__(self) -> "ArtifactBuild":
         # Hash the sources first: a missing file fails before anything is written.
         self._source_infos = tuple(self._hash_source(model, path) for model, path in self.sources)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
         descriptor, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".building")
         os.close(descriptor)
         self._temporary = Path(name)
