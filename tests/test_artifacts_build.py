@@ -124,6 +124,18 @@ def test_a_broken_foreign_key_fails_the_final_check(target):
     assert folder_names(target.parent) == ["geography.db"]
 
 
+def test_a_failure_while_finishing_removes_every_temporary_file(tmp_path):
+    # The final rename cannot replace a directory: the failure comes after VACUUM INTO.
+    target = tmp_path / "datasets" / "geography.db"
+    target.mkdir()
+
+    with pytest.raises(IsADirectoryError):
+        build_geography(target)
+
+    assert folder_names(target.parent) == ["geography.db"]
+    assert target.is_dir()
+
+
 def test_a_missing_source_fails_before_anything_is_written(tmp_path, target):
     missing = tmp_path / "nowhere.csv"
     with pytest.raises(SourceNotFoundError) as raised:
@@ -136,7 +148,9 @@ def test_a_missing_source_fails_before_anything_is_written(tmp_path, target):
     assert folder_names(target.parent) == []
 
 
-def test_the_first_build_creates_the_target(target):
+def test_the_first_build_creates_the_target_and_its_folder(tmp_path):
+    target = tmp_path / "new" / "folder" / "geography.db"
+
     build_geography(target)
 
     rows = sqlite3.connect(target).execute("SELECT name FROM city ORDER BY id").fetchall()

@@ -1,3 +1,4 @@
+import enum
 import os
 import subprocess
 import sys
@@ -6,6 +7,7 @@ import pytest
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table
 
 from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
+from microcosm_sqlite.types import EnumType
 from tests.fixtures import Geography
 
 
@@ -72,3 +74,14 @@ def test_fingerprint_is_stable_across_processes():
     }
 
     assert outputs == {schema_fingerprint(Geography.metadata)}
+
+
+def test_enum_members_are_part_of_the_fingerprint():
+    class Before(enum.Enum):
+        RED = 1
+
+    class After(enum.Enum):
+        RED = 1
+        BLUE = 2
+
+    assert fingerprint_of(Column("colour", EnumType(Before))) != fingerprint_of(Column("colour", EnumType(After)))

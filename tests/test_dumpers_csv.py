@@ -10,25 +10,17 @@ from microcosm_sqlite.dumpers.factory import SQLiteDumper
 from microcosm_sqlite.errors import DumpError, SQLiteError
 from tests.conftest import make_graph
 from tests.fixtures import CityStore, Geography
-from tests.typed_fixtures import PRODUCTS, Catalogue, Product, ProductStore
+from tests.typed_fixtures import Catalogue, ProductStore, catalogue_graph, dump_products
 
 
 @pytest.fixture
 def graph(tmp_path):
-    graph = make_graph(paths={"Catalogue": str(tmp_path / "catalogue.db"), "Geography": str(tmp_path / "geo.db")})
-    Catalogue.create_all(graph)
-    with Catalogue.new_context(graph) as context:
-        context.session.add_all([Product(**row) for row in PRODUCTS])
-        context.commit()
-    yield graph
-    dispose_sqlite_connections(graph)
+    with catalogue_graph(tmp_path / "catalogue.db") as graph:
+        yield graph
 
 
 def dump(graph, **kwargs):
-    output = io.StringIO()
-    with Catalogue.new_context(graph):
-        count = graph.sqlite_dumper.csv(ProductStore()).dump(output, **kwargs)
-    return count, output.getvalue()
+    return dump_products(graph, "csv", **kwargs)
 
 
 def test_the_graph_has_a_dumper_factory(graph):
@@ -41,10 +33,10 @@ def test_every_row_and_column_of_any_model_is_dumped_by_default(graph):
 
     assert count == 2
     assert text == (
-        "sku,name,note,price,quantity,active,colour,released,updated,attributes\n"
+        "sku,name,note,price,quantity,active,colour,released,updated,attributes\r\n"
         '007,"Widget, ""large""","two\nlines",0.1,-3,true,RED,2024-02-29,2024-03-01T12:30:05.000250,'
-        '"{""tags"":[""a"",""é""],""size"":2}"\n'
-        '010,Gadget,,,,false,,,,"""plain"""\n'
+        '"{""tags"":[""a"",""é""],""size"":2}"\r\n'
+        '010,Gadget,,,,false,,,,"""plain"""\r\n'
     )
     assert [row["name"] for row in csv.DictReader(io.StringIO(text))] == ['Widget, "large"', "Gadget"]
 
@@ -53,8 +45,8 @@ def test_field_names_and_custom_header(graph):
     _, text = dump(graph, field_names=["sku", "price"], custom_header=["SKU", "Price"])
     _, mapped = dump(graph, field_names=["sku", "price"], custom_header={"price": "Price"})
 
-    assert text == "SKU,Price\n007,0.1\n010,\n"
-    assert mapped == "sku,Price\n007,0.1\n010,\n"
+    assert text == "SKU,Price\r\n007,0.1\r\n010,\r\n"
+    assert mapped == "sku,Price\r\n007,0.1\r\n010,\r\n"
 
 
 def test_a_custom_header_of_the_wrong_length_is_refused(graph):
@@ -68,8 +60,8 @@ def test_given_items_objects_or_dicts(graph):
         _, objects = dump(graph, items=products[:1], field_names=["sku", "colour"])
     _, dicts = dump(graph, items=[dict(sku="1", colour="RED")], field_names=["sku", "colour"])
 
-    assert objects == "sku,colour\n007,RED\n"
-    assert dicts == "sku,colour\n1,RED\n"
+    assert objects == "sku,colour\r\n007,RED\r\n"
+    assert dicts == "sku,colour\r\n1,RED\r\n"
 
 
 def test_extras_raise_by_default_and_can_be_ignored(graph):
@@ -81,7 +73,7 @@ def test_extras_raise_by_default_and_can_be_ignored(graph):
 
     # Callers that caught csv.DictWriter's ValueError keep working.
     assert isinstance(raised.value, ValueError) and isinstance(raised.value, SQLiteError)
-    assert text == "sku,name\n1,x\n"
+    assert text == "sku,name\r\n1,x\r\n"
 
 
 def test_unknown_fields_and_actions_are_refused(graph):
@@ -92,12 +84,21 @@ def test_unknown_fields_and_actions_are_refused(graph):
         dump(graph, extras_action="drop")
 
 
+def test_a_bare_carriage_return_is_quoted():
+    output = io.StringIO()
+
+    CSVDumper(None).dump(output, items=[dict(a="x\ry", b=1)])
+
+    assert output.getvalue() == 'a,b\r\n"x\ry",1\r\n'
+    assert list(csv.reader(io.StringIO(output.getvalue(), newline=""))) == [["a", "b"], ["x\ry", "1"]]
+
+
 def test_dicts_without_a_model_name_their_own_fields():
     output = io.StringIO()
 
     CSVDumper(None).dump(output, items=iter([dict(a=1, b=None), dict(a=2, b=True)]))
 
-    assert output.getvalue() == "a,b\n1,\n2,true\n"
+    assert output.getvalue() == "a,b\r\n1,\r\n2,true\r\n"
 
 
 class CountingSink:

@@ -3,11 +3,15 @@ A dataset with one column of every type the builders coerce, for dump and round-
 
 """
 import enum
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer, String
 
-from microcosm_sqlite import DataSet, Store
+from microcosm_sqlite import DataSet, Store, dispose_sqlite_connections
 from microcosm_sqlite.types import EnumType
 
 Catalogue = DataSet.create("Catalogue")
@@ -66,3 +70,27 @@ PRODUCTS = [
         attributes="plain",
     ),
 ]
+
+
+@contextmanager
+def catalogue_graph(path: Path) -> Iterator:
+    """A writable graph on a new Catalogue file holding PRODUCTS."""
+    from tests.conftest import make_graph
+
+    graph = make_graph(paths={"Catalogue": str(path)})
+    try:
+        Catalogue.create_all(graph)
+        with Catalogue.new_context(graph) as context:
+            context.session.add_all([Product(**row) for row in PRODUCTS])
+            context.commit()
+        yield graph
+    finally:
+        dispose_sqlite_connections(graph)
+
+
+def dump_products(graph, format: str, **kwargs) -> tuple[int, str]:
+    """Dump the products with `graph.sqlite_dumper.<format>`: the rows written and the text."""
+    output = io.StringIO()
+    with Catalogue.new_context(graph):
+        count = getattr(graph.sqlite_dumper, format)(ProductStore()).dump(output, **kwargs)
+    return count, output.getvalue()

@@ -16,7 +16,7 @@ from contextlib import closing, suppress
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
@@ -28,6 +28,9 @@ from microcosm_sqlite.artifacts.metadata import ArtifactInfo, SourceInfo, write_
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
 from microcosm_sqlite.engines import EngineOptions, create_engine_for
 from microcosm_sqlite.errors import ArtifactCheckError, BrokenForeignKeyError, SourceNotFoundError
+
+if TYPE_CHECKING:
+    from microcosm_sqlite.builders.loading import Progress
 
 KEPT = "the previous artifact was kept"
 
@@ -58,6 +61,7 @@ class ArtifactBuild:
         self.data_set: str = self.base.__name__
         self.sources = list(sources)
         self.info: ArtifactInfo | None = None
+        self._source_infos: tuple[SourceInfo, ...] = ()
         self._engine: Engine | None = None
         self._temporary: Path | None = None
 
@@ -71,6 +75,7 @@ class ArtifactBuild:
     def __enter__(self) -> "ArtifactBuild":
         # Hash the sources first: a missing file fails before anything is written.
         self._source_infos = tuple(self._hash_source(model, path) for model, path in self.sources)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
         descriptor, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".building")
         os.close(descriptor)
         self._temporary = Path(name)
@@ -83,7 +88,7 @@ class ArtifactBuild:
             raise
         return self
 
-    def load(self, progress: Any = None) -> dict[str, int]:
+    def load(self, progress: Progress | None = None) -> dict[str, int]:
         """Load every source through the builders in one transaction; rows loaded per table."""
         from microcosm_sqlite.builders import load_sources
 
@@ -181,7 +186,7 @@ def build_artifact(
     target: str | PathLike[str],
     base: Any,
     sources: Sequence[Source],
-    progress: Any = None,
+    progress: Progress | None = None,
 ) -> ArtifactInfo:
     """Build `target` for the dataset `base` from `sources`, atomically; what its metadata says."""
     with ArtifactBuild(target, base, sources=sources) as build:

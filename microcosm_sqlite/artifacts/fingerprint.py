@@ -79,12 +79,13 @@ def _describe_type(type_: TypeEngine[Any]) -> dict[str, Any]:
 def _describe_default(default: Any) -> Any:
     if default is None:
         return None
-    arg = getattr(default, "arg", None)
+    arg: Any = getattr(default, "arg", None)
     if callable(arg):
         # A function's identity is its name: its address would change every run.
         return {"callable": getattr(arg, "__name__", type(arg).__name__)}
-    if hasattr(arg, "text"):
-        return {"sql": str(arg.text)}
+    text = getattr(arg, "text", None)
+    if text is not None:
+        return {"sql": str(text)}
     return {"value": repr(arg)}
 
 

@@ -58,6 +58,7 @@ def check_artifact(
     """
     base = base.resolve() if hasattr(base, "resolve") else base
     data_set = str(base.__name__)
+    path = Path(path)
 
     def report(*problems: str, info: ArtifactInfo | None = None) -> ArtifactReport:
         return ArtifactReport(path=str(path), data_set=data_set, problems=tuple(problems), info=info)

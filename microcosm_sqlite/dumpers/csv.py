@@ -1,6 +1,8 @@
 """
 CSV dumps: a header row, then one row per record; NULL is an empty cell.
 
+Open the file with `newline=""`, as the csv module asks, so quoted line breaks are written as they are.
+
 """
 import csv
 from collections.abc import Iterator
@@ -19,7 +21,9 @@ class CSVDumper(Dumper):
         return csv_encoder(type_)
 
     def write(self, fileobj: IO[str], labels: list[str], rows: Iterator[list[Any]]) -> int:
-        writer = csv.writer(fileobj, lineterminator="\n")
+        # The default "\r\n" terminator also makes the writer quote fields holding a bare "\r",
+        # which a reader would otherwise take for the end of the row.
+        writer = csv.writer(fileobj)
         writer.writerow(labels)
         count = 0
         for row in rows:

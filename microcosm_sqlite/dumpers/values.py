@@ -9,7 +9,6 @@ cell or a JSON null.
 import json
 from collections.abc import Callable
 from datetime import date, datetime, time
-from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -23,16 +22,22 @@ def to_json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def text_value(value: Any) -> str:
-    """A value as the text of a CSV cell."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+def portable_value(value: Any) -> Any:
+    """Enums as their names and dates and times as ISO 8601 text; anything else unchanged."""
     if isinstance(value, Enum):
         return value.name
     if isinstance(value, (datetime, date, time)):
         return value.isoformat()
+    return value
+
+
+def text_value(value: Any) -> str:
+    """A value as the text of a CSV cell."""
+    value = portable_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float):
         # repr() is the shortest text that parses back to the same float.
         return repr(value)
@@ -42,16 +47,11 @@ def text_value(value: Any) -> str:
 
 
 def json_value(value: Any) -> Any:
-    """A value as a JSON value of a JSON Lines record."""
+    """A value as the JSON value of a JSON Lines record."""
+    value = portable_value(value)
     if value is None or isinstance(value, (bool, int, float, str, dict, list)):
         return value
-    if isinstance(value, Enum):
-        return value.name
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        # A JSON number would go through float and lose digits.
-        return str(value)
+    # Decimals too: a JSON number would go through float and lose digits.
     return str(value)
 
 
