@@ -17,17 +17,18 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── UnsupportedArtifactError       the file is in a form a read-only reader cannot trust (WAL)
     │   ├── SchemaMismatchError            the file's tables or columns do not match the models
     │   ├── StaleArtifactError             the file was built from other models or sources
-    │   ├── ReadOnlyDataSetError           a write was attempted on a read-only dataset
-    │   ├── ArtifactCheckError             a finished build failed its foreign key or integrity check
-    │   └── SourceNotFoundError            a source file of an artifact build cannot be read
+    │   └── ReadOnlyDataSetError           a write was attempted on a read-only dataset
     ├── BuildError (422)                   a build stopped on bad input; nothing of it was kept
     │   ├── MalformedSourceError           the source is not valid CSV / JSON / JSON Lines
     │   ├── MissingColumnError             the source lacks a column the model requires
     │   ├── MissingValueError              a required value is empty, null or absent
     │   ├── BadValueError                  a value cannot be read as its column's type
     │   ├── DuplicateKeyError              a row repeats a primary or unique key
-    │   └── BrokenForeignKeyError          a row refers to a parent row that does not exist
+    │   ├── BrokenForeignKeyError          a row refers to a parent row that does not exist
+    │   ├── SourceNotFoundError            a source file of an artifact build cannot be read
+    │   └── ArtifactCheckError             a finished artifact failed SQLite's integrity check
     ├── NoSessionError                     a store was used with no session open for its dataset
+    ├── DumpError                          a dump was asked for fields or header labels it cannot write
     └── StaleDBError                       the models need a migration that does not exist yet
 
 Messages name the dataset and the path and say what to do next.
@@ -126,14 +127,6 @@ class ReadOnlyDataSetError(DataSetError):
     status_code = 405
 
 
-class ArtifactCheckError(DataSetError):
-    """A finished build failed its foreign key or integrity check; the previous artifact was kept."""
-
-
-class SourceNotFoundError(DataSetError):
-    """A source file of an artifact build cannot be read."""
-
-
 class BuildError(SQLiteError):
     """A build stopped on bad input; the transaction was rolled back, so nothing of it was kept."""
 
@@ -208,8 +201,20 @@ class BrokenForeignKeyError(BuildError):
     status_code = 409
 
 
+class SourceNotFoundError(BuildError):
+    """A source file of an artifact build cannot be read."""
+
+
+class ArtifactCheckError(BuildError):
+    """A finished artifact failed SQLite's integrity check; the previous artifact was kept."""
+
+
 class NoSessionError(SQLiteError):
     """A store was used outside any open session of its dataset."""
+
+
+class DumpError(SQLiteError, ValueError):
+    """A dump was asked for fields or header labels it cannot write (a ValueError, like csv's)."""
 
 
 class StaleDBError(SQLiteError):

@@ -4,7 +4,7 @@ import pytest
 
 from microcosm_sqlite.artifacts import ArtifactBuild, read_metadata, schema_fingerprint
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
-from microcosm_sqlite.errors import ArtifactCheckError, SourceNotFoundError
+from microcosm_sqlite.errors import BrokenForeignKeyError, SourceNotFoundError
 from tests.building import build_geography, folder_names
 from tests.fixtures import CITIES, COUNTRIES, City, Country, Geography
 
@@ -107,21 +107,32 @@ def test_a_broken_foreign_key_fails_the_final_check(target):
     build_geography(target)
     before = target.read_bytes()
 
-    with pytest.raises(ArtifactCheckError, match=r"dataset 'Geography' .*table 'city'.*referencing table 'country'"):
+    with pytest.raises(BrokenForeignKeyError) as raised:
         with ArtifactBuild(target, Geography) as build:
             # Only a connection that turned foreign keys off can store such rows.
             connection = build.engine.raw_connection().driver_connection
             connection.execute("PRAGMA foreign_keys = OFF")
             connection.execute("INSERT INTO city (id, name, country_code) VALUES (1, 'Paris', 'FR')")
 
+    assert str(raised.value) == (
+        "dataset 'Geography', table 'city': 1 row(s) refer to rows of table 'country' that do not exist "
+        "(the first at rowid 1); add the missing 'country' rows to the sources, or fix the references; "
+        "the previous artifact was kept"
+    )
+
     assert target.read_bytes() == before
     assert folder_names(target.parent) == ["geography.db"]
 
 
 def test_a_missing_source_fails_before_anything_is_written(tmp_path, target):
-    with pytest.raises(SourceNotFoundError, match=r"cannot read source '.*nowhere.csv' \(No such file or directory\)"):
-        ArtifactBuild(target, Geography, sources=[(City, tmp_path / "nowhere.csv")]).__enter__()
+    missing = tmp_path / "nowhere.csv"
+    with pytest.raises(SourceNotFoundError) as raised:
+        ArtifactBuild(target, Geography, sources=[(City, missing)]).__enter__()
 
+    assert str(raised.value) == (
+        f"dataset 'Geography', {missing}: cannot read the source (No such file or directory); "
+        "check the paths passed as sources; the previous artifact was kept"
+    )
     assert folder_names(target.parent) == []
 
 

@@ -27,7 +27,9 @@ from microcosm_sqlite.artifacts.hashing import file_sha256, hash_tables, overall
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, SourceInfo, write_metadata
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
 from microcosm_sqlite.engines import EngineOptions, create_engine_for
-from microcosm_sqlite.errors import ArtifactCheckError, SourceNotFoundError
+from microcosm_sqlite.errors import ArtifactCheckError, BrokenForeignKeyError, SourceNotFoundError
+
+KEPT = "the previous artifact was kept"
 
 #: A source of an artifact: the model its rows belong to and the file they come from.
 Source = tuple[Any, "str | PathLike[str]"]
@@ -134,21 +136,20 @@ class ArtifactBuild:
     def _check(self, connection: sqlite3.Connection) -> None:
         broken = connection.execute("PRAGMA foreign_key_check").fetchall()
         if broken:
+            # The builders check foreign keys per source; this catches rows written another way.
             table, rowid, parent, _ = broken[0]
-            raise ArtifactCheckError(
-                f"{len(broken)} row(s) have foreign keys that point nowhere, the first in table {table!r} "
-                f"(rowid {rowid}) referencing table {parent!r}",
+            raise BrokenForeignKeyError(
+                f"{len(broken)} row(s) refer to rows of table {parent!r} that do not exist (the first at rowid {rowid})",
                 data_set=self.data_set,
-                path=self.target,
-                hint=f"add the missing {parent!r} rows to the sources, or fix the references",
+                table=table,
+                hint=f"add the missing {parent!r} rows to the sources, or fix the references; {KEPT}",
             )
         problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
         if problems != ["ok"]:
             raise ArtifactCheckError(
-                f"the integrity check failed: {'; '.join(problems[:3])}",
+                f"the integrity check of the new file failed: {'; '.join(problems[:3])}",
                 data_set=self.data_set,
-                path=self.target,
-                hint="the previous artifact was kept; report this with the sources that produced it",
+                hint=f"report this with the sources that produced it; {KEPT}",
             )
 
     def _hash_source(self, model: Any, path: str | PathLike[str]) -> SourceInfo:
@@ -156,10 +157,11 @@ class ArtifactBuild:
             sha256 = file_sha256(path)
         except OSError as error:
             raise SourceNotFoundError(
-                f"cannot read source {os.fspath(path)!r} ({error.strerror})",
+                f"cannot read the source ({error.strerror})",
                 data_set=self.data_set,
-                path=self.target,
-                hint="check the paths passed as sources",
+                source=os.fspath(path),
+                table=model.__table__.name,
+                hint=f"check the paths passed as sources; {KEPT}",
             ) from None
         return SourceInfo(table=model.__table__.name, name=Path(path).name, sha256=sha256)
 

@@ -163,7 +163,7 @@ def _server_defaults(connection: Connection, table: Table) -> dict[str, Any]:
     return values
 
 
-def _column_for(table: Table, field: str) -> Column[Any] | None:
+def column_for(table: Table, field: str) -> Column[Any] | None:
     """The column a source field names: its SQL name, or its Python key when they differ."""
     if field in table.columns:
         return table.columns[field]
@@ -171,7 +171,7 @@ def _column_for(table: Table, field: str) -> Column[Any] | None:
 
 
 def _given_by_name(table: Table, given: Mapping[str, Any]) -> dict[str, Any]:
-    return {(column.name if (column := _column_for(table, key)) is not None else key): value for key, value in given.items()}
+    return {(column.name if (column := column_for(table, key)) is not None else key): value for key, value in given.items()}
 
 
 # Converted rows: (position label, position, values) is only built on the error path; the fast
@@ -191,7 +191,7 @@ def _plan_rows(
     given = _given_by_name(table, given)
     present: dict[str, int] = {}
     for index, field in enumerate(content.fields):
-        column = _column_for(table, field)
+        column = column_for(table, field)
         if column is not None and column.name not in present:
             present[column.name] = index
     missing = [column.name for column in table.columns if column.name not in present and is_required(column, given)]
