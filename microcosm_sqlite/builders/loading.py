@@ -14,7 +14,7 @@ from typing import IO, Any
 
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from microcosm_sqlite.builders.coercion import (
     REQUIRED,
@@ -42,6 +42,7 @@ DEFAULT_BATCH_SIZE = 5000
 
 Progress = Callable[[str, int], None]
 
+SCHEMA_HINT = "check that the schema was created from these models (Base.create_all(graph))"
 FIX_VALUE_HINT = "fix the value in the source, or change the column's type in the model"
 
 
@@ -93,7 +94,7 @@ def load_sources(
         raise BuildError(
             f"SQLite refused the build ({error.orig})",
             data_set=data_set,
-            hint="check that the schema was created from these models (Base.create_all(graph))",
+            hint=SCHEMA_HINT,
         ) from None
     return counts
 
@@ -133,11 +134,11 @@ def _load_source(
         content = read(stream, origin)
         server_defaults = _server_defaults(connection, table)
         if isinstance(content, Rows):
-            columns, rows = _plan_rows(table, content, connection, origin, given, server_defaults)
+            columns, batches = _plan_rows(table, content, connection, origin, given, server_defaults, batch_size)
         else:
-            columns, rows = _plan_records(table, content, connection, origin, given, server_defaults)
+            columns, batches = _plan_records(table, content, connection, origin, given, server_defaults, batch_size)
         kind = "line" if isinstance(content, Rows) else content.position
-        return _insert(connection, table, columns, rows, kind, origin, progress, batch_size)
+        return _insert(connection, table, columns, batches, kind, origin, progress)
 
 
 def _check_given_columns(table: Table, given: Mapping[str, Any], origin: Origin) -> None:
@@ -174,9 +175,8 @@ def _given_by_name(table: Table, given: Mapping[str, Any]) -> dict[str, Any]:
     return {(column.name if (column := column_for(table, key)) is not None else key): value for key, value in given.items()}
 
 
-# Converted rows: (position label, position, values) is only built on the error path; the fast
-# path yields (position, values tuple).
-Converted = Iterator[tuple[int, tuple[Any, ...]]]
+#: Converted rows in batches: (line or record number of each row, parameter tuple of each row).
+Converted = Iterator[tuple[list[int], list[tuple[Any, ...]]]]
 
 
 def _plan_rows(
@@ -186,6 +186,7 @@ def _plan_rows(
     origin: Origin,
     given: Mapping[str, Any],
     server_defaults: Mapping[str, Any],
+    batch_size: int,
 ) -> tuple[list[str], Converted]:
     """Check the header against the model, then convert rows through a generated function."""
     given = _given_by_name(table, given)
@@ -214,7 +215,7 @@ def _plan_rows(
             # Filled by a Python-side default; columns left out get NULL or SQLite's default.
             plan.append((None, coercion))
     convert = _row_function(plan)
-    return [coercion.name for _, coercion in plan], _convert_rows(content, convert, plan, origin)
+    return [coercion.name for _, coercion in plan], _convert_rows(content, convert, plan, origin, batch_size)
 
 
 def _convert_rows(
@@ -222,12 +223,21 @@ def _convert_rows(
     convert: Callable[[list[str]], tuple[Any, ...]],
     plan: list[tuple[int | None, ColumnCoercion]],
     origin: Origin,
+    batch_size: int,
 ) -> Converted:
+    lines: list[int] = []
+    batch: list[tuple[Any, ...]] = []
     for line, row in content.rows:
         try:
-            yield line, convert(row)
+            batch.append(convert(row))
         except Exception:
             raise _diagnose_row(row, plan, origin, line) from None
+        lines.append(line)
+        if len(batch) == batch_size:
+            yield lines, batch
+            lines, batch = [], []
+    if batch:
+        yield lines, batch
 
 
 def _row_function(plan: list[tuple[int | None, ColumnCoercion]]) -> Callable[[list[str]], tuple[Any, ...]]:
@@ -325,6 +335,7 @@ def _plan_records(
     origin: Origin,
     given: Mapping[str, Any],
     server_defaults: Mapping[str, Any],
+    batch_size: int,
 ) -> tuple[list[str], Converted]:
     """Every column is inserted; a key a record lacks counts as an empty value."""
     given = _given_by_name(table, given)
@@ -332,12 +343,14 @@ def _plan_records(
         (column.name, column.key, column_coercion(column, connection.dialect, given, server_defaults))
         for column in table.columns
     ]
-    return [name for name, _, _ in plan], _convert_records(content, plan, origin)
+    return [name for name, _, _ in plan], _convert_records(content, plan, origin, batch_size)
 
 
 def _convert_records(
-    content: Records, plan: list[tuple[str, str, ColumnCoercion]], origin: Origin
+    content: Records, plan: list[tuple[str, str, ColumnCoercion]], origin: Origin, batch_size: int
 ) -> Converted:
+    positions: list[int] = []
+    batch: list[tuple[Any, ...]] = []
     for position, record in content.records:
         where = {content.position: position}
         if not isinstance(record, dict):
@@ -355,42 +368,38 @@ def _convert_records(
             except Exception:
                 error = _coercion_error(coercion, value, origin, where, text=False)
                 raise (error or origin.error(BuildError, "the record could not be converted", **where)) from None
-        yield position, tuple(values)
+        positions.append(position)
+        batch.append(tuple(values))
+        if len(batch) == batch_size:
+            yield positions, batch
+            positions, batch = [], []
+    if batch:
+        yield positions, batch
 
 
 def _insert(
     connection: Connection,
     table: Table,
     columns: list[str],
-    rows: Converted,
+    batches: Converted,
     kind: str,
     origin: Origin,
     progress: Progress | None,
-    batch_size: int,
 ) -> int:
-    """Insert converted rows in batches; returns how many were inserted."""
-    quote = connection.dialect.identifier_preparer.quote
-    statement = (
-        f"INSERT INTO {connection.dialect.identifier_preparer.format_table(table)} "
-        f"({', '.join(map(quote, columns))}) VALUES ({', '.join('?' * len(columns))})"
-    )
-    if not columns:
-        statement = f"INSERT INTO {connection.dialect.identifier_preparer.format_table(table)} DEFAULT VALUES"
+    """Insert converted rows batch by batch; returns how many were inserted."""
+    preparer = connection.dialect.identifier_preparer
+    if columns:
+        statement = (
+            f"INSERT INTO {preparer.format_table(table)} ({', '.join(map(preparer.quote, columns))}) "
+            f"VALUES ({', '.join('?' * len(columns))})"
+        )
+    else:
+        statement = f"INSERT INTO {preparer.format_table(table)} DEFAULT VALUES"
     loaded = 0
-    batch: list[tuple[Any, ...]] = []
-    positions: list[int] = []
-    for position, values in rows:
-        batch.append(values)
-        positions.append(position)
-        if len(batch) >= batch_size:
-            loaded += _execute(connection, statement, batch, positions, kind, columns, origin)
-            batch, positions = [], []
-            if progress is not None:
-                progress(table.name, loaded)
-    if batch:
+    for positions, batch in batches:
         loaded += _execute(connection, statement, batch, positions, kind, columns, origin)
-    if progress is not None:
-        progress(table.name, loaded)
+        if progress is not None:
+            progress(table.name, loaded)
     return loaded
 
 
@@ -412,6 +421,8 @@ def _execute(
             for _ in batch:
                 connection.exec_driver_sql(statement)
     except DBAPIError as error:
+        if not isinstance(error, IntegrityError):
+            raise origin.error(BuildError, f"SQLite refused the build ({error.orig})", hint=SCHEMA_HINT) from None
         # executemany stops at the failing row and keeps the rows before it, so the change
         # counter says which row of the batch failed.
         failed = dbapi_connection.total_changes - before  # type: ignore[union-attr]
@@ -430,7 +441,7 @@ def _integrity_error(error: DBAPIError, row: dict[str, Any], where: dict[str, in
         return origin.error(
             BuildError,
             f"SQLite refused the row ({message})",
-            hint="check that the schema was created from these models (Base.create_all(graph))",
+            hint=SCHEMA_HINT,
             **where,
         )
     kind, detail = match.groups()
