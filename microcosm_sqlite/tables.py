@@ -72,8 +72,8 @@ def blaming(path: str | Path) -> Iterator[None]:
 
 
 @contextmanager
-def reading_table(path: str | Path, table: str) -> Iterator[tuple[list[str], Generator[tuple[Any, ...], None, None]]]:
-    """Open an artifact read-only and stream one table: `(column names, rows in key order)`."""
+def reading_table(path: str | Path, table: str) -> Iterator[tuple[list[Column], Generator[tuple[Any, ...], None, None]]]:
+    """Open an artifact read-only and stream one table: `(columns, rows in key order)`."""
     with open_artifact(path) as connection:
         existing = table_names(connection)
         if table not in existing:
@@ -83,10 +83,11 @@ def reading_table(path: str | Path, table: str) -> Iterator[tuple[list[str], Gen
                 path=path,
                 hint=f"choose one of: {', '.join(existing) or '(none)'}",
             )
-        names = [column.name for column in columns(connection, table)]
+        declared = columns(connection, table)
+        names = [column.name for column in declared]
         # Closed before the connection, even when the reader stops early (a closed pipe).
         with closing(stream_rows(connection, table, names, order_by=primary_key(connection, table))) as rows:
-            yield names, rows
+            yield declared, rows
 
 
 def quote(identifier: str) -> str:

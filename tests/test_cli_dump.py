@@ -2,10 +2,11 @@ import csv
 import io
 import json
 
-from microcosm_sqlite.artifacts import build_artifact
+from microcosm_sqlite.artifacts import ArtifactBuild, build_artifact
 from tests.building import build_geography
 from tests.cli import damage, run
 from tests.fixtures import CITIES, City, Country, Geography
+from tests.typed_fixtures import PRODUCTS, Catalogue, Product
 
 
 def test_dump_streams_a_table_as_csv_in_key_order(tmp_path):
@@ -77,3 +78,18 @@ def test_dump_then_rebuild_gives_the_same_content_hash(tmp_path):
         rebuilt = build_artifact(tmp_path / f"rebuilt-{output_format}.db", Geography, sources=sources)
 
         assert rebuilt.content_hash == info.content_hash, output_format
+
+
+def test_every_column_type_survives_dump_then_rebuild(tmp_path):
+    with ArtifactBuild(tmp_path / "catalogue.db", Catalogue) as build:
+        with build.engine.begin() as connection:
+            connection.execute(Product.__table__.insert(), PRODUCTS)
+    original = build.info
+    for output_format in ("csv", "jsonl"):
+        source = tmp_path / f"product.{output_format}"
+        result = run("dump", tmp_path / "catalogue.db", "product", "--format", output_format, "-o", source)
+        assert result.returncode == 0, result.stderr
+
+        rebuilt = build_artifact(tmp_path / f"rebuilt-{output_format}.db", Catalogue, sources=[(Product, source)])
+
+        assert rebuilt.content_hash == original.content_hash, (output_format, source.read_text())

@@ -26,5 +26,7 @@ def dump(artifact: Path, table: str, output_format: str, output: Path) -> None:
     Example:
         microcosm-sqlite dump datasets/geography.db city --format jsonl -o city.jsonl
     """
-    with reading_table(artifact, table) as (column_names, rows), opened_output(output) as stream:
-        write_rows(stream, column_names, rows, output_format)
+    with reading_table(artifact, table) as (columns, rows), opened_output(output) as stream:
+        # SQLAlchemy's JSON type is declared as JSON in the file: its text is nested in JSON Lines.
+        json_columns = {column.name for column in columns if column.type.upper() == "JSON"}
+        write_rows(stream, [column.name for column in columns], rows, output_format, json_columns)

@@ -1,63 +1,53 @@
 """
 Writing rows and summaries: CSV and JSON Lines stream, tables are for people.
 
+CSV and JSON Lines are written by the library's dumpers (their encoders and writers), the one place
+that decides how a dumped value looks, so a dump from the command line reads back through the
+builders unchanged.
+
 """
-import csv
 import json
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime, time
-from decimal import Decimal
-from enum import Enum
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import IO, Any
-from uuid import UUID
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-ROW_FORMATS = ("csv", "jsonl")
+from microcosm_sqlite.dumpers.base import Dumper
+from microcosm_sqlite.dumpers.csv import CSVDumper
+from microcosm_sqlite.dumpers.jsonl import JSONLinesDumper
+from microcosm_sqlite.dumpers.values import portable_value
+
+#: The library's dumpers by format: what they write, the builders read back unchanged.
+DUMPERS: dict[str, type[Dumper]] = {"csv": CSVDumper, "jsonl": JSONLinesDumper}
+ROW_FORMATS = tuple(DUMPERS)
 
 
-def plain(value: Any) -> Any:
-    """A JSON-ready form of a column value: enums by name (as stored), dates in ISO 8601."""
-    if isinstance(value, Enum):
-        return value.name
-    if isinstance(value, (datetime, date, time)):
-        return value.isoformat()
-    if isinstance(value, (Decimal, UUID)):
-        return str(value)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
-    return value
+def write_rows(
+    output: IO[str],
+    column_names: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    output_format: str,
+    json_columns: Collection[str] = (),
+) -> int:
+    """
+    Stream plain rows (no model) to `output` in a dumper's format; return how many were written.
+
+    `json_columns` hold JSON text: a CSV cell keeps the text, a JSON Lines record nests the value.
+
+    """
+    dumper = DUMPERS[output_format](store=None)
+    encoders: list[Callable[[Any], Any]] = [
+        _parsed_json if output_format == "jsonl" and name in json_columns else dumper.encoder_for(None)
+        for name in column_names
+    ]
+    encoded = ([encode(value) for encode, value in zip(encoders, row)] for row in rows)
+    return dumper.write(output, list(column_names), encoded)
 
 
-def csv_text(value: Any) -> Any:
-    """A CSV cell: NULL is empty, booleans are true/false (what the builders read back)."""
-    value = plain(value)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
-
-
-def write_rows(output: IO[str], column_names: Sequence[str], rows: Iterable[Sequence[Any]], output_format: str) -> int:
-    """Stream rows to `output` as CSV (with a header) or JSON Lines; return how many were written."""
-    written = 0
-    if output_format == "csv":
-        writer = csv.writer(output, lineterminator="\n")
-        writer.writerow(column_names)
-        for row in rows:
-            writer.writerow([csv_text(value) for value in row])
-            written += 1
-    elif output_format == "jsonl":
-        for row in rows:
-            record = {name: plain(value) for name, value in zip(column_names, row)}
-            output.write(json.dumps(record, ensure_ascii=False) + "\n")
-            written += 1
-    else:
-        raise ValueError(f"unknown row format {output_format!r}")
-    return written
+def _parsed_json(value: Any) -> Any:
+    return None if value is None else json.loads(value)
 
 
 def write_table(
@@ -67,7 +57,7 @@ def write_table(
     table = Table(*column_names, title=title)
     written = 0
     for row in rows:
-        table.add_row(*("" if value is None else str(plain(value)) for value in row))
+        table.add_row(*("" if value is None else str(portable_value(value)) for value in row))
         written += 1
     console.print(table)
     return written
@@ -75,4 +65,4 @@ def write_table(
 
 def print_json(value: Any) -> None:
     """Print a value as indented JSON on standard output, for scripts."""
-    click.echo(json.dumps(value, indent=2, default=plain))
+    click.echo(json.dumps(value, indent=2, default=str))

@@ -2,7 +2,7 @@
 `microcosm-sqlite search`: run a real `Store.search()` against an artifact, read-only.
 
 """
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from contextlib import ExitStack, closing
 from enum import Enum
 from itertools import islice
@@ -15,7 +15,7 @@ from sqlalchemy import inspect as inspect_mapper
 
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
 from microcosm_sqlite.cli.options import format_option, load_object, opened_output, output_option
-from microcosm_sqlite.cli.render import ROW_FORMATS, write_rows, write_table
+from microcosm_sqlite.cli.render import DUMPERS, ROW_FORMATS, write_table
 from microcosm_sqlite.dataset import dispose_sqlite_connections
 from microcosm_sqlite.stores import Store
 from microcosm_sqlite.types import parse_truthy
@@ -71,25 +71,25 @@ def search(
     graph = create_graph(graph_name, data_set, path, read_only=True)
     try:
         with model_class.new_context(graph), opened_output(output) as stream, ExitStack() as stack:
-            results = store_class().search(offset=offset, limit=limit, **keywords)
+            store = store_class()
             column_names = chosen_columns(model_class, columns)
             # Closed inside the session, so that a reader stopping early (a closed pipe) closes the
             # cursor before the connection goes.
-            rows = stack.enter_context(closing(values(results, column_names)))
+            models = stack.enter_context(closing(streamed(store.search(offset=offset, limit=limit, **keywords))))
             if output_format == "table":
-                console = Console(file=stream)
-                written = write_table(console, column_names, islice(rows, shown_limit))
-                if shown_limit is not None and written == shown_limit and next(rows, None) is not None:
+                rows = (tuple(getattr(model, attribute) for attribute in attributes(model_class, column_names)) for model in models)
+                written = write_table(Console(file=stream), column_names, islice(rows, shown_limit))
+                if shown_limit is not None and written == shown_limit and next(models, None) is not None:
                     click.echo(f"showing the first {shown_limit} rows: use --limit N or --format csv|jsonl", err=True)
             else:
-                write_rows(stream, column_names, rows, output_format)
+                DUMPERS[output_format](store, model_class).dump(stream, items=models, field_names=column_names)
     finally:
         dispose_sqlite_connections(graph)
 
 
 def chosen_columns(model_class: Any, columns: str | None) -> list[str]:
-    """The model's column attributes, or the chosen ones (checked, in the order given)."""
-    available = [attribute.key for attribute in inspect_mapper(model_class).column_attrs]
+    """The model's column names, or the chosen ones (checked, in the order given)."""
+    available = [column.name for column in model_class.__table__.columns]
     if columns is None:
         return available
     chosen = [name.strip() for name in columns.split(",") if name.strip()]
@@ -99,6 +99,17 @@ def chosen_columns(model_class: Any, columns: str | None) -> list[str]:
             f"{', '.join(unknown) or 'no columns'}: choose from {', '.join(available)}", param_hint="--columns"
         )
     return chosen
+
+
+def attributes(model_class: Any, column_names: list[str]) -> list[str]:
+    """The mapped attribute of each column (models may name an attribute unlike its column)."""
+    by_column = {column.name: prop.key for prop in inspect_mapper(model_class).column_attrs for column in prop.columns}
+    return [by_column[name] for name in column_names]
+
+
+def streamed(results: Iterable[Any]) -> Generator[Any, None, None]:
+    """The results as a generator, whose close() reaches SQLAlchemy's own (and its cursor)."""
+    yield from results
 
 
 def split_filter(text: str) -> tuple[str, str]:
@@ -130,9 +141,3 @@ def coerce(model_class: Any, name: str, value: str) -> Any:
             f"{value!r} is not a valid {python_type.__name__} for column {name!r}", param_hint="--filter"
         ) from None
     return value
-
-
-def values(results: Any, column_names: list[str]) -> Generator[tuple[Any, ...], None, None]:
-    for instance in results:
-        yield tuple(getattr(instance, name) for name in column_names)
-
