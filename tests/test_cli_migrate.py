@@ -105,7 +105,9 @@ def test_migration_errors_are_one_clean_line(project):
 def test_migrate_usage_errors_exit_2(project):
     assert migrate(project).returncode == 2
     assert "give an Alembic command" in migrate(project).stderr
-    assert migrate(project, "frobnicate").returncode == 2
+    unknown = migrate(project, "frobnicate")
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith("usage: microcosm-sqlite migrate airports.models:Airports ")
     wrong = run("migrate", "airports.models:Column", "history", cwd=project)
     assert wrong.returncode == 2
     assert "is not a dataset base made by DataSet.create" in wrong.stderr

@@ -83,7 +83,8 @@ def migrate(
         raise click.UsageError("give an Alembic command after MODULE:Base, for example: upgrade head")
     base, graph = dataset_graph(models_spec, path, migrations_dir, graph_name)
     try:
-        migrate_command.main(graph, base, not no_downgrade, *alembic_args)
+        # prog: Alembic's own usage errors then name this command, not the bare program.
+        migrate_command.main(graph, base, not no_downgrade, *alembic_args, prog=f"microcosm-sqlite migrate {models_spec}")
     finally:
         dispose_sqlite_connections(graph)
 
