@@ -63,6 +63,7 @@ def search(
         raise click.BadParameter(f"{store_spec!r} is not a Store class", param_hint="MODULE:StoreClass")
     model_class = store_class.model_class
     keywords = {name: coerce(model_class, name, value) for name, value in map(split_filter, filters)}
+    column_names = chosen_columns(model_class, columns)
     shown_limit = limit
     if output_format == "table" and limit is None:
         # One row more than shown, to tell whether the table was cut short.
@@ -72,12 +73,12 @@ def search(
     try:
         with model_class.new_context(graph), opened_output(output) as stream, ExitStack() as stack:
             store = store_class()
-            column_names = chosen_columns(model_class, columns)
             # Closed inside the session, so that a reader stopping early (a closed pipe) closes the
             # cursor before the connection goes.
             models = stack.enter_context(closing(streamed(store.search(offset=offset, limit=limit, **keywords))))
             if output_format == "table":
-                rows = (tuple(getattr(model, attribute) for attribute in attributes(model_class, column_names)) for model in models)
+                names = attributes(model_class, column_names)
+                rows = (tuple(getattr(model, name) for name in names) for model in models)
                 written = write_table(Console(file=stream), column_names, islice(rows, shown_limit))
                 if shown_limit is not None and written == shown_limit and next(models, None) is not None:
                     click.echo(f"showing the first {shown_limit} rows: use --limit N or --format csv|jsonl", err=True)
