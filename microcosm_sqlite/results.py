@@ -5,6 +5,7 @@ Lazy, streaming search results.
 from collections.abc import Iterator, Sequence
 from typing import Any, Generic, TypeVar, overload
 
+from sqlalchemy import Select
 from sqlalchemy.orm import Query
 
 T = TypeVar("T")
@@ -84,7 +85,7 @@ class SearchResult(Sequence[T], Generic[T]):
 
         """
         statement = self.query.statement
-        columns = [column for column in statement.selected_columns]
-        statement = statement.with_only_columns(*columns)
-        session = self.query.session
-        return iter(session.execute(statement.execution_options(yield_per=self.batch_size)))
+        if not isinstance(statement, Select):
+            raise TypeError(f"rows() needs a SELECT query, not {type(statement).__name__}")
+        columns = statement.with_only_columns(*statement.selected_columns)
+        return iter(self.query.session.execute(columns.execution_options(yield_per=self.batch_size)))

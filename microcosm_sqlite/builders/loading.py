@@ -81,12 +81,15 @@ def load_sources(
             check_foreign_keys(connection, data_set, names, foreign_keys)
     except DBAPIError as error:
         # Anything the checks above did not anticipate (no such table, disk full, ...).
-        raise BuildError(
-            f"SQLite refused the build ({error.orig})",
-            data_set=data_set,
-            hint=SCHEMA_HINT,
-        ) from None
+        raise BuildError(f"SQLite refused the build ({error.orig})", data_set=data_set, hint=_hint_for(error)) from None
     return counts
+
+
+def _hint_for(error: DBAPIError) -> str:
+    message = str(error.orig)
+    if "no such" in message or "has no column" in message:
+        return SCHEMA_HINT
+    return "check that no other process holds a write lock on the file and that its disk has space"
 
 
 def _table_of(model: type, data_set: str) -> Table:
@@ -203,7 +206,7 @@ def _execute(
     except (DBAPIError, OverflowError) as error:
         if isinstance(error, DBAPIError) and isinstance(error.orig, sqlite3.OperationalError):
             # About the database (no such table, disk full), not about a row.
-            raise origin.error(BuildError, f"SQLite refused the build ({error.orig})", hint=SCHEMA_HINT) from None
+            raise origin.error(BuildError, f"SQLite refused the build ({error.orig})", hint=_hint_for(error)) from None
         # executemany stops at the failing row and keeps the rows before it, so the change
         # counter says which row of the batch failed.
         failed = dbapi_connection.total_changes - before  # type: ignore[union-attr]
@@ -211,7 +214,7 @@ def _execute(
         row, where = dict(zip(columns, batch[index])), {kind: positions[index]}
         if isinstance(error, OverflowError):
             raise _overflow_error(row, where, origin) from None
-        raise _integrity_error(error, row, where, origin) from None
+        raise _row_error(error, row, where, origin) from None
     return len(batch)
 
 
@@ -236,7 +239,7 @@ def _overflow_error(row: dict[str, Any], where: dict[str, int], origin: Origin) 
 _CONSTRAINT = re.compile(r"^(UNIQUE|NOT NULL|CHECK) constraint failed: (.*)$")
 
 
-def _integrity_error(error: DBAPIError, row: dict[str, Any], where: dict[str, int], origin: Origin) -> BuildError:
+def _row_error(error: DBAPIError, row: dict[str, Any], where: dict[str, int], origin: Origin) -> BuildError:
     message = str(error.orig)
     match = _CONSTRAINT.match(message)
     if match is None:
