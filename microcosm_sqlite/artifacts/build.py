@@ -18,8 +18,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
+from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
 from microcosm_sqlite.artifacts.hashing import file_sha256, hash_tables, overall_hash
@@ -81,7 +82,7 @@ class ArtifactBuild:
         try:
             self._engine = create_engine_for(name, EngineOptions(use_foreign_keys=True))
             _use_fast_settings(self._engine)
-            self.base.metadata.create_all(self._engine)
+            _create_schema(self.base.metadata, self._engine)
         except BaseException:
             self._clean_up()
             raise
@@ -192,6 +193,22 @@ def build_artifact(
         build.load(progress=progress)
     assert build.info is not None
     return build.info
+
+
+def _create_schema(metadata: MetaData, engine: Engine) -> None:
+    """
+    Create the tables, then each table's indexes in name order.
+
+    `metadata.create_all` creates a table's indexes in the iteration order of `Table.indexes`, a
+    set, which changes from run to run when a table has several; SQLite records creation order in
+    `sqlite_master`, so the artifact's bytes changed with it.
+
+    """
+    with engine.begin() as connection:
+        for table in metadata.sorted_tables:
+            connection.execute(CreateTable(table))
+            for index in sorted(table.indexes, key=lambda index: str(index.name)):
+                connection.execute(CreateIndex(index))
 
 
 def _use_fast_settings(engine: Engine) -> None:
