@@ -14,7 +14,8 @@ from microcosm_sqlite.errors import BadValueError
 from tests.building import build_geography, folder_names
 from tests.conftest import make_graph
 from tests.fixtures import CITIES, City, CityStore, Country, CountryStore, Geography
-from tests.typed_fixtures import PRODUCTS, Catalogue, Product, ProductStore
+from tests.catalogue import PRODUCTS, TAGS, ProductStore, TagStore
+from tests.fixtures import Catalogue, Product, Tag
 
 DUMPERS = {"csv": CSVDumper, "jsonl": JSONLinesDumper}
 
@@ -101,10 +102,12 @@ def test_every_type_survives_dump_and_rebuild(tmp_path, format):
     with ArtifactBuild(target, Catalogue) as build:
         with build.engine.begin() as connection:
             connection.execute(Product.__table__.insert(), PRODUCTS)
+            connection.execute(Tag.__table__.insert(), TAGS)
     original = build.info
     (tmp_path / "dumps").mkdir()
 
-    dumps = dump_tables(target, Catalogue, [ProductStore()], tmp_path / "dumps", format)
+    dumps = dump_tables(target, Catalogue, [TagStore(), ProductStore()], tmp_path / "dumps", format)
     rebuilt = build_artifact(tmp_path / "rebuilt.db", Catalogue, dumps)
 
+    assert rebuilt.tables == original.tables
     assert rebuilt.content_hash == original.content_hash

@@ -10,7 +10,8 @@ from microcosm_sqlite.dumpers.factory import SQLiteDumper
 from microcosm_sqlite.errors import DumpError, SQLiteError
 from tests.conftest import make_graph
 from tests.fixtures import CityStore, Geography
-from tests.typed_fixtures import Catalogue, ProductStore, catalogue_graph, dump_products
+from tests.catalogue import ProductStore, catalogue_graph, dump_products
+from tests.fixtures import Catalogue
 
 
 @pytest.fixture
@@ -33,10 +34,10 @@ def test_every_row_and_column_of_any_model_is_dumped_by_default(graph):
 
     assert count == 2
     assert text == (
-        "sku,name,note,price,quantity,active,colour,released,updated,attributes\r\n"
-        '007,"Widget, ""large""","two\nlines",0.1,-3,true,RED,2024-02-29,2024-03-01T12:30:05.000250,'
-        '"{""tags"":[""a"",""é""],""size"":2}"\r\n'
-        '010,Gadget,,,,false,,,,"""plain"""\r\n'
+        "sku,name,quantity,price,exact_price,available,featured,released,updated,opens,colour,attributes,token,note\r\n"
+        '007,"Widget, ""large""",-3,0.1,12.5,true,true,2024-02-29,2024-03-01T12:30:05.000250,09:30:00,RED,'
+        '"{""tags"":[""a"",""é""],""size"":2}",12345678-1234-5678-1234-567812345678,"two\nlines"\r\n'
+        '010,Gadget,0,,,,false,,,,,"""plain""",,none\r\n'
     )
     assert [row["name"] for row in csv.DictReader(io.StringIO(text))] == ['Widget, "large"', "Gadget"]
 

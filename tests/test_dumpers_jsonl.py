@@ -7,7 +7,8 @@ from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.dumpers.jsonl import JSONLinesDumper
 from microcosm_sqlite.errors import DumpError
 from tests.conftest import make_graph
-from tests.typed_fixtures import Catalogue, ProductStore, catalogue_graph, dump_products
+from tests.catalogue import ProductStore, catalogue_graph, dump_products
+from tests.fixtures import Catalogue
 
 
 @pytest.fixture
@@ -25,11 +26,12 @@ def test_one_json_object_per_line_with_typed_values(graph):
 
     assert count == 2
     assert text.splitlines() == [
-        '{"sku":"007","name":"Widget, \\"large\\"","note":"two\\nlines","price":0.1,"quantity":-3,"active":true,'
-        '"colour":"RED","released":"2024-02-29","updated":"2024-03-01T12:30:05.000250",'
-        '"attributes":{"tags":["a","é"],"size":2}}',
-        '{"sku":"010","name":"Gadget","note":null,"price":null,"quantity":null,"active":false,"colour":null,'
-        '"released":null,"updated":null,"attributes":"plain"}',
+        '{"sku":"007","name":"Widget, \\"large\\"","quantity":-3,"price":0.1,"exact_price":12.5,"available":true,'
+        '"featured":true,"released":"2024-02-29","updated":"2024-03-01T12:30:05.000250","opens":"09:30:00",'
+        '"colour":"RED","attributes":{"tags":["a","é"],"size":2},"token":"12345678-1234-5678-1234-567812345678",'
+        '"note":"two\\nlines"}',
+        '{"sku":"010","name":"Gadget","quantity":0,"price":null,"exact_price":null,"available":null,"featured":false,'
+        '"released":null,"updated":null,"opens":null,"colour":null,"attributes":"plain","token":null,"note":"none"}',
     ]
     assert text.endswith("\n")
 

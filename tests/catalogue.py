@@ -1,40 +1,16 @@
 """
-A dataset with one column of every type the builders coerce, for dump and round-trip tests.
+Rows, stores and helpers for the Catalogue models of `tests.fixtures` (one column of every type).
 
 """
-import enum
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
+from uuid import UUID
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer, String
-
-from microcosm_sqlite import DataSet, Store, dispose_sqlite_connections
-from microcosm_sqlite.types import EnumType
-
-Catalogue = DataSet.create("Catalogue")
-
-
-class Colour(enum.Enum):
-    RED = 1
-    GREEN = 2
-
-
-class Product(Catalogue):
-    __tablename__ = "product"
-
-    sku = Column(String, primary_key=True)
-    name = Column(String, nullable=False)
-    note = Column(String)
-    price = Column(Float)
-    quantity = Column(Integer)
-    active = Column(Boolean)
-    colour = Column(EnumType(Colour))
-    released = Column(Date)
-    updated = Column(DateTime)
-    attributes = Column(JSON)
+from microcosm_sqlite import Store, dispose_sqlite_connections
+from tests.fixtures import Catalogue, Colour, Product, Tag
 
 
 class ProductStore(Store):
@@ -44,37 +20,54 @@ class ProductStore(Store):
         return query.order_by(Product.sku)
 
 
+class TagStore(Store):
+    model_class = Tag
+
+    def _order_by(self, query, **kwargs):
+        return query.order_by(Tag.id)
+
+
 PRODUCTS = [
     dict(
         sku="007",
         name='Widget, "large"',
-        note="two\nlines",
-        price=0.1,
         quantity=-3,
-        active=True,
-        colour=Colour.RED,
+        price=0.1,
+        exact_price=12.5,
+        available=True,
+        featured=True,
         released=date(2024, 2, 29),
         updated=datetime(2024, 3, 1, 12, 30, 5, 250),
+        opens=time(9, 30),
+        colour=Colour.RED,
         attributes={"tags": ["a", "é"], "size": 2},
+        token=UUID("12345678-1234-5678-1234-567812345678"),
+        note="two\nlines",
     ),
     dict(
         sku="010",
         name="Gadget",
-        note=None,
+        quantity=0,
         price=None,
-        quantity=None,
-        active=False,
-        colour=None,
+        exact_price=None,
+        available=None,
+        featured=False,
         released=None,
         updated=None,
+        opens=None,
+        colour=None,
         attributes="plain",
+        token=None,
+        note="none",
     ),
 ]
+
+TAGS = [dict(id=1, sku="007", label="new"), dict(id=2, sku="010", label="sale")]
 
 
 @contextmanager
 def catalogue_graph(path: Path) -> Iterator:
-    """A writable graph on a new Catalogue file holding PRODUCTS."""
+    """A writable graph on a new Catalogue file holding PRODUCTS and TAGS."""
     from tests.conftest import make_graph
 
     graph = make_graph(paths={"Catalogue": str(path)})
@@ -82,6 +75,8 @@ def catalogue_graph(path: Path) -> Iterator:
         Catalogue.create_all(graph)
         with Catalogue.new_context(graph) as context:
             context.session.add_all([Product(**row) for row in PRODUCTS])
+            context.session.flush()
+            context.session.add_all([Tag(**row) for row in TAGS])
             context.commit()
         yield graph
     finally:
