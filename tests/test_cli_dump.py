@@ -5,8 +5,8 @@ import json
 from microcosm_sqlite.artifacts import ArtifactBuild, build_artifact
 from tests.building import build_geography
 from tests.cli import damage, run
-from tests.fixtures import CITIES, City, Country, Geography
-from tests.typed_fixtures import PRODUCTS, Catalogue, Product
+from tests.catalogue import PRODUCTS, TAGS
+from tests.fixtures import CITIES, Catalogue, City, Country, Geography, Product, Tag
 
 
 def test_dump_streams_a_table_as_csv_in_key_order(tmp_path):
@@ -84,12 +84,16 @@ def test_every_column_type_survives_dump_then_rebuild(tmp_path):
     with ArtifactBuild(tmp_path / "catalogue.db", Catalogue) as build:
         with build.engine.begin() as connection:
             connection.execute(Product.__table__.insert(), PRODUCTS)
+            connection.execute(Tag.__table__.insert(), TAGS)
     original = build.info
     for output_format in ("csv", "jsonl"):
-        source = tmp_path / f"product.{output_format}"
-        result = run("dump", tmp_path / "catalogue.db", "product", "--format", output_format, "-o", source)
-        assert result.returncode == 0, result.stderr
+        sources = []
+        for model in (Product, Tag):
+            source = tmp_path / f"{model.__tablename__}.{output_format}"
+            result = run("dump", tmp_path / "catalogue.db", model.__tablename__, "--format", output_format, "-o", source)
+            assert result.returncode == 0, result.stderr
+            sources.append((model, source))
 
-        rebuilt = build_artifact(tmp_path / f"rebuilt-{output_format}.db", Catalogue, sources=[(Product, source)])
+        rebuilt = build_artifact(tmp_path / f"rebuilt-{output_format}.db", Catalogue, sources=sources)
 
-        assert rebuilt.content_hash == original.content_hash, (output_format, source.read_text())
+        assert rebuilt.tables == original.tables, output_format
