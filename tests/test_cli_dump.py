@@ -2,10 +2,12 @@ import csv
 import io
 import json
 
+import pytest
+
 from microcosm_sqlite.artifacts import ArtifactBuild, build_artifact
 from tests.building import build_geography
-from tests.cli import damage, run
 from tests.catalogue import PRODUCTS, TAGS
+from tests.cli import damage, run
 from tests.fixtures import CITIES, Catalogue, City, Country, Geography, Product, Tag
 
 
@@ -65,35 +67,33 @@ def test_dump_with_a_bad_format_is_a_usage_error(tmp_path):
     assert "'xml' is not one of 'csv', 'jsonl'" in result.stderr
 
 
-def test_dump_then_rebuild_gives_the_same_content_hash(tmp_path):
+def dump_and_rebuild(artifact, base, models, output_format):
+    """Dump each model's table with the CLI, then build a new artifact from the dumps."""
+    sources = []
+    for model in models:
+        source = artifact.with_name(f"{model.__tablename__}.{output_format}")
+        result = run("dump", artifact, model.__tablename__, "--format", output_format, "-o", source)
+        assert result.returncode == 0, result.stderr
+        sources.append((model, source))
+    return build_artifact(artifact.with_name(f"rebuilt-{output_format}.db"), base, sources=sources)
+
+
+@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+def test_dump_then_rebuild_gives_the_same_content_hash(tmp_path, output_format):
     info = build_geography(tmp_path / "geography.db")
-    for output_format in ("csv", "jsonl"):
-        sources = []
-        for model in (Country, City):
-            path = tmp_path / f"{model.__tablename__}.{output_format}"
-            result = run("dump", tmp_path / "geography.db", model.__tablename__, "--format", output_format, "-o", path)
-            assert result.returncode == 0, result.stderr
-            sources.append((model, path))
 
-        rebuilt = build_artifact(tmp_path / f"rebuilt-{output_format}.db", Geography, sources=sources)
+    rebuilt = dump_and_rebuild(tmp_path / "geography.db", Geography, [Country, City], output_format)
 
-        assert rebuilt.content_hash == info.content_hash, output_format
+    assert rebuilt.content_hash == info.content_hash
 
 
-def test_every_column_type_survives_dump_then_rebuild(tmp_path):
+@pytest.mark.parametrize("output_format", ["csv", "jsonl"])
+def test_every_column_type_survives_dump_then_rebuild(tmp_path, output_format):
     with ArtifactBuild(tmp_path / "catalogue.db", Catalogue) as build:
         with build.engine.begin() as connection:
             connection.execute(Product.__table__.insert(), PRODUCTS)
             connection.execute(Tag.__table__.insert(), TAGS)
-    original = build.info
-    for output_format in ("csv", "jsonl"):
-        sources = []
-        for model in (Product, Tag):
-            source = tmp_path / f"{model.__tablename__}.{output_format}"
-            result = run("dump", tmp_path / "catalogue.db", model.__tablename__, "--format", output_format, "-o", source)
-            assert result.returncode == 0, result.stderr
-            sources.append((model, source))
 
-        rebuilt = build_artifact(tmp_path / f"rebuilt-{output_format}.db", Catalogue, sources=sources)
+    rebuilt = dump_and_rebuild(tmp_path / "catalogue.db", Catalogue, [Product, Tag], output_format)
 
-        assert rebuilt.tables == original.tables, output_format
+    assert rebuilt.tables == build.info.tables
