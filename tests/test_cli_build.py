@@ -1,3 +1,4 @@
+import os
 import re
 
 import pytest
@@ -110,3 +111,14 @@ def test_build_usage_errors_exit_2(project, tmp_path):
     assert "does not exist" in missing.stderr
     assert empty.returncode == 2
     assert "no build_*.py scripts in" in empty.stderr
+
+
+def test_on_a_terminal_a_progress_bar_shows_rows_and_rows_per_second(project):
+    # TTY_COMPATIBLE makes rich treat the captured stream as a terminal.
+    result = run("build", cwd=project, env={**os.environ, "TTY_COMPATIBLE": "1", "COLUMNS": "120"})
+
+    assert result.returncode == 0, result.stderr
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stderr).replace("\r", "\n")
+    city = [line for line in screen.splitlines() if "Geography.city" in line]
+    assert city and "12,000 rows" in city[-1] and re.search(r"[\d,]+ rows/s", city[-1]), screen
+    assert "━" in city[-1]
