@@ -97,3 +97,14 @@ def test_every_column_type_survives_dump_then_rebuild(tmp_path, output_format):
     rebuilt = dump_and_rebuild(tmp_path / "catalogue.db", Catalogue, [Product, Tag], output_format)
 
     assert rebuilt.tables == build.info.tables
+
+
+def test_dump_of_a_missing_file_creates_nothing(tmp_path):
+    result = run("dump", tmp_path / "missing.db", "city", "-o", tmp_path / "city.csv")
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Error: dataset 'missing' ({tmp_path / 'missing.db'}): the artifact file does not exist; "
+        "build it, or point config sqlite.paths at the shipped file"
+    ]
+    assert list(tmp_path.iterdir()) == []

@@ -122,3 +122,17 @@ def test_search_usage_errors_exit_2(tmp_path):
         result = run("search", *args, "--path", path)
         assert result.returncode == 2, (args, result.stderr)
         assert message in result.stderr, (args, result.stderr)
+
+
+def test_search_of_a_damaged_artifact_is_one_line(tmp_path):
+    path = tmp_path / "geography.db"
+    build_geography(path)
+    path.write_bytes(path.read_bytes()[:5000])
+
+    result = run("search", "tests.fixtures:CityStore", "--path", path)
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Error: dataset 'Geography' ({path}): the file is damaged (size 5000 is not a whole number of "
+        "4096-byte pages); rebuild it from its sources (build_scripts/) or restore it from source control"
+    ]
