@@ -18,6 +18,13 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── SchemaMismatchError            the file's tables or columns do not match the models
     │   ├── StaleArtifactError             the file was built from other models or sources
     │   └── ReadOnlyDataSetError           a write was attempted on a read-only dataset
+    ├── BuildError (422)                   a build stopped on bad input; nothing of it was kept
+    │   ├── MalformedSourceError           the source is not valid CSV / JSON / JSON Lines
+    │   ├── MissingColumnError             the source lacks a column the model requires
+    │   ├── MissingValueError              a required value is empty, null or absent
+    │   ├── BadValueError                  a value cannot be read as its column's type
+    │   ├── DuplicateKeyError              a row repeats a primary or unique key
+    │   └── BrokenForeignKeyError          a row refers to a parent row that does not exist
     ├── NoSessionError                     a store was used with no session open for its dataset
     └── StaleDBError                       the models need a migration that does not exist yet
 
@@ -27,6 +34,7 @@ Messages name the dataset and the path and say what to do next.
 from __future__ import annotations
 
 from os import PathLike
+from typing import Any
 
 
 class SQLiteError(Exception):
@@ -114,6 +122,80 @@ class ReadOnlyDataSetError(DataSetError):
     """A write was attempted on a dataset opened read-only."""
 
     status_code = 405
+
+
+class BuildError(SQLiteError):
+    """A build stopped on bad input; the transaction was rolled back, so nothing of it was kept."""
+
+    status_code = 422
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        data_set: str,
+        source: str | None = None,
+        table: str | None = None,
+        line: int | None = None,
+        record: int | None = None,
+        column: str | None = None,
+        value: Any = None,
+        expected: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.problem = problem
+        self.data_set = data_set
+        self.source = source
+        self.table = table
+        self.line = line
+        self.record = record
+        self.column = column
+        self.value = value
+        self.expected = expected
+        self.hint = hint
+        where = [f"dataset {data_set!r}"]
+        if source is not None:
+            where.append(source)
+        elif table is not None:
+            where.append(f"table {table!r}")
+        if line is not None:
+            where.append(f"line {line}")
+        elif record is not None:
+            where.append(f"record {record}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        message = f"{', '.join(where)}: {problem}"
+        if hint:
+            message = f"{message}; {hint}"
+        super().__init__(message)
+
+
+class MalformedSourceError(BuildError):
+    """The source is not valid CSV, JSON or JSON Lines (or not UTF-8)."""
+
+
+class MissingColumnError(BuildError):
+    """The source lacks a column the model requires (no default, not nullable)."""
+
+
+class MissingValueError(BuildError):
+    """A value is empty, null or absent in a column that requires one."""
+
+
+class BadValueError(BuildError):
+    """A value cannot be read as its column's type."""
+
+
+class DuplicateKeyError(BuildError):
+    """A row repeats a primary or unique key of an earlier row."""
+
+    status_code = 409
+
+
+class BrokenForeignKeyError(BuildError):
+    """A row refers to a parent row that does not exist."""
+
+    status_code = 409
 
 
 class NoSessionError(SQLiteError):

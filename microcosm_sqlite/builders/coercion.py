@@ -1,0 +1,328 @@
+"""
+Coercing source values to a model's column types: the one place that knows how.
+
+Each column gets a `ColumnCoercion` once per source, derived from its SQLAlchemy type: how to read
+a CSV cell (text), how to read a JSON value (already typed, or text), and what an empty cell means
+(a default, NULL, or an error). The CSV fast path and the JSON path both use these objects, so a
+type is read the same way whatever the source format.
+
+Values come out ready for the DB-API driver: after parsing, the dialect's bind processor (the one
+SQLAlchemy itself would apply) runs, so dates, enums, JSON and custom `TypeDecorator`s are stored
+exactly as the ORM would store them.
+
+"""
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Column, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    Time,
+    TypeDecorator,
+    TypeEngine,
+    Uuid,
+)
+
+from microcosm_sqlite.types import EnumType, parse_truthy
+
+
+class Required:
+    """The empty-value policy of a column that needs a value: no default, not nullable."""
+
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+REQUIRED = Required()
+
+
+@dataclass(frozen=True)
+class Factory:
+    """The empty-value policy of a column whose default is computed per row (a callable default)."""
+
+    make: Callable[[], Any]
+
+
+#: What an empty cell (or JSON null, or absent key) becomes: a value, a per-row factory, or REQUIRED.
+EmptyPolicy = Any
+
+
+@dataclass(frozen=True)
+class ColumnCoercion:
+    """How to turn one column's source values into the values the driver stores."""
+
+    name: str
+    expected: str
+    from_text: Callable[[str], Any]
+    from_json: Callable[[Any], Any]
+    empty: EmptyPolicy
+    text_verbatim: bool = False
+
+    def empty_value(self) -> Any:
+        """The stored value for an empty cell; raises `MissingValue` when the column needs one."""
+        if self.empty is REQUIRED:
+            raise MissingValue(self.name)
+        if isinstance(self.empty, Factory):
+            return self.empty.make()
+        return self.empty
+
+    def text(self, value: str) -> Any:
+        """Coerce a CSV cell."""
+        if value == "":
+            return self.empty_value()
+        return self.from_text(value)
+
+    def json(self, value: Any) -> Any:
+        """Coerce a JSON value; null, and "" outside text columns, count as empty."""
+        if value is None or (value == "" and not self.text_verbatim):
+            return self.empty_value()
+        return self.from_json(value)
+
+
+class MissingValue(Exception):
+    """Raised by a coercion when a required column has no value (the caller adds the context)."""
+
+    def __init__(self, column: str) -> None:
+        super().__init__(column)
+        self.column = column
+
+
+@dataclass(frozen=True)
+class _Parser:
+    expected: str
+    from_text: Callable[[str], Any]
+    from_json: Callable[[Any], Any]
+    text_verbatim: bool = False
+
+
+def verbatim(value: Any) -> Any:
+    """Text columns keep the text exactly as written (leading zeros, spaces and all)."""
+    return value
+
+
+def _not_bool(value: Any) -> bool:
+    return not isinstance(value, bool)
+
+
+def _json_int(value: Any) -> int:
+    if isinstance(value, int) and _not_bool(value):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        return int(value)
+    raise ValueError(value)
+
+
+def _json_float(value: Any) -> float:
+    if isinstance(value, (int, float)) and _not_bool(value):
+        return float(value)
+    if isinstance(value, str):
+        return float(value)
+    raise ValueError(value)
+
+
+def _text_decimal(value: str) -> Decimal:
+    try:
+        number = Decimal(value.strip())
+    except ArithmeticError:
+        raise ValueError(value) from None
+    if not number.is_finite():
+        raise ValueError(value)
+    return number
+
+
+def _json_decimal(value: Any) -> Decimal:
+    if isinstance(value, (int, float)) and _not_bool(value):
+        # str() first: Decimal(0.1) would keep the binary float's 55 digits.
+        return _text_decimal(str(value))
+    if isinstance(value, str):
+        return _text_decimal(value)
+    raise ValueError(value)
+
+
+def _json_text(value: Any) -> str:
+    # Integers are accepted as text (ids written as numbers); floats and booleans are not, because
+    # their text form is a guess ("1.0" or "1"? "true" or "True"?).
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and _not_bool(value):
+        return str(value)
+    raise ValueError(value)
+
+
+def _from_string(parse: Callable[[str], Any]) -> Callable[[Any], Any]:
+    """A JSON reader for types JSON has no literal for (dates, enums): only strings are accepted."""
+
+    def from_json(value: Any) -> Any:
+        if isinstance(value, str):
+            return parse(value)
+        raise ValueError(value)
+
+    return from_json
+
+
+def _enum_parser(enum_class: type[Enum]) -> _Parser:
+    members = enum_class.__members__
+
+    def by_name(value: str) -> Enum:
+        return members[value]
+
+    return _Parser(
+        f"one of {', '.join(members)} (a {enum_class.__name__} name)",
+        by_name,
+        _from_string(by_name),
+    )
+
+
+def _bool_parser() -> _Parser:
+    def from_text(value: str) -> bool:
+        parsed = parse_truthy(value)
+        assert parsed is not None
+        return parsed
+
+    return _Parser("a boolean (true/false, yes/no, 1/0)", from_text, from_text)
+
+
+def _parser_for(type_: TypeEngine[Any]) -> _Parser:
+    """How to read a value of this SQL type, before the dialect's bind processing."""
+    if isinstance(type_, EnumType):
+        return _enum_parser(type_.enum_class)
+    if isinstance(type_, TypeDecorator):
+        # Read as the underlying type; the decorator's own process_bind_param runs afterwards.
+        return _parser_for(type_.impl_instance)
+    if isinstance(type_, Boolean):
+        return _bool_parser()
+    if isinstance(type_, Integer):
+        return _Parser("an integer", int, _json_int)
+    if isinstance(type_, Float) or (isinstance(type_, Numeric) and not type_.asdecimal):
+        return _Parser("a number", float, _json_float)
+    if isinstance(type_, Numeric):
+        return _Parser("a decimal number", _text_decimal, _json_decimal)
+    if isinstance(type_, DateTime):
+        return _Parser("an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS)", datetime.fromisoformat,
+                       _from_string(datetime.fromisoformat))
+    if isinstance(type_, Date):
+        return _Parser("an ISO 8601 date (YYYY-MM-DD)", date.fromisoformat, _from_string(date.fromisoformat))
+    if isinstance(type_, Time):
+        return _Parser("an ISO 8601 time (HH:MM:SS)", time.fromisoformat, _from_string(time.fromisoformat))
+    if isinstance(type_, JSON):
+        return _Parser("a JSON document", json.loads, lambda value: value)
+    if isinstance(type_, Uuid):
+        return _Parser("a UUID", uuid.UUID, _from_string(uuid.UUID))
+    if isinstance(type_, String):
+        return _Parser("text", verbatim, _json_text, text_verbatim=True)
+    # Unknown types get the text as it is and rely on their bind processor, as the ORM would.
+    return _Parser(f"a {type(type_).__name__} value", verbatim, verbatim)
+
+
+def _stored(parse: Callable[[Any], Any], bind: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    if bind is None:
+        return parse
+
+    def coerce(value: Any) -> Any:
+        return bind(parse(value))
+
+    return coerce
+
+
+def _bind_processor(type_: TypeEngine[Any], dialect: Dialect, parser: _Parser) -> Callable[[Any], Any] | None:
+    if not isinstance(type_, TypeDecorator) and (parser.from_text in (int, float) or parser.text_verbatim):
+        # Integers, floats and text come out of parsing exactly as the driver stores them; skipping
+        # their (no-op or float()) processors keeps the CSV fast path to one builtin call per cell.
+        return None
+    # `_cached_bind_processor` resolves the dialect-specific implementation (SQLite stores dates
+    # as ISO strings) and caches it on the type, as SQLAlchemy's own statement execution does.
+    return type_._cached_bind_processor(dialect)
+
+
+def _python_default(column: Column[Any], given: Mapping[str, Any]) -> EmptyPolicy | None:
+    """A `.default()` value or the column's own default, as a Python value (or Factory); else None."""
+    if column.name in given:
+        value = given[column.name]
+        return Factory(value) if callable(value) else value
+    default = column.default
+    if default is not None and getattr(default, "is_scalar", False):
+        return default.arg  # type: ignore[attr-defined]
+    if default is not None and getattr(default, "is_callable", False):
+        # SQLAlchemy wraps zero-argument callables so that they take an execution context.
+        make = default.arg  # type: ignore[attr-defined]
+        return Factory(lambda: make(None))
+    return None
+
+
+def has_python_default(column: Column[Any], given: Mapping[str, Any]) -> bool:
+    """Whether the builder fills this column itself when a source leaves it out."""
+    return _python_default(column, given) is not None
+
+
+def is_required(column: Column[Any], given: Mapping[str, Any]) -> bool:
+    """Whether a source must provide this column: it has no default of any kind and cannot be NULL."""
+    return (
+        _python_default(column, given) is None
+        and column.server_default is None
+        and not column.nullable
+        # An autoincrement primary key left out or NULL gets the next rowid from SQLite.
+        and column.table.autoincrement_column is not column
+    )
+
+
+def column_coercion(
+    column: Column[Any],
+    dialect: Dialect,
+    given: Mapping[str, Any],
+    server_defaults: Mapping[str, Any],
+) -> ColumnCoercion:
+    """
+    The coercion of one column, derived from its type, defaults and nullability.
+
+    An empty value becomes, in this order: the `.default()` value, the column's default, its
+    server default (`server_defaults` holds them evaluated by SQLite), NULL, or an error.
+
+    """
+    parser = _parser_for(column.type)
+    bind = _bind_processor(column.type, dialect, parser)
+    policy: EmptyPolicy = _python_default(column, given)
+    if policy is not None and bind is not None:
+        # Defaults are Python values (an enum member, a date): store them as the ORM would.
+        if isinstance(policy, Factory):
+            policy = Factory(lambda make=policy.make: bind(make()))
+        else:
+            policy = bind(policy)
+    elif policy is None:
+        if column.name in server_defaults:
+            policy = server_defaults[column.name]
+        elif is_required(column, given):
+            policy = REQUIRED
+    return ColumnCoercion(
+        name=column.name,
+        expected=parser.expected,
+        from_text=_stored(parser.from_text, bind),
+        from_json=_stored(parser.from_json, bind),
+        empty=policy,
+        text_verbatim=parser.text_verbatim,
+    )
+
+
+def table_coercions(
+    table: Table,
+    dialect: Dialect,
+    given: Mapping[str, Any],
+    server_defaults: Mapping[str, Any],
+) -> dict[str, ColumnCoercion]:
+    """The coercion of every column of a table, by column name."""
+    return {column.name: column_coercion(column, dialect, given, server_defaults) for column in table.columns}
