@@ -10,6 +10,8 @@ stops the run: a table is only written from runs that agree.
 
 """
 import argparse
+import shutil
+import tempfile
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -21,6 +23,8 @@ from benchmarks.measure import BenchmarkError, Measurement, Summary, run_script
 from benchmarks.report import Result, describe_machine, render
 
 HERE = Path(__file__).parent
+SHM = Path("/dev/shm")
+DEFAULT_BUILD_PARENT = SHM if SHM.is_dir() else Path(tempfile.gettempdir())
 BUILDER_PENDING = "pending: `graph.sqlite_builder` (issue 3) is not installed in this library yet"
 
 
@@ -32,6 +36,7 @@ class Settings:
     families: tuple[str, ...]
     pythons: dict[str, str]
     data_dir: Path
+    build_dir: Path
 
 
 def has_builder(python: str) -> bool:
@@ -61,7 +66,7 @@ def run_task(task: Task, data: DataFiles, settings: Settings, pending: dict[Cont
         contender for contender in task.contenders if contender.family in settings.families and contender not in pending
     ]
     measured: dict[Contender, list[Measurement]] = {contender: [] for contender in contenders}
-    out_dir = settings.data_dir / "built"
+    out_dir = settings.build_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     # Builds and scans must reproduce the generated data; lookups and start-up must agree with the floor.
     expected = (data.rows, data.checksum) if task.per_size else None
@@ -120,6 +125,13 @@ def parse(argv: list[str] | None = None) -> tuple[Settings, Path]:
     parser.add_argument("--python", default=sys.executable, help="interpreter with this library and the peers")
     parser.add_argument("--original-python", help="interpreter with microcosm-sqlite==2.0.0 installed")
     parser.add_argument("--data-dir", type=Path, default=HERE / ".data")
+    parser.add_argument(
+        "--build-dir",
+        type=Path,
+        default=DEFAULT_BUILD_PARENT,
+        help="where builds write, in a new temporary folder (default: a tmpfs, so that a disk shared "
+        "with other jobs does not add its noise)",
+    )
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
     families = tuple(family.strip() for family in args.contenders.split(",") if family.strip())
@@ -134,7 +146,9 @@ def parse(argv: list[str] | None = None) -> tuple[Settings, Path]:
             parser.error("--original-python is required to run the original (or leave it out of --contenders)")
         pythons[ORIGINAL] = args.original_python
     sizes = tuple(int(size.replace("_", "")) for size in args.sizes.split(","))
-    settings = Settings(sizes, args.runs, args.warmup, families, pythons, args.data_dir)
+    args.build_dir.mkdir(parents=True, exist_ok=True)
+    build_dir = Path(tempfile.mkdtemp(prefix="microcosm-sqlite-bench-", dir=args.build_dir))
+    settings = Settings(sizes, args.runs, args.warmup, families, pythons, args.data_dir, build_dir)
     return settings, args.out
 
 
@@ -145,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     except BenchmarkError as error:
         log(f"benchmark failed: {error}")
         return 1
+    finally:
+        shutil.rmtree(settings.build_dir, ignore_errors=True)
     out.write_text(render(results, describe_machine(settings.pythons, settings.families), settings))
     log(f"wrote {out}")
     return 0

@@ -41,6 +41,12 @@ def select_safe(listener: Callable[..., Any]) -> Callable[..., Any]:
     return listener
 
 
+def orm_listeners_are_select_safe(session: Session) -> bool:
+    """Whether every `do_orm_execute` listener of `session` leaves SELECTs alone (or there is none)."""
+    listeners = session.dispatch.do_orm_execute
+    return not listeners or all(getattr(listener, SELECT_SAFE, False) for listener in listeners)
+
+
 @dataclass(frozen=True)
 class LookupPlan:
     """How to fetch one model by primary key on one dialect: prepared once, used per call."""
@@ -122,12 +128,9 @@ def find_by_primary_key(session: Session, model_class: type, column: Any, value:
     if type(value) not in PLAIN_VALUES or not session._is_clean():
         return None
     events = session.dispatch
-    if (
-        events.before_attach
-        or events.after_attach
-        or events.loaded_as_persistent
-        or (events.do_orm_execute and not all(getattr(fn, SELECT_SAFE, False) for fn in events.do_orm_execute))
-    ):
+    if events.before_attach or events.after_attach or events.loaded_as_persistent:
+        return None
+    if events.do_orm_execute and not orm_listeners_are_select_safe(session):
         return None
     connection = session.connection()
     plan = lookup_plan(model_class, connection.dialect)

