@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Column, Table, inspect
+from sqlalchemy import Column, ColumnElement, Table, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import instance_dict, instance_state
@@ -55,7 +55,7 @@ class LookupPlan:
     sql: str
     keys: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...] | None
-    primary_key: Column[Any]
+    primary_key: ColumnElement[Any]
     primary_key_attribute: Any
     primary_key_index: int
 
@@ -97,7 +97,9 @@ def _make_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
         keys.append(prop.key)
         columns.append(column)
     primary_key = mapper.primary_key[0]
-    if primary_key not in columns or primary_key.type.dialect_impl(dialect).bind_processor(dialect) is not None:
+    # By identity: == on columns builds SQL expressions.
+    index = next((i for i, column in enumerate(columns) if column is primary_key), None)
+    if index is None or primary_key.type.dialect_impl(dialect).bind_processor(dialect) is not None:
         return None
     processors = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
     quote = dialect.identifier_preparer
@@ -105,7 +107,6 @@ def _make_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
         f"SELECT {', '.join(quote.format_column(column) for column in columns)} "
         f"FROM {quote.format_table(table)} WHERE {quote.format_column(primary_key)} = ?"
     )
-    index = columns.index(primary_key)
     return LookupPlan(
         mapper=mapper,
         sql=sql,
@@ -146,8 +147,11 @@ def find_by_primary_key(session: Session, model_class: type, column: Any, value:
         or engine.dispatch.after_cursor_execute
     ):
         return None
+    dbapi_connection = connection.connection.driver_connection
+    if dbapi_connection is None:
+        return None
     try:
-        rows = connection.connection.driver_connection.execute(plan.sql, (value,)).fetchmany(2)
+        rows = dbapi_connection.execute(plan.sql, (value,)).fetchmany(2)
     except sqlite3.Error:
         return None
     if not rows:

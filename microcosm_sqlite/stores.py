@@ -6,7 +6,6 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
 from inspect import Parameter, signature
 from typing import Any, ClassVar
 
@@ -68,9 +67,16 @@ class GetOrCreateSession:
 QUERY_HOOKS = ("_search_query", "_query", "_filter", "_auto_filter", "_auto_filters", "_order_by", "_paginate")
 
 
-@cache
+_default_hooks: dict[type, bool] = {}
+
+
 def _uses_default_hooks(store_class: type) -> bool:
-    return all(getattr(store_class, hook) is getattr(Store, hook) for hook in QUERY_HOOKS)
+    uses = _default_hooks.get(store_class)
+    if uses is None:
+        uses = _default_hooks[store_class] = all(
+            getattr(store_class, hook) is getattr(Store, hook) for hook in QUERY_HOOKS
+        )
+    return uses
 
 
 def _session_getter(get_session: Callable[..., Session]) -> Callable[["Store"], Session]:
