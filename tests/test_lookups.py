@@ -3,9 +3,10 @@ The primary-key fast path of `Store.one()`: same answers as a query, taken only 
 
 """
 import pytest
-from sqlalchemy import event, inspect
+from sqlalchemy import Column, Integer, String, event, inspect
+from sqlalchemy.orm import deferred
 
-from microcosm_sqlite import Store, stores
+from microcosm_sqlite import DataSet, Store, dispose_sqlite_connections, stores
 from microcosm_sqlite.errors import ModelNotFoundError, ReadOnlyDataSetError
 from tests.conftest import make_graph
 from tests.fixtures import City, CityStore, Continent, Country, Geography
@@ -109,3 +110,32 @@ def test_sql_listeners_still_see_every_lookup(artifact, fast_path):
         assert CityByIdStore().one(id=4).name == "Bamako"
     assert fast_path == [None]
     assert any("FROM city" in statement for statement in statements)
+
+
+Shelf = DataSet.create("Shelf")
+
+
+class Book(Shelf):
+    __tablename__ = "book"
+
+    id = Column(Integer, primary_key=True)
+    title = Column(String, nullable=False)
+    blurb = deferred(Column(String))
+
+
+class BookStore(Store):
+    model_class = Book
+    auto_filter_fields = (Book.id,)
+
+
+def test_mappings_a_plain_select_cannot_load_take_a_real_query(tmp_path, fast_path):
+    graph = make_graph(paths={"Shelf": str(tmp_path / "shelf.db")})
+    Shelf.create_all(graph)
+    with Shelf.new_context(graph) as context:
+        context.session.add(Book(id=1, title="Dune", blurb="sand"))
+        context.commit()
+        book = BookStore().one(id=1)
+        assert book.title == "Dune"
+        assert book.blurb == "sand"
+    assert fast_path == [None]
+    dispose_sqlite_connections(graph)
