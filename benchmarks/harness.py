@@ -10,6 +10,7 @@ stops the run: a table is only written from runs that agree.
 
 """
 import argparse
+import os
 import shutil
 import tempfile
 import subprocess
@@ -20,7 +21,7 @@ from pathlib import Path
 from benchmarks.contenders import FAMILIES, FLOOR, ORIGINAL, OURS, TASKS, Contender, Task
 from benchmarks.data import DataFiles, generate, table_checksum
 from benchmarks.measure import BenchmarkError, Measurement, Summary, run_script
-from benchmarks.report import Result, describe_machine, render
+from benchmarks.report import Result, describe_machine, load_average, render
 
 HERE = Path(__file__).parent
 SHM = Path("/dev/shm")
@@ -45,7 +46,7 @@ def has_builder(python: str) -> bool:
         "import sys; from importlib.metadata import entry_points; "
         "sys.exit(0 if entry_points(group='microcosm.factories', name='sqlite_builder') else 1)"
     )
-    return subprocess.run([python, "-c", probe]).returncode == 0
+    return subprocess.run([python, "-I", "-c", probe], cwd="/").returncode == 0
 
 
 def log(message: str) -> None:
@@ -140,11 +141,12 @@ def parse(argv: list[str] | None = None) -> tuple[Settings, Path]:
         parser.error(f"unknown contenders {sorted(unknown)}: choose from {','.join(FAMILIES)}")
     if FLOOR not in families:
         families = (FLOOR, *families)
-    pythons = {family: args.python for family in FAMILIES}
+    # Absolute but not resolved: a venv's python is a symlink, and resolving it would leave the venv.
+    pythons = {family: os.path.abspath(args.python) for family in FAMILIES}
     if ORIGINAL in families:
         if not args.original_python:
             parser.error("--original-python is required to run the original (or leave it out of --contenders)")
-        pythons[ORIGINAL] = args.original_python
+        pythons[ORIGINAL] = os.path.abspath(args.original_python)
     sizes = tuple(int(size.replace("_", "")) for size in args.sizes.split(","))
     args.build_dir.mkdir(parents=True, exist_ok=True)
     build_dir = Path(tempfile.mkdtemp(prefix="microcosm-sqlite-bench-", dir=args.build_dir))
@@ -154,6 +156,7 @@ def parse(argv: list[str] | None = None) -> tuple[Settings, Path]:
 
 def main(argv: list[str] | None = None) -> int:
     settings, out = parse(argv)
+    load_at_start = load_average()
     try:
         results = run(settings)
     except BenchmarkError as error:
@@ -161,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         shutil.rmtree(settings.build_dir, ignore_errors=True)
-    out.write_text(render(results, describe_machine(settings.pythons, settings.families), settings))
+    machine = {**describe_machine(settings.pythons, settings.families), "load_start": load_at_start}
+    out.write_text(render(results, machine, settings))
     log(f"wrote {out}")
     return 0
 

@@ -22,7 +22,7 @@ class BenchmarkError(Exception):
 @dataclass(frozen=True)
 class Measurement:
     wall: float  # seconds, whole process, perf_counter around it
-    work: float  # seconds, the task alone, as the script timed it
+    work: float  # CPU seconds of the task alone, as the script timed it
     cpu: float  # seconds, user + system, of the child
     peak_mib: float  # maximum resident set size of the child
     rows: int

@@ -59,9 +59,13 @@ TARGETS = (
 )
 
 
-def _command(*command: str) -> str:
+def load_average() -> str:
+    return " ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
+def _command(*command: str, cwd: str | None = None) -> str:
     try:
-        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+        return subprocess.run(command, capture_output=True, text=True, check=True, cwd=cwd).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -76,12 +80,14 @@ def describe_machine(pythons: dict[str, str], families: tuple[str, ...]) -> dict
         python = pythons[family]
         key = "original 2.0 venv" if family == ORIGINAL else "this library's venv"
         if key not in interpreters:
-            fields = _command(python, "-c", VERSIONS_PROBE).split("|")
+            # Isolated (-I) and from the root folder: a source checkout in the working folder must not
+            # be taken for the installed library.
+            fields = _command(python, "-I", "-c", VERSIONS_PROBE, cwd="/").split("|")
             interpreters[key] = dict(zip(("Python", "SQLite", "SQLAlchemy", "microcosm-sqlite"), fields))
     return {
         "cpu": f"{models[0] if models else 'unknown'} ({_command('nproc')} CPUs available, {len(models)} listed)",
         "memory": f"{memory.split()[1]} MiB total (free -m)" if memory != "unknown" else memory,
-        "load": " ".join(f"{load:.2f}" for load in os.getloadavg()),
+        "load": load_average(),
         "commit": _command("git", "rev-parse", "--short", "HEAD"),
         "interpreters": interpreters,
     }
@@ -102,7 +108,7 @@ def _ratio(result: Result, floor: Result | None, attribute: str) -> str:
 
 def _verdicts(results: list[Result]) -> list[str]:
     lines = [
-        "| target | rows | wall, whole process | CPU, whole process | work only | met? (judged on wall) |",
+        "| target | rows | wall, whole process | CPU, whole process | work CPU, task only | met? |",
         "|---|---|---|---|---|---|",
     ]
     for target in TARGETS:
@@ -129,11 +135,15 @@ def _verdicts(results: list[Result]) -> list[str]:
             wall = ours.summary.wall / versus.summary.wall
             cpu = ours.summary.cpu / versus.summary.cpu
             work = ours.summary.work / versus.summary.work
-            if wall <= target.max_ratio:
+            measures = (("wall", wall), ("CPU", cpu), ("work CPU", work))
+            met = [name for name, ratio in measures if ratio <= target.max_ratio]
+            missed = [name for name, ratio in measures if ratio > target.max_ratio]
+            if not missed:
                 verdict = "met"
+            elif not met:
+                verdict = "NOT met"
             else:
-                also = [name for name, ratio in (("CPU", cpu), ("work time", work)) if ratio <= target.max_ratio]
-                verdict = "NOT met" + (f" (met on {' and '.join(also)})" if also else "")
+                verdict = f"mixed: met on {', '.join(met)}; NOT on {', '.join(missed)}"
             lines.append(f"| {target.title} | {size:,} | {wall:.2f}x | {cpu:.2f}x | {work:.2f}x | {verdict} |")
     return lines
 
@@ -146,17 +156,18 @@ def _table(results: list[Result], task: Task, size: int) -> list[str]:
     lines = [
         f"### {task.title}, {size:,} rows" if task.per_size else f"### {task.title} (data: {size:,} rows)",
         "",
-        "| contender | wall s | × floor | work s | × floor | CPU s | peak RSS MiB | runs |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| contender | wall s | × floor | CPU s | × floor | work CPU s | × floor | peak RSS MiB | runs |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for result in rows:
         s = result.summary
         if s is None:
-            lines.append(f"| {result.contender.label} | {result.note} | | | | | | |")
+            lines.append(f"| {result.contender.label} | {result.note} | | | | | | | |")
             continue
         lines.append(
-            f"| {result.contender.label} | {s.wall:.3f} | {_ratio(result, floor, 'wall')} | {s.work:.3f} "
-            f"| {_ratio(result, floor, 'work')} | {s.cpu:.3f} | {s.peak_mib:.1f} | {s.runs} |"
+            f"| {result.contender.label} | {s.wall:.3f} | {_ratio(result, floor, 'wall')} | {s.cpu:.3f} "
+            f"| {_ratio(result, floor, 'cpu')} | {s.work:.3f} | {_ratio(result, floor, 'work')} | {s.peak_mib:.1f} "
+            f"| {s.runs} |"
         )
     return [*lines, ""]
 
@@ -172,14 +183,17 @@ def render(results: list[Result], machine: dict[str, Any], settings: Any) -> str
         "Each figure is the median of "
         f"{settings.runs} whole-process runs (after {settings.warmup} warm-up round(s)), the contenders of a task "
         "taking turns. *wall*: the whole process, timed from outside (interpreter start, imports, work, exit); "
-        "*work*: the task alone, timed by the script after its imports and set-up; *CPU* and *peak RSS*: "
-        "the child's own `wait4` resource usage. Ratios are against the floor (first row) of the same run. "
+        "*CPU* (user + system) and *peak RSS*: the whole process, from the child's own `wait4` resource usage; "
+        "*work CPU*: the task alone, after imports and set-up, timed by the script with `process_time()`. "
+        "Ratios are against the floor (first row) of the same run. A target is *met* when all three ratios "
+        "are within it: the machine is shared, and wall time also counts the waits for a CPU. "
         "Every contender's row count and checksum matched.",
         "",
         "## Machine",
         "",
         f"- CPU: {machine['cpu']}",
-        f"- memory: {machine['memory']}; load average at the end: {machine['load']}",
+        f"- memory: {machine['memory']}",
+        f"- load average (1, 5, 15 min) at the start: {machine['load_start']}; at the end: {machine['load']}",
     ]
     for name, versions in machine["interpreters"].items():
         lines.append(f"- {name}: " + ", ".join(f"{key} {value}" for key, value in versions.items()))

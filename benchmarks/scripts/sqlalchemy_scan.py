@@ -25,13 +25,15 @@ class Airport(Base):
     elevation: Mapped[int] = mapped_column(Integer)
 
 
+def values(a: Airport) -> tuple:
+    """The same per-row work as `airports.values` does for the microcosm contenders."""
+    return (a.id, a.code, a.iata, a.name, a.city, a.country, a.region, a.timezone, a.latitude, a.longitude, a.elevation)
+
+
 args = arguments()
 engine = create_engine(f"sqlite:///file:{args['db']}?mode=ro&immutable=1&uri=true")
 with Work() as work:
     with Session(engine) as session:
         airports = session.scalars(select(Airport).execution_options(yield_per=1000))
-        checksum = Checksum().add(
-            (a.id, a.code, a.iata, a.name, a.city, a.country, a.region, a.timezone, a.latitude, a.longitude, a.elevation)
-            for a in airports
-        )
+        checksum = Checksum().add(map(values, airports))
 report(checksum, work.seconds)
