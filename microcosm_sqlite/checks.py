@@ -125,7 +125,7 @@ def check_schema(data_set: str, path: str | Path, engine: Engine, metadata: Meta
         inspector = inspect(engine)
         existing_tables = set(inspector.get_table_names())
         missing_tables = sorted(name for name in metadata.tables if name not in existing_tables)
-        missing_columns = []
+        missing_columns: list[str] = []
         for name, table in sorted(metadata.tables.items()):
             if name not in existing_tables:
                 continue

@@ -98,6 +98,14 @@ def _use_explicit_transactions(engine: Engine) -> None:
     def begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
 
+    @event.listens_for(engine, "checkin")
+    def end_failed_transaction(dbapi_connection: sqlite3.Connection | None, record: Any) -> None:
+        # A COMMIT refused for a deferred foreign key leaves SQLite's transaction open, while
+        # SQLAlchemy counts it as ended and skips the pool's reset: the next BEGIN on this
+        # connection would fail with "cannot start a transaction within a transaction".
+        if dbapi_connection is not None and dbapi_connection.in_transaction:
+            dbapi_connection.rollback()
+
 
 def _install_pragmas(engine: Engine, options: EngineOptions) -> None:
     @event.listens_for(engine, "connect")

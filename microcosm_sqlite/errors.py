@@ -23,12 +23,18 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── MissingColumnError             the source lacks a column the model requires
     │   ├── MissingValueError              a required value is empty, null or absent
     │   ├── BadValueError                  a value cannot be read as its column's type
-    │   ├── DuplicateKeyError              a row repeats a primary or unique key
-    │   └── BrokenForeignKeyError          a row refers to a parent row that does not exist
+    │   ├── DuplicateKeyError (409)        a row repeats a primary or unique key
+    │   └── BrokenForeignKeyError (409)    a row refers to a parent row that does not exist
     ├── NoSessionError                     a store was used with no session open for its dataset
-    └── StaleDBError                       the models need a migration that does not exist yet
+    └── MigrationError (500)               a dataset's migrations cannot run as asked
+        ├── MigrationsNotFoundError        the migrations folder is not configured or does not exist
+        ├── MigrationCommandError          Alembic refused the command or its arguments
+        ├── RevisionNotFoundError          a revision id names no migration in the folder
+        ├── IrreversibleMigrationError     a forward-only migration was asked to downgrade
+        └── StaleDBError                   the models need a migration that does not exist yet
 
-Messages name the dataset and the path and say what to do next.
+Messages name the dataset and the path and say what to do next: DataSetError and MigrationError
+share that format through a private base, _DataSetProblem (`data_set`, `path`, `problem`, `hint`).
 
 """
 from __future__ import annotations
@@ -68,8 +74,8 @@ class ModelNotFoundError(SQLiteError):
     status_code = 404
 
 
-class DataSetError(SQLiteError):
-    """Something is wrong with a dataset's configuration or its file."""
+class _DataSetProblem(SQLiteError):
+    """An error about one dataset: its message names the dataset, the path and what to do."""
 
     def __init__(
         self,
@@ -88,6 +94,10 @@ class DataSetError(SQLiteError):
         if hint:
             message = f"{message}; {hint}"
         super().__init__(message)
+
+
+class DataSetError(_DataSetProblem):
+    """Something is wrong with a dataset's configuration or its file."""
 
 
 class DataSetNotConfiguredError(DataSetError):
@@ -202,5 +212,25 @@ class NoSessionError(SQLiteError):
     """A store was used outside any open session of its dataset."""
 
 
-class StaleDBError(SQLiteError):
+class MigrationError(_DataSetProblem):
+    """A dataset's migrations cannot run as asked; `path` is the migrations folder."""
+
+
+class MigrationsNotFoundError(MigrationError):
+    """The dataset's migrations folder is not configured or does not exist."""
+
+
+class MigrationCommandError(MigrationError):
+    """Alembic refused the command or its arguments."""
+
+
+class RevisionNotFoundError(MigrationError):
+    """A revision id names no migration in the dataset's folder."""
+
+
+class IrreversibleMigrationError(MigrationError):
+    """A migration generated without a downgrade was asked to downgrade."""
+
+
+class StaleDBError(MigrationError):
     """The models have changed and need a migration that does not exist yet."""

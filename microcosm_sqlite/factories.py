@@ -38,7 +38,7 @@ class Bind(NamedTuple):
     """What `graph.sqlite(name)` returns: the dataset's engine and its session factory."""
 
     engine: Engine
-    sessionmaker: sessionmaker[Session]
+    sessionmaker: sessionmaker[DataSetSession]
 
 
 def load_entry_point_paths(graph: Any) -> dict[str, str]:

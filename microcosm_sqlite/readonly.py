@@ -20,7 +20,7 @@ def read_only_error(data_set: str, path: str, what: str) -> ReadOnlyDataSetError
     return ReadOnlyDataSetError(f"cannot {what}: the dataset is read-only", data_set=data_set, path=path, hint=HINT)
 
 
-def guard_sessions(factory: sessionmaker[Session], data_set: str, path: str) -> None:
+def guard_sessions(factory: sessionmaker[Any], data_set: str, path: str) -> None:
     """Make sessions from `factory` refuse to flush changes or run bulk writes."""
 
     @event.listens_for(factory, "before_flush")

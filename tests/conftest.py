@@ -54,3 +54,36 @@ def writable_graph(tmp_path):
     graph = make_graph(paths={"Geography": str(write_geography(tmp_path / "writable.db"))})
     yield graph
     dispose_sqlite_connections(graph)
+
+
+@pytest.fixture
+def empty_graph(tmp_path):
+    """A writable graph whose Geography and Catalogue files have the schema and no rows."""
+    from tests.fixtures import Catalogue
+
+    graph = make_graph(
+        paths={"Geography": str(tmp_path / "geography.db"), "Catalogue": str(tmp_path / "catalogue.db")}
+    )
+    Geography.create_all(graph)
+    Catalogue.create_all(graph)
+    yield graph
+    dispose_sqlite_connections(graph)
+
+
+def stored_rows(graph, data_set: str, table: str) -> list[tuple]:
+    """The rows of a table as SQLite stores them, in insertion order."""
+    from sqlalchemy import text
+
+    with graph.sqlite(data_set).engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY rowid"))]
+
+
+#: Source files the builder tests load.
+DATA = Path(__file__).parent / "data"
+
+
+def load_geography(graph, *sources, **kwargs) -> dict[str, int]:
+    """Load `(model, source)` pairs into the graph's Geography file with `load_sources`."""
+    from microcosm_sqlite.builders import load_sources
+
+    return load_sources(graph.sqlite("Geography").engine, sources, data_set="Geography", **kwargs)

@@ -4,7 +4,7 @@ Models shared by the tests: a small geography dataset with a foreign key, an enu
 """
 import enum
 
-from sqlalchemy import Column, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, Numeric, String, Time, UniqueConstraint, Uuid
 from sqlalchemy.orm import relationship
 
 from microcosm_sqlite import DataSet, Store
@@ -72,3 +72,39 @@ CITIES = [
     dict(id=5, name="Toronto", country_code="CA", population=2_800_000, latitude=43.65),
     dict(id=6, name="Paris", country_code="CA", population=12_000, latitude=43.2),
 ]
+
+
+# A catalogue with one column of every type the builders coerce.
+Catalogue = DataSet.create("Catalogue")
+
+
+class Colour(enum.Enum):
+    RED = 1
+    GREEN = 2
+
+
+class Product(Catalogue):
+    __tablename__ = "product"
+
+    sku = Column(String, primary_key=True)
+    name = Column(String, nullable=False)
+    quantity = Column(Integer, nullable=False, default=0)
+    price = Column(Float)
+    exact_price = Column(Numeric(10, 2, asdecimal=False))
+    available = Column(Boolean)
+    featured = Column(Truthy, nullable=False, default=False)
+    released = Column(Date)
+    updated = Column(DateTime)
+    opens = Column(Time)
+    colour = Column(EnumType(Colour))
+    attributes = Column(JSON)
+    token = Column(Uuid)
+    note = Column(String, nullable=False, server_default="none")
+
+
+class Tag(Catalogue):
+    __tablename__ = "tag"
+
+    id = Column(Integer, primary_key=True)
+    sku = Column(String, ForeignKey("product.sku"), nullable=False)
+    label = Column(String, nullable=False)

@@ -147,6 +147,8 @@ def _text_decimal(value: str) -> Decimal:
 
 
 def _json_decimal(value: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
     if isinstance(value, (int, float)) and _not_bool(value):
         # str() first: Decimal(0.1) would keep the binary float's 55 digits.
         return _text_decimal(str(value))
@@ -250,6 +252,13 @@ def _bind_processor(type_: TypeEngine[Any], dialect: Dialect, parser: _Parser) -
     return type_._cached_bind_processor(dialect)
 
 
+def _bound_factory(make: Callable[[], Any], bind: Callable[[Any], Any]) -> Callable[[], Any]:
+    def bound() -> Any:
+        return bind(make())
+
+    return bound
+
+
 def _python_default(column: Column[Any], given: Mapping[str, Any]) -> EmptyPolicy | None:
     """A `.default()` value or the column's own default, as a Python value (or Factory); else None."""
     if column.name in given:
@@ -300,7 +309,7 @@ def column_coercion(
     if policy is not None and bind is not None:
         # Defaults are Python values (an enum member, a date): store them as the ORM would.
         if isinstance(policy, Factory):
-            policy = Factory(lambda make=policy.make: bind(make()))
+            policy = Factory(_bound_factory(policy.make, bind))
         else:
             policy = bind(policy)
     elif policy is None:

@@ -8,7 +8,7 @@ row count as soon as a quoted value spans lines.
 """
 import csv
 from collections.abc import Iterator
-from typing import IO
+from typing import IO, Any
 
 from microcosm_sqlite.builders.sources import Origin, Rows, strip_bom
 from microcosm_sqlite.errors import MalformedSourceError
@@ -52,7 +52,7 @@ def read(stream: IO[str], origin: Origin) -> Rows:
     return Rows(fields, _rows(reader, len(fields), origin))
 
 
-def _rows(reader: "csv._reader", width: int, origin: Origin) -> Iterator[tuple[int, list[str]]]:
+def _rows(reader: Any, width: int, origin: Origin) -> Iterator[tuple[int, list[str]]]:
     last = reader.line_num
     try:
         for row in reader:

@@ -14,10 +14,21 @@ from sqlalchemy.engine import Connection
 from microcosm_sqlite.errors import BrokenForeignKeyError
 
 
-def check_foreign_keys(connection: Connection, data_set: str, sources: Mapping[str, str]) -> None:
-    """Raise `BrokenForeignKeyError` for the first row whose parent is missing; `sources` names tables' sources."""
-    if not connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
-        return  # the dataset is configured without foreign keys (config sqlite.use_foreign_keys)
+def check_foreign_keys(
+    connection: Connection, data_set: str, sources: Mapping[str, str], enabled: bool | None = None
+) -> None:
+    """
+    Raise `BrokenForeignKeyError` for the first row whose parent is missing.
+
+    `sources` names the source each table was loaded from. With `enabled=None` the check follows
+    the connection's `PRAGMA foreign_keys` (config sqlite.use_foreign_keys); the pragma itself
+    works whether or not foreign keys are enforced.
+
+    """
+    if enabled is None:
+        enabled = bool(connection.exec_driver_sql("PRAGMA foreign_keys").scalar())
+    if not enabled:
+        return
     violations = connection.exec_driver_sql("PRAGMA foreign_key_check")
     first = violations.first()
     if first is None:

@@ -23,7 +23,7 @@ def _records(stream: IO[str], origin: Origin) -> Iterator[tuple[int, Any]]:
             if not text.strip():
                 continue  # blank lines, often a trailing one, carry no record
             try:
-                yield line, json.loads(text)
+                yield line, json.loads(text.rstrip("\r\n"))
             except json.JSONDecodeError as error:
                 raise origin.error(
                     MalformedSourceError,

@@ -94,7 +94,7 @@ def open_text(source: SourceInput) -> Iterator[IO[str]]:
             yield stream
         return
     if isinstance(source, (io.RawIOBase, io.BufferedIOBase)) or "b" in str(getattr(source, "mode", "")):
-        wrapper = io.TextIOWrapper(source, encoding=ENCODING, newline="")  # type: ignore[arg-type]
+        wrapper = io.TextIOWrapper(source, encoding=ENCODING, newline="")  # type: ignore[arg-type,type-var]
         try:
             yield wrapper
         finally:

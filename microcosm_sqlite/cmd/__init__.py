@@ -1,0 +1,4 @@
+"""
+Entry points that run a dataset's migrations: `migrate.main` and `check_migration.main`.
+
+"""

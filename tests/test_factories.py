@@ -1,0 +1,145 @@
+import sys
+import threading
+import time
+
+import pytest
+from microcosm.api import create_object_graph, load_from_environ
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import QueuePool
+
+from microcosm_sqlite import SQLiteBindFactory
+from microcosm_sqlite.errors import DataSetNotConfiguredError
+from tests.conftest import make_graph
+from tests.fixtures import City, Geography
+
+
+def test_defaults():
+    factory = make_graph().sqlite
+    assert isinstance(factory, SQLiteBindFactory)
+    assert factory.default_path == ":memory:"
+    assert factory.read_only is False
+    assert factory.options.use_foreign_keys is True
+    assert factory.options.immutable is True
+    assert factory.options.echo is False
+    assert "Geography" not in factory.paths
+
+
+def test_config_from_environment_strings(monkeypatch, tmp_path):
+    monkeypatch.setenv("ENVTEST__SQLITE__READ_ONLY", "True")
+    monkeypatch.setenv("ENVTEST__SQLITE__USE_FOREIGN_KEYS", "false")
+    monkeypatch.setenv("ENVTEST__SQLITE__IMMUTABLE", "0")
+    monkeypatch.setenv("ENVTEST__SQLITE__BUSY_TIMEOUT", "2.5")
+    monkeypatch.setenv("ENVTEST__SQLITE__PATHS__GEOGRAPHY", str(tmp_path / "geo.db"))
+    factory = create_object_graph("envtest", testing=True, loader=load_from_environ).sqlite
+    assert factory.read_only is True
+    assert factory.options.use_foreign_keys is False
+    assert factory.options.immutable is False
+    assert factory.options.busy_timeout == 2.5
+    # Environment keys arrive lower-cased; dataset names are class names.
+    assert factory["Geography"] == str(tmp_path / "geo.db")
+    assert "Geography" in factory
+
+
+def test_getitem_setitem_and_paths(tmp_path):
+    factory = make_graph(paths={"Geography": "/data/geo.db"}).sqlite
+    assert factory["Geography"] == "/data/geo.db"
+    with pytest.raises(KeyError):
+        factory["Unknown"]
+    factory["Other"] = tmp_path / "other.db"
+    assert factory.paths["Geography"] == "/data/geo.db"
+    assert factory.paths["Other"] == str(tmp_path / "other.db")
+
+
+def test_setitem_points_an_open_dataset_at_the_new_file(tmp_path):
+    graph = make_graph(paths={"Geography": str(tmp_path / "a.db")})
+    first = graph.sqlite("Geography")
+    graph.sqlite["Geography"] = str(tmp_path / "b.db")
+    second = graph.sqlite("Geography")
+    assert second is not first
+    Geography.create_all(graph)
+    assert (tmp_path / "b.db").exists()
+
+
+def test_bind_is_created_once_per_name(tmp_path):
+    graph = make_graph(paths={"Geography": str(tmp_path / "geo.db")})
+    engine, sessionmaker = graph.sqlite("Geography")
+    assert graph.sqlite("Geography") == (engine, sessionmaker)
+    assert graph.sqlite.datasets["Geography"].engine is engine
+    assert isinstance(engine.pool, QueuePool)
+
+
+def test_writable_dataset_without_path_is_in_memory():
+    graph = make_graph()
+    Geography.create_all(graph)
+    with Geography.new_context(graph) as context:
+        assert context.session.query(City).count() == 0
+
+
+def test_read_only_dataset_without_path_is_an_error():
+    graph = make_graph(read_only=True)
+    with pytest.raises(DataSetNotConfiguredError, match=r"dataset 'Geography': no path is configured.*sqlite.paths.Geography"):
+        graph.sqlite("Geography")
+
+
+@pytest.mark.parametrize("use_foreign_keys", [True, False])
+def test_foreign_keys_follow_config(tmp_path, use_foreign_keys):
+    graph = make_graph(paths={"Geography": str(tmp_path / "geo.db")}, use_foreign_keys=use_foreign_keys)
+    Geography.create_all(graph)
+    with Geography.new_context(graph) as context:
+        assert context.session.execute(text("PRAGMA foreign_keys")).scalar() == int(use_foreign_keys)
+        context.session.add(City(id=1, name="Nowhere", country_code="XX"))
+        if use_foreign_keys:
+            with pytest.raises(IntegrityError, match="FOREIGN KEY"):
+                context.commit()
+        else:
+            context.commit()
+
+
+def test_paths_from_entry_points(tmp_path, monkeypatch):
+    """A package declares where its dataset lives; config paths override it."""
+    site = tmp_path / "site"
+    (site / "geo_package-1.0.dist-info").mkdir(parents=True)
+    (site / "geo_package-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: geo-package\nVersion: 1.0\n")
+    (site / "geo_package-1.0.dist-info" / "entry_points.txt").write_text(
+        "[microcosm.sqlite]\nGeography = geo_package:geography_path\nPlanets = geo_package:planets_path\n"
+    )
+    (site / "geo_package.py").write_text(
+        "def geography_path(graph):\n    return '/shipped/' + graph.metadata.name + '/geography.db'\n"
+        "def planets_path(graph):\n    return '/shipped/planets.db'\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+
+    factory = make_graph().sqlite
+    assert factory["Geography"] == "/shipped/test/geography.db"
+    assert factory["Planets"] == "/shipped/planets.db"
+
+    overridden = make_graph(paths={"Geography": "/elsewhere.db"}).sqlite
+    assert overridden.paths["Geography"] == "/elsewhere.db"
+    assert overridden.paths["Planets"] == "/shipped/planets.db"
+    sys.modules.pop("geo_package", None)
+
+
+def test_writer_waits_for_another_writer_instead_of_failing(writable_graph):
+    """With a busy timeout, a second writer waits for the lock rather than raising 'database is locked'."""
+    first = Geography.new_session(writable_graph)
+    first.execute(text("UPDATE city SET population = 1 WHERE id = 1"))  # holds the write lock
+    released = threading.Event()
+
+    def release_later():
+        time.sleep(0.5)
+        first.commit()
+        released.set()
+
+    thread = threading.Thread(target=release_later)
+    thread.start()
+    second = Geography.new_session(writable_graph)
+    try:
+        second.execute(text("UPDATE city SET population = 2 WHERE id = 1"))
+        second.commit()
+        assert released.is_set()
+        assert second.execute(text("SELECT population FROM city WHERE id = 1")).scalar() == 2
+    finally:
+        thread.join()
+        first.close()
+        second.close()
