@@ -10,11 +10,12 @@ a query would have loaded it (same identity map, lazy relationships, type conver
 It declines, and the caller takes the ordinary path, whenever a difference could show: pending
 changes (a query would autoflush them first), mappers with inheritance, deferred or computed
 columns, reconstructors or load events, session or engine event listeners other than the
-read-only guard, SQL echo, values that need bind conversion, an identity-map object with expired
-attributes (a query would refresh it), more than one row, or any DBAPI error (the ordinary path
-then raises the library's translated error).
+read-only guard, SQL echo or logging, values that need bind conversion, an identity-map object
+with expired attributes (a query would refresh it), more than one row, or any DBAPI error (the
+ordinary path then raises the library's translated error).
 
 """
+import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ PLAIN_VALUES: Final = (int, str)
 
 # Marks event listeners that never change what a SELECT returns (the read-only write guard).
 SELECT_SAFE: Final = "_microcosm_sqlite_select_safe"
+
 
 def select_safe(listener: Callable[..., Any]) -> Callable[..., Any]:
     """Declare that a `do_orm_execute` listener leaves SELECTs alone, so lookups may bypass it."""
@@ -142,7 +144,8 @@ def find_by_primary_key(session: Session, model_class: type, column: Any, value:
     if (
         manager_events.load
         or manager_events.refresh
-        or engine.echo
+        # `echo` or logging configured for sqlalchemy.engine: the statement must be logged.
+        or engine.logger.isEnabledFor(logging.INFO)
         or engine.dispatch.before_cursor_execute
         or engine.dispatch.after_cursor_execute
     ):

@@ -2,6 +2,8 @@
 The primary-key fast path of `Store.one()`: same answers as a query, taken only when nothing can tell.
 
 """
+import logging
+
 import pytest
 from sqlalchemy import Column, Integer, String, event, inspect
 from sqlalchemy.orm import deferred
@@ -110,6 +112,13 @@ def test_sql_listeners_still_see_every_lookup(artifact, fast_path):
         assert CityByIdStore().one(id=4).name == "Bamako"
     assert fast_path == [None]
     assert any("FROM city" in statement for statement in statements)
+
+
+def test_logged_sql_still_logs_every_lookup(read_only_graph, fast_path, caplog):
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"), Geography.new_context(read_only_graph):
+        assert CityByIdStore().one(id=5).name == "Toronto"
+    assert fast_path == [None]
+    assert any("FROM city" in record.getMessage() for record in caplog.records)
 
 
 Shelf = DataSet.create("Shelf")
