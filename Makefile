@@ -3,18 +3,26 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The example datasets (airports, countries) are a distribution of their own, installed editable
+# beside the library so that library users never get them on their graphs.
+EXAMPLES := examples/reference_data
 
-.PHONY: demo test clean bench bench-full
+.PHONY: demo datasets test clean bench bench-full
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml $(EXAMPLES)/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11+ or run make PYTHON=python3"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test]' -e $(EXAMPLES)
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/python -m examples.demo
+# Rebuild both example artifacts from datasets/sources/ (with progress) and verify them.
+datasets: $(STAMP)
+	$(BIN)/python build_scripts/build_all.py
+
+# Then read them back read-only through the entry points and print streamed store queries.
+demo: datasets
+	$(BIN)/python -m reference_data.demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -46,4 +54,4 @@ bench-full: $(BENCH_CURRENT)/.installed $(BENCH_ORIGINAL)/.installed
 	$(BENCH_CURRENT)/bin/python -m benchmarks.harness --sizes 100000,1000000 $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENVS) benchmarks/.data build dist *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(BENCH_VENVS) benchmarks/.data build dist *.egg-info $(EXAMPLES)/*.egg-info .pytest_cache .hypothesis

@@ -21,3 +21,10 @@ DEFAULT_SEARCH_BATCH_SIZE: Final = 1000
 
 #: Seconds a connection waits for a lock held by another connection before giving up.
 DEFAULT_BUSY_TIMEOUT: Final = 10.0
+
+#: `PRAGMA application_id` of every artifact the builder writes ("MCSQ"): header offset 68 says
+#: "microcosm-sqlite artifact" to anyone who reads the first 100 bytes.
+ARTIFACT_APPLICATION_ID: Final = 0x4D435351
+
+#: `PRAGMA user_version` of artifacts: the format of the metadata table, bumped when it changes.
+ARTIFACT_FORMAT_VERSION: Final = 1

@@ -16,6 +16,7 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── DamagedArtifactError           the file is truncated or corrupt
     │   ├── UnsupportedArtifactError       the file is in a form a read-only reader cannot trust (WAL)
     │   ├── SchemaMismatchError            the file's tables or columns do not match the models
+    │   ├── TableNotFoundError             the file has no table of the requested name
     │   ├── StaleArtifactError             the file was built from other models or sources
     │   └── ReadOnlyDataSetError           a write was attempted on a read-only dataset
     ├── BuildError (422)                   a build stopped on bad input; nothing of it was kept
@@ -24,8 +25,11 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── MissingValueError              a required value is empty, null or absent
     │   ├── BadValueError                  a value cannot be read as its column's type
     │   ├── DuplicateKeyError (409)        a row repeats a primary or unique key
-    │   └── BrokenForeignKeyError (409)    a row refers to a parent row that does not exist
+    │   ├── BrokenForeignKeyError (409)    a row refers to a parent row that does not exist
+    │   ├── SourceNotFoundError            a source file of an artifact build cannot be read
+    │   └── ArtifactCheckError             a finished artifact failed SQLite's integrity check
     ├── NoSessionError                     a store was used with no session open for its dataset
+    ├── DumpError                          a dump was asked for fields or header labels it cannot write
     └── MigrationError (500)               a dataset's migrations cannot run as asked
         ├── MigrationsNotFoundError        the migrations folder is not configured or does not exist
         ├── MigrationCommandError          Alembic refused the command or its arguments
@@ -124,6 +128,10 @@ class SchemaMismatchError(DataSetError):
     """The artifact's tables or columns do not match the models."""
 
 
+class TableNotFoundError(DataSetError):
+    """The artifact has no table of the requested name."""
+
+
 class StaleArtifactError(DataSetError):
     """The artifact was built from other models or other sources."""
 
@@ -208,8 +216,20 @@ class BrokenForeignKeyError(BuildError):
     status_code = 409
 
 
+class SourceNotFoundError(BuildError):
+    """A source file of an artifact build cannot be read."""
+
+
+class ArtifactCheckError(BuildError):
+    """A finished artifact failed SQLite's integrity check; the previous artifact was kept."""
+
+
 class NoSessionError(SQLiteError):
     """A store was used outside any open session of its dataset."""
+
+
+class DumpError(SQLiteError, ValueError):
+    """A dump was asked for fields or header labels it cannot write (a ValueError, like csv's)."""
 
 
 class MigrationError(_DataSetProblem):

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from microcosm_sqlite import fork
+from microcosm_sqlite.artifacts.freshness import check_not_stale
 from microcosm_sqlite.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, DEFAULT_SEARCH_BATCH_SIZE, MEMORY_PATH
 from microcosm_sqlite.engines import EngineOptions, create_engine_for
@@ -145,7 +146,11 @@ class SQLiteBindFactory:
             return bind
 
     def check_models(self, name: str, metadata: Any) -> None:
-        """Check once that a read-only dataset's file has every table and column of the models."""
+        """
+        Check once that a read-only dataset's file was built from these models (when it says so)
+        and has every table and column they declare.
+
+        """
         if not self.read_only:
             return
         key = (name, id(metadata))
@@ -153,7 +158,9 @@ class SQLiteBindFactory:
             return
         with self._lock:
             if key not in self._checked_schemas:
-                check_schema(name, self.path_for(name), self(name).engine, metadata)
+                path, engine = self.path_for(name), self(name).engine
+                check_not_stale(name, path, engine, metadata)
+                check_schema(name, path, engine, metadata)
                 self._checked_schemas.add(key)
 
     def refuse_if_read_only(self, name: str, what: str) -> None:

@@ -1,5 +1,5 @@
 """
-Models for the migration tests: each call defines a fresh "Airports" dataset, so a test can hold
+Models for the migration tests: each call defines a fresh "Aerodromes" dataset, so a test can hold
 the models before and after a change side by side (same dataset name, different metadata).
 
 """
@@ -22,10 +22,10 @@ class Kind(enum.Enum):
 
 
 def airports(elevation: bool = False, iata_length: int = 3) -> SimpleNamespace:
-    """The Airports models; `elevation` adds a column to the parent table `country`."""
-    Airports = DataSet.create("Airports")
+    """The Aerodromes models; `elevation` adds a column to the parent table `country`."""
+    Aerodromes = DataSet.create("Aerodromes")
 
-    class Country(Airports):
+    class Country(Aerodromes):
         __tablename__ = "country"
 
         code = Column(String(2), primary_key=True)
@@ -33,7 +33,7 @@ def airports(elevation: bool = False, iata_length: int = 3) -> SimpleNamespace:
         if elevation:
             elevation_m = Column(Integer)
 
-    class Airport(Airports):
+    class Airport(Aerodromes):
         __tablename__ = "airport"
 
         iata = Column(String(iata_length), primary_key=True)
@@ -41,7 +41,7 @@ def airports(elevation: bool = False, iata_length: int = 3) -> SimpleNamespace:
         kind = Column(EnumType(Kind), nullable=False)
         country_code = Column(String(2), ForeignKey("country.code"), nullable=False)
 
-    return SimpleNamespace(Base=Airports, Country=Country, Airport=Airport)
+    return SimpleNamespace(Base=Aerodromes, Country=Country, Airport=Airport)
 
 
 def add_rows(graph, models) -> None:
@@ -61,7 +61,7 @@ def revisions(folder: Path) -> list[Path]:
 
 
 class Project(SimpleNamespace):
-    """A writable graph whose Airports file and migrations folder live under tmp_path."""
+    """A writable graph whose Aerodromes file and migrations folder live under tmp_path."""
 
     def migrate(self, models, *args: str, include_downgrade: bool = True) -> None:
         migrate.main(self.graph, models.Base, include_downgrade, *args)
@@ -70,9 +70,9 @@ class Project(SimpleNamespace):
 @pytest.fixture
 def project(tmp_path):
     migrations = tmp_path / "migrations"
-    (migrations / "Airports").mkdir(parents=True)
+    (migrations / "Aerodromes").mkdir(parents=True)
     db = tmp_path / "airports.db"
-    graph = make_graph(paths={"Airports": str(db)})
+    graph = make_graph(paths={"Aerodromes": str(db)})
     graph.assign("sqlite_migrations_dir", str(migrations))
-    yield Project(graph=graph, db=db, folder=migrations / "Airports")
+    yield Project(graph=graph, db=db, folder=migrations / "Aerodromes")
     dispose_sqlite_connections(graph)

@@ -40,7 +40,7 @@ def test_names_each_change(current):
 
 def test_file_made_without_migrations_is_not_at_head(current, tmp_path):
     other = tmp_path / "other.db"
-    graph = make_graph(paths={"Airports": str(other)})
+    graph = make_graph(paths={"Aerodromes": str(other)})
     graph.assign("sqlite_migrations_dir", str(current.folder.parent))
     current.models.Base.create_all(graph)
     (head,) = [path.name.split("_")[0] for path in current.folder.glob("*.py")]
@@ -51,7 +51,7 @@ def test_file_made_without_migrations_is_not_at_head(current, tmp_path):
 
 def test_missing_file_is_reported_not_created(current, tmp_path):
     missing = tmp_path / "missing.db"
-    graph = make_graph(paths={"Airports": str(missing)})
+    graph = make_graph(paths={"Aerodromes": str(missing)})
     graph.assign("sqlite_migrations_dir", str(current.folder.parent))
     with pytest.raises(ArtifactNotFoundError, match="the database file does not exist; create it with `migrate upgrade head`"):
         check_migration.main(graph, current.models.Base)
@@ -59,7 +59,7 @@ def test_missing_file_is_reported_not_created(current, tmp_path):
 
 
 def test_missing_migrations_folder(tmp_path):
-    graph = make_graph(paths={"Airports": str(tmp_path / "airports.db")})
+    graph = make_graph(paths={"Aerodromes": str(tmp_path / "airports.db")})
     graph.assign("sqlite_migrations_dir", str(tmp_path))
     with pytest.raises(MigrationsNotFoundError, match="the migrations folder does not exist"):
         check_migration.main(graph, airports().Base)
@@ -68,7 +68,7 @@ def test_missing_migrations_folder(tmp_path):
 def test_works_on_a_read_only_dataset(current):
     current.graph.sqlite.dispose_all()
     before = current.db.read_bytes()
-    graph = make_graph(paths={"Airports": str(current.db)}, read_only=True)
+    graph = make_graph(paths={"Aerodromes": str(current.db)}, read_only=True)
     graph.assign("sqlite_migrations_dir", str(current.folder.parent))
     check_migration.main(graph, current.models.Base)
     with pytest.raises(StaleDBError, match="add column country.elevation_m"):
@@ -81,7 +81,7 @@ def test_without_a_file_the_migrations_are_checked_on_a_scratch_database(current
     graph = make_graph()  # no path: the dataset is ":memory:"
     graph.assign("sqlite_migrations_dir", str(current.folder.parent))
     check_migration.main(graph, current.models.Base)
-    with pytest.raises(StaleDBError, match=r"dataset 'Airports' \(:memory:\): the models need a migration that .* lacks: add column country\.elevation_m"):
+    with pytest.raises(StaleDBError, match=r"dataset 'Aerodromes' \(:memory:\): the models need a migration that .* lacks: add column country\.elevation_m"):
         check_migration.main(graph, airports(elevation=True).Base)
 
 

@@ -90,7 +90,7 @@ def test_foreign_keys_are_back_on_after_a_migration(project):
     v1 = airports()
     project.migrate(v1, "revision", "--autogenerate", "-m", "create airports")
     project.migrate(v1, "upgrade", "head")
-    with project.graph.sqlite("Airports").engine.connect() as connection:
+    with project.graph.sqlite("Aerodromes").engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
@@ -112,17 +112,17 @@ def test_arguments_default_to_the_command_line(project, monkeypatch, capsys):
 def test_migrations_dir_from_graph_metadata(tmp_path):
     from microcosm.api import create_object_graph, load_from_dict
 
-    (tmp_path / "sqlite-migrations" / "Airports").mkdir(parents=True)
+    (tmp_path / "sqlite-migrations" / "Aerodromes").mkdir(parents=True)
     graph = create_object_graph(
         "airports",
         testing=True,
         root_path=str(tmp_path),
-        loader=load_from_dict(sqlite=dict(paths={"Airports": str(tmp_path / "airports.db")})),
+        loader=load_from_dict(sqlite=dict(paths={"Aerodromes": str(tmp_path / "airports.db")})),
     )
     v1 = airports()
     migrate.main(graph, v1.Base, "revision", "--autogenerate", "-m", "first")
     migrate.main(graph, v1.Base, "upgrade", "head")
-    assert len(revisions(tmp_path / "sqlite-migrations" / "Airports")) == 1
+    assert len(revisions(tmp_path / "sqlite-migrations" / "Aerodromes")) == 1
     check_migration.main(graph, v1.Base)
     graph.sqlite.dispose_all()
 
@@ -143,12 +143,12 @@ def test_sql_mode_prints_the_migration_and_leaves_the_file_alone(project, capsys
 
 def test_migrations_dir_with_awkward_characters(tmp_path):
     migrations = tmp_path / "my migrations, 100%: final"
-    (migrations / "Airports").mkdir(parents=True)
-    graph = make_graph(paths={"Airports": str(tmp_path / "airports.db")})
+    (migrations / "Aerodromes").mkdir(parents=True)
+    graph = make_graph(paths={"Aerodromes": str(tmp_path / "airports.db")})
     graph.assign("sqlite_migrations_dir", str(migrations))
     v1 = airports()
     migrate.main(graph, v1.Base, "revision", "--autogenerate", "-m", "first")
     migrate.main(graph, v1.Base, "upgrade", "head")
-    assert len(revisions(migrations / "Airports")) == 1
+    assert len(revisions(migrations / "Aerodromes")) == 1
     check_migration.main(graph, v1.Base)
     graph.sqlite.dispose_all()

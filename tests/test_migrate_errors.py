@@ -28,7 +28,7 @@ def upgraded(project):
     project.migrate(v1, "revision", "--autogenerate", "-m", "create airports")
     project.migrate(v1, "upgrade", "head")
     add_rows(project.graph, v1)
-    project.graph.sqlite.dispose("Airports")
+    project.graph.sqlite.dispose("Aerodromes")
     project.models = v1
     project.before = project.db.read_bytes()
     return project
@@ -48,12 +48,12 @@ def write_revision(project, body: str) -> None:
 
 
 def test_missing_migrations_folder(tmp_path):
-    graph = make_graph(paths={"Airports": str(tmp_path / "airports.db")})
+    graph = make_graph(paths={"Aerodromes": str(tmp_path / "airports.db")})
     graph.assign("sqlite_migrations_dir", str(tmp_path / "migrations"))
     with pytest.raises(MigrationsNotFoundError) as raised:
         migrate.main(graph, airports().Base, "upgrade", "head")
     assert str(raised.value) == (
-        f"dataset 'Airports' ({tmp_path / 'migrations' / 'Airports'}): the migrations folder does not "
+        f"dataset 'Aerodromes' ({tmp_path / 'migrations' / 'Aerodromes'}): the migrations folder does not "
         "exist; create it, then run `migrate revision --autogenerate -m MESSAGE` to write the first revision"
     )
     assert not (tmp_path / "airports.db").exists()
@@ -64,14 +64,14 @@ def test_migrations_dir_not_configured(tmp_path):
         "airports",
         testing=True,
         import_name="no_such_module_for_migrations",
-        loader=load_from_dict(sqlite=dict(paths={"Airports": str(tmp_path / "airports.db")})),
+        loader=load_from_dict(sqlite=dict(paths={"Aerodromes": str(tmp_path / "airports.db")})),
     )
     with pytest.raises(MigrationsNotFoundError, match="no migrations directory is configured; bind the graph component 'sqlite_migrations_dir'"):
         migrate.main(graph, airports().Base, "current")
 
 
 def test_init_is_refused(project):
-    with pytest.raises(MigrationCommandError, match=r"dataset 'Airports': `init` is not needed: the Alembic environment ships with microcosm-sqlite"):
+    with pytest.raises(MigrationCommandError, match=r"dataset 'Aerodromes': `init` is not needed: the Alembic environment ships with microcosm-sqlite"):
         project.migrate(airports(), "init", "somewhere")
     assert list(project.folder.iterdir()) == []
 
@@ -85,7 +85,7 @@ def test_config_file_option_is_refused(project):
 def test_bad_revision_id(upgraded, command):
     with pytest.raises(RevisionNotFoundError) as raised:
         upgraded.migrate(upgraded.models, *command)
-    assert str(raised.value).startswith(f"dataset 'Airports' ({upgraded.folder}): no revision matches 'nosuchrev'")
+    assert str(raised.value).startswith(f"dataset 'Aerodromes' ({upgraded.folder}): no revision matches 'nosuchrev'")
     assert str(raised.value).endswith("; run `migrate history` to list the dataset's revisions")
     assert upgraded.db.read_bytes() == upgraded.before
 
@@ -111,7 +111,7 @@ def test_migration_that_breaks_foreign_keys_is_rolled_back(upgraded):
 
 
 def test_read_only_dataset_refuses_to_migrate(upgraded):
-    graph = make_graph(paths={"Airports": str(upgraded.db)}, read_only=True)
+    graph = make_graph(paths={"Aerodromes": str(upgraded.db)}, read_only=True)
     graph.assign("sqlite_migrations_dir", str(upgraded.folder.parent))
     with pytest.raises(ReadOnlyDataSetError, match="cannot run `upgrade`: the dataset is read-only"):
         migrate.main(graph, upgraded.models.Base, "upgrade", "head")
@@ -127,7 +127,7 @@ def test_forward_only_revisions(upgraded):
     after_upgrade = upgraded.db.read_bytes()
     with pytest.raises(IrreversibleMigrationError, match=r"revision \w+ was generated without a downgrade \(include_downgrade=False\); restore the previous file"):
         upgraded.migrate(v2, "downgrade", "-1")
-    upgraded.graph.sqlite.dispose("Airports")
+    upgraded.graph.sqlite.dispose("Aerodromes")
     assert upgraded.db.read_bytes() == after_upgrade
 
 

@@ -21,6 +21,7 @@ from microcosm_sqlite.builders.conversion import Converted, Target, given_by_nam
 from microcosm_sqlite.builders.foreign_keys import check_foreign_keys
 from microcosm_sqlite.builders.sources import Origin, Rows, open_text, reader_for, source_name
 from microcosm_sqlite.errors import BadValueError, BuildError, DuplicateKeyError, MissingValueError
+from microcosm_sqlite.progress import report_rows
 
 #: Rows per executemany: large enough to amortise the call, small enough to keep memory flat.
 DEFAULT_BATCH_SIZE = 5000
@@ -179,10 +180,12 @@ def _insert(
     else:
         statement = f"INSERT INTO {preparer.format_table(table)} DEFAULT VALUES"
     loaded = 0
+    report_rows(origin.data_set, table.name, loaded)  # the start, so observers can time the load
     for positions, batch in batches:
         loaded += _execute(connection, statement, batch, positions, kind, columns, origin)
         if progress is not None:
             progress(table.name, loaded)
+        report_rows(origin.data_set, table.name, loaded)
     return loaded
 
 

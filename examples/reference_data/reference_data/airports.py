@@ -1,0 +1,87 @@
+"""
+The Airports dataset: every airport `airportsdata` knows, and the country codes they use.
+
+Airports and countries are separate artifacts, and SQLite cannot enforce a foreign key across
+files. So the airports artifact carries its own `country` table: every ISO 3166-1 code, plus the
+few codes airportsdata uses outside ISO 3166-1 (listed by hand, with a reason, in
+`datasets/sources/non_iso_country_codes.csv`). `airport.country_code` is a required foreign key to
+it: an airport with a code in neither list stops the build instead of being dropped or given an
+invented country, and `country.standard` says which codes are not ISO.
+
+"""
+import enum
+from typing import Any
+
+from sqlalchemy import Column, Float, ForeignKey, Index, String
+from sqlalchemy.orm import Query, relationship
+
+from microcosm_sqlite import DataSet, Store
+from microcosm_sqlite.types import EnumType
+
+Airports = DataSet.create("Airports")
+
+
+class CodeStandard(enum.Enum):
+    """Where a country code comes from."""
+
+    ISO_3166_1 = "ISO 3166-1 alpha-2"
+    USER_ASSIGNED = "outside ISO 3166-1 (a user-assigned code such as XK for Kosovo)"
+
+
+class AirportCountry(Airports):
+    __tablename__ = "country"
+
+    code = Column(String(2), primary_key=True)
+    name = Column(String, nullable=False)
+    standard = Column(EnumType(CodeStandard), nullable=False)
+
+
+class Airport(Airports):
+    """One airport; empty fields of airports.csv are NULL here."""
+
+    __tablename__ = "airport"
+    __table_args__ = (
+        # The demo's "highest airports of a country": an index scan, no sort.
+        Index("ix_airport_country_code_elevation_ft", "country_code", "elevation_ft"),
+    )
+
+    icao = Column(String(4), primary_key=True)
+    iata = Column(String(3), unique=True)
+    # FAA location identifier, US airports only.
+    lid = Column(String(4), unique=True)
+    name = Column(String, nullable=False)
+    city = Column(String)
+    subdivision = Column(String)
+    country_code = Column(String(2), ForeignKey("country.code"), nullable=False)
+    elevation_ft = Column(Float, nullable=False)
+    latitude = Column(Float, nullable=False)
+    longitude = Column(Float, nullable=False)
+    # An IANA time zone name; NULL for Antarctica, where airportsdata gives none.
+    time_zone = Column(String, index=True)
+
+    country = relationship(AirportCountry, lazy="raise")
+
+
+class AirportCountryStore(Store):
+    model_class = AirportCountry
+    auto_filter_fields = (AirportCountry.code, AirportCountry.standard)
+
+    def _order_by(self, query: Query[Any], **kwargs: Any) -> Query[Any]:
+        return query.order_by(AirportCountry.code)
+
+
+class AirportStore(Store):
+    """
+    Airports by country, time zone or code.
+
+    `search(country_code="NP", highest_first=True, limit=10)`: the ten highest airports of Nepal.
+
+    """
+
+    model_class = Airport
+    auto_filter_fields = (Airport.icao, Airport.iata, Airport.country_code, Airport.time_zone)
+
+    def _order_by(self, query: Query[Any], highest_first: bool = False, **kwargs: Any) -> Query[Any]:
+        if highest_first:
+            return query.order_by(Airport.elevation_ft.desc(), Airport.icao)
+        return query.order_by(Airport.icao)

@@ -1,0 +1,50 @@
+"""
+Rebuild and verify example artifacts with progress on the terminal: what `build_scripts/` run.
+
+"""
+import sys
+import time
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from microcosm_sqlite.errors import SQLiteError
+
+from reference_data.build import build, check
+from reference_data.staging import ExampleDataSet
+
+
+def rebuild(data_sets: Sequence[ExampleDataSet], console: Console | None = None) -> int:
+    """Build each dataset onto its committed path, verify it, print a summary; the exit status."""
+    console = console or Console()
+    summary = Table(title="Rows per table", title_justify="left")
+    for column in ("dataset", "table", "rows"):
+        summary.add_column(column, justify="right" if column == "rows" else "left")
+    for data_set in data_sets:
+        started = time.perf_counter()
+        try:
+            with console.status(f"[bold]{data_set.name}[/]: starting") as status:
+                info = build(data_set, progress=lambda step: status.update(f"[bold]{data_set.name}[/]: {step}"))
+                elapsed = time.perf_counter() - started
+                status.update(f"[bold]{data_set.name}[/]: verifying")
+                report = check(data_set)
+        except SQLiteError as error:
+            console.print(f"[red]{data_set.name}: build failed[/]: {error}")
+            return 1
+        if not report.up_to_date:
+            console.print(f"[red]{data_set.name}: the new artifact does not verify[/]: {'; '.join(report.problems)}")
+            return 1
+        console.print(
+            f"[green]✓[/] {data_set.name}: {data_set.artifact.name} built in {elapsed:.2f} s, "
+            f"{data_set.artifact.stat().st_size / 1024:,.0f} KiB, verified up to date "
+            f"(content hash {info.content_hash[:12]})"
+        )
+        for name, table in sorted(info.tables.items()):
+            summary.add_row(data_set.name, name, f"{table.rows:,}")
+    console.print(summary)
+    return 0
+
+
+def main(data_sets: Sequence[ExampleDataSet]) -> None:
+    sys.exit(rebuild(data_sets))

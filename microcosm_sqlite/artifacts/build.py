@@ -1,0 +1,228 @@
+"""
+Building an artifact: a whole dataset written to a new file, checked, then renamed into place.
+
+Everything happens in a temporary file beside the target, so the final `os.replace` is an atomic
+rename on the same file system: readers see the old file or the new one, never a half-built one,
+and a build that fails (or is killed) leaves the target exactly as it was.
+
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from collections.abc import Sequence
+from contextlib import closing, suppress
+from os import PathLike
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
+from microcosm_sqlite.artifacts.hashing import file_sha256, hash_tables, overall_hash
+from microcosm_sqlite.artifacts.metadata import ArtifactInfo, SourceInfo, write_metadata
+from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
+from microcosm_sqlite.engines import EngineOptions, create_engine_for
+from microcosm_sqlite.errors import ArtifactCheckError, BrokenForeignKeyError, SourceNotFoundError
+
+if TYPE_CHECKING:
+    from microcosm_sqlite.builders.loading import Progress
+
+KEPT = "the previous artifact was kept"
+
+#: A source of an artifact: the model its rows belong to and the file they come from.
+Source = tuple[Any, "str | PathLike[str]"]
+
+
+class ArtifactBuild:
+    """
+    Build one dataset's artifact in a temporary file and move it onto `target` on success.
+
+        with ArtifactBuild("datasets/geography.db", Geography, sources=[(Country, "country.csv")]) as build:
+            build.load()                  # the sources, through the builders
+            ...                           # or write rows with build.engine directly
+        build.info                        # what the metadata table says
+
+    Entering creates the schema in a new file beside the target and exposes a writable `engine`.
+    A clean exit checks foreign keys and integrity, analyses, writes the metadata table, stamps
+    `application_id`/`user_version`, compacts into a rollback-journal file, fsyncs it and renames
+    it onto the target. Any exception (from the block or from those steps) leaves the target
+    untouched, removes the temporary files and propagates.
+
+    """
+
+    def __init__(self, target: str | PathLike[str], base: Any, sources: Sequence[Source] = ()) -> None:
+        self.target = Path(target)
+        self.base = base.resolve() if hasattr(base, "resolve") else base
+        self.data_set: str = self.base.__name__
+        self.sources = list(sources)
+        self.info: ArtifactInfo | None = None
+        self._source_infos: tuple[SourceInfo, ...] = ()
+        self._engine: Engine | None = None
+        self._temporary: Path | None = None
+
+    @property
+    def engine(self) -> Engine:
+        """A writable engine on the temporary file (only inside the `with` block)."""
+        if self._engine is None:
+            raise RuntimeError("ArtifactBuild.engine is only available inside its `with` block")
+        return self._engine
+
+    def __enter__(self) -> "ArtifactBuild":
+        # Hash the sources first: a missing file fails before anything is written.
+        self._source_infos = tuple(self._hash_source(model, path) for model, path in self.sources)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".building")
+        os.close(descriptor)
+        self._temporary = Path(name)
+        try:
+            self._engine = create_engine_for(name, EngineOptions(use_foreign_keys=True))
+            _use_fast_settings(self._engine)
+            _create_schema(self.base.metadata, self._engine)
+        except BaseException:
+            self._clean_up()
+            raise
+        return self
+
+    def load(self, progress: Progress | None = None) -> dict[str, int]:
+        """Load every source through the builders in one transaction; rows loaded per table."""
+        from microcosm_sqlite.builders import load_sources
+
+        loaded: dict[str, int] = load_sources(self.engine, self.sources, data_set=self.data_set, progress=progress)
+        return loaded
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if exc is None:
+                self.info = self._finish()
+        finally:
+            self._clean_up()
+
+    def _finish(self) -> ArtifactInfo:
+        assert self._temporary is not None
+        self.engine.dispose()
+        compact = self._temporary.with_name(self._temporary.name + ".compact")
+        with closing(sqlite3.connect(self._temporary, isolation_level=None)) as connection:
+            self._check(connection)
+            tables = hash_tables(connection)
+            info = ArtifactInfo(
+                data_set=self.data_set,
+                schema_fingerprint=schema_fingerprint(self.base.metadata),
+                content_hash=overall_hash(tables),
+                tables=tables,
+                sources=self._source_infos,
+                format_version=ARTIFACT_FORMAT_VERSION,
+            )
+            connection.execute("BEGIN")
+            write_metadata(connection, info)
+            connection.execute("COMMIT")
+            connection.execute("ANALYZE")
+            connection.execute(f"PRAGMA application_id = {ARTIFACT_APPLICATION_ID}")
+            connection.execute(f"PRAGMA user_version = {ARTIFACT_FORMAT_VERSION}")
+            connection.execute("PRAGMA journal_mode = DELETE")
+            # VACUUM INTO writes the pages in canonical order into a fresh file: the same content
+            # gives the same bytes however it was inserted (https://www.sqlite.org/lang_vacuum.html).
+            connection.execute("VACUUM INTO ?", (str(compact),))
+        _fsync_file(compact)
+        os.replace(compact, self.target)
+        # The rename is durable only once the directory entry is on disk.
+        _fsync_file(self.target.parent)
+        return info
+
+    def _check(self, connection: sqlite3.Connection) -> None:
+        broken = connection.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            # The builders check foreign keys per source; this catches rows written another way.
+            table, rowid, parent, _ = broken[0]
+            raise BrokenForeignKeyError(
+                f"{len(broken)} row(s) refer to rows of table {parent!r} that do not exist (the first at rowid {rowid})",
+                data_set=self.data_set,
+                table=table,
+                hint=f"add the missing {parent!r} rows to the sources, or fix the references; {KEPT}",
+            )
+        problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+        if problems != ["ok"]:
+            raise ArtifactCheckError(
+                f"the integrity check of the new file failed: {'; '.join(problems[:3])}",
+                data_set=self.data_set,
+                hint=f"report this with the sources that produced it; {KEPT}",
+            )
+
+    def _hash_source(self, model: Any, path: str | PathLike[str]) -> SourceInfo:
+        try:
+            sha256 = file_sha256(path)
+        except OSError as error:
+            raise SourceNotFoundError(
+                f"cannot read the source ({error.strerror})",
+                data_set=self.data_set,
+                source=os.fspath(path),
+                table=model.__table__.name,
+                hint=f"check the paths passed as sources; {KEPT}",
+            ) from None
+        return SourceInfo(table=model.__table__.name, name=Path(path).name, sha256=sha256)
+
+    def _clean_up(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+        if self._temporary is not None:
+            compact = f"{self._temporary}.compact"
+            for leftover in (self._temporary, f"{self._temporary}-journal", compact, f"{compact}-journal"):
+                with suppress(FileNotFoundError):
+                    os.unlink(leftover)
+            self._temporary = None
+
+
+def build_artifact(
+    target: str | PathLike[str],
+    base: Any,
+    sources: Sequence[Source],
+    progress: Progress | None = None,
+) -> ArtifactInfo:
+    """Build `target` for the dataset `base` from `sources`, atomically; what its metadata says."""
+    with ArtifactBuild(target, base, sources=sources) as build:
+        build.load(progress=progress)
+    assert build.info is not None
+    return build.info
+
+
+def _create_schema(metadata: MetaData, engine: Engine) -> None:
+    """
+    Create the tables, then each table's indexes in name order.
+
+    `metadata.create_all` creates a table's indexes in the iteration order of `Table.indexes`, a
+    set, which changes from run to run when a table has several; SQLite records creation order in
+    `sqlite_master`, so the artifact's bytes changed with it.
+
+    """
+    with engine.begin() as connection:
+        for table in metadata.sorted_tables:
+            connection.execute(CreateTable(table))
+            for index in sorted(table.indexes, key=lambda index: str(index.name)):
+                connection.execute(CreateIndex(index))
+
+
+def _use_fast_settings(engine: Engine) -> None:
+    """No fsync and no journal file while loading: a failed build throws the whole file away."""
+
+    @event.listens_for(engine, "connect")
+    def set_fast_pragmas(dbapi_connection: sqlite3.Connection, record: Any) -> None:
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
+        dbapi_connection.execute("PRAGMA journal_mode = MEMORY")
+
+
+def _fsync_file(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

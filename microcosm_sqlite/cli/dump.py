@@ -1,0 +1,32 @@
+"""
+`microcosm-sqlite dump`: stream one table out as CSV or JSON Lines.
+
+"""
+from pathlib import Path
+
+import click
+
+from microcosm_sqlite.cli.options import artifact_argument, format_option, opened_output, output_option
+from microcosm_sqlite.cli.render import ROW_FORMATS, write_rows
+from microcosm_sqlite.tables import reading_table
+
+
+@click.command(short_help='Stream a table as CSV or JSON Lines.')
+@artifact_argument()
+@click.argument("table")
+@format_option(*ROW_FORMATS, default="csv")
+@output_option
+def dump(artifact: Path, table: str, output_format: str, output: Path) -> None:
+    """
+    Stream TABLE of an artifact as CSV or JSON Lines, in primary-key order.
+
+    Rows are streamed from the file opened read-only, so memory stays flat however big the table.
+
+    \b
+    Example:
+        microcosm-sqlite dump datasets/geography.db city --format jsonl -o city.jsonl
+    """
+    with reading_table(artifact, table) as (columns, rows), opened_output(output) as stream:
+        # SQLAlchemy's JSON type is declared as JSON in the file: its text is nested in JSON Lines.
+        json_columns = {column.name for column in columns if column.type.upper() == "JSON"}
+        write_rows(stream, [column.name for column in columns], rows, output_format, json_columns)

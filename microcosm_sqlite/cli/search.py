@@ -1,0 +1,144 @@
+"""
+`microcosm-sqlite search`: run a real `Store.search()` against an artifact, read-only.
+
+"""
+from collections.abc import Generator, Iterable
+from contextlib import ExitStack, closing
+from enum import Enum
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from sqlalchemy import inspect as inspect_mapper
+
+from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
+from microcosm_sqlite.cli.options import format_option, load_object, opened_output, output_option
+from microcosm_sqlite.cli.render import DUMPERS, ROW_FORMATS, write_table
+from microcosm_sqlite.dataset import dispose_sqlite_connections
+from microcosm_sqlite.stores import Store
+from microcosm_sqlite.types import parse_truthy
+
+#: Rows a table shows when no --limit is given: a table is held in memory before it is printed.
+TABLE_LIMIT = 100
+
+
+@click.command(short_help="Run a Store's search() on an artifact, read-only.")
+@click.argument("store_spec", metavar="MODULE:StoreClass")
+@click.option("--path", type=click.Path(path_type=Path), help="The artifact to search (default: from config).")
+@click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE", help="A search keyword argument (repeatable).")
+@click.option("--limit", type=click.IntRange(min=0), help="At most this many rows.")
+@click.option("--offset", type=click.IntRange(min=0), help="Skip this many rows first.")
+@click.option("--columns", metavar="NAME,...", help="Show only these columns, in this order.")
+@format_option("table", *ROW_FORMATS, default="table")
+@output_option
+@click.option("--graph-name", default=DEFAULT_GRAPH_NAME, show_default=True, help="Graph name for environment config.")
+def search(
+    store_spec: str,
+    path: Path | None,
+    filters: tuple[str, ...],
+    limit: int | None,
+    offset: int | None,
+    columns: str | None,
+    output_format: str,
+    output: Path,
+    graph_name: str,
+) -> None:
+    """
+    Run STORE's search() on an artifact opened read-only and print the rows it streams.
+
+    Without --path, the dataset's file comes from config, as in a service: the
+    <GRAPH_NAME>__SQLITE__PATHS__<DATASET> environment variable or a 'microcosm.sqlite' entry point.
+    Filter values are converted to the type of the model column of the same name.
+    A table shows at most 100 rows unless --limit says otherwise; csv and jsonl stream everything.
+
+    \b
+    Example:
+        microcosm-sqlite search myapp.stores:CityStore --path datasets/geography.db \\
+            --filter country_code=FR --limit 10 --columns id,name
+    """
+    store_class = load_object(store_spec, "the store")
+    if not (isinstance(store_class, type) and issubclass(store_class, Store)):
+        raise click.BadParameter(f"{store_spec!r} is not a Store class", param_hint="MODULE:StoreClass")
+    model_class = store_class.model_class
+    keywords = {name: coerce(model_class, name, value) for name, value in map(split_filter, filters)}
+    column_names = chosen_columns(model_class, columns)
+    shown_limit = limit
+    if output_format == "table" and limit is None:
+        # One row more than shown, to tell whether the table was cut short.
+        shown_limit, limit = TABLE_LIMIT, TABLE_LIMIT + 1
+    data_set = model_class.resolve().__name__
+    graph = create_graph(graph_name, data_set, path, read_only=True)
+    try:
+        with model_class.new_context(graph), opened_output(output) as stream, ExitStack() as stack:
+            store = store_class()
+            # Closed inside the session, so that a reader stopping early (a closed pipe) closes the
+            # cursor before the connection goes.
+            models = stack.enter_context(closing(streamed(store.search(offset=offset, limit=limit, **keywords))))
+            if output_format == "table":
+                names = attributes(model_class, column_names)
+                rows = (tuple(getattr(model, name) for name in names) for model in models)
+                written = write_table(Console(file=stream), column_names, islice(rows, shown_limit))
+                if shown_limit is not None and written == shown_limit and next(models, None) is not None:
+                    click.echo(f"showing the first {shown_limit} rows: use --limit N or --format csv|jsonl", err=True)
+            else:
+                DUMPERS[output_format](store, model_class).dump(stream, items=models, field_names=column_names)
+    finally:
+        dispose_sqlite_connections(graph)
+
+
+def chosen_columns(model_class: Any, columns: str | None) -> list[str]:
+    """The model's column names, or the chosen ones (checked, in the order given)."""
+    available = [column.name for column in model_class.__table__.columns]
+    if columns is None:
+        return available
+    chosen = [name.strip() for name in columns.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in available]
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"{', '.join(unknown) or 'no columns'}: choose from {', '.join(available)}", param_hint="--columns"
+        )
+    return chosen
+
+
+def attributes(model_class: Any, column_names: list[str]) -> list[str]:
+    """The mapped attribute of each column (models may name an attribute unlike its column)."""
+    by_column = {column.name: prop.key for prop in inspect_mapper(model_class).column_attrs for column in prop.columns}
+    return [by_column[name] for name in column_names]
+
+
+def streamed(results: Iterable[Any]) -> Generator[Any, None, None]:
+    """The results as a generator, whose close() reaches SQLAlchemy's own (and its cursor)."""
+    yield from results
+
+
+def split_filter(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise click.BadParameter(f"{text!r} is not NAME=VALUE", param_hint="--filter")
+    return name, value
+
+
+def coerce(model_class: Any, name: str, value: str) -> Any:
+    """Convert a filter value to the Python type of the model column of the same name."""
+    column = inspect_mapper(model_class).columns.get(name)
+    if column is None:
+        return value  # a keyword the store's own _filter understands
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return value
+    try:
+        if python_type is bool:
+            return parse_truthy(value)
+        if issubclass(python_type, Enum):
+            members = python_type.__members__
+            return members[value] if value in members else python_type(value)
+        if python_type in (int, float):
+            return python_type(value)
+    except (ValueError, KeyError):
+        raise click.BadParameter(
+            f"{value!r} is not a valid {python_type.__name__} for column {name!r}", param_hint="--filter"
+        ) from None
+    return value

@@ -1,0 +1,134 @@
+"""
+Verifying that an artifact is sound and current: the checks CI runs before a file ships.
+
+Each check is the library's own (file checks, integrity, schema, `check_artifact`); this module
+runs them all and collects every failure rather than stopping at the first, so one CI run reports
+everything wrong with a file.
+
+"""
+import sqlite3
+from collections.abc import Callable, Sequence
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from microcosm_sqlite.artifacts.freshness import REBUILD, check_artifact
+from microcosm_sqlite.artifacts.hashing import hash_tables
+from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
+from microcosm_sqlite.checks import check_artifact_file, check_integrity, check_schema
+from microcosm_sqlite.engines import EngineOptions, create_engine_for, read_only_uri
+from microcosm_sqlite.errors import DataSetError, StaleArtifactError
+from microcosm_sqlite.tables import blaming, data_set_name
+
+
+@dataclass
+class Verification:
+    """The outcome of verifying one artifact: the checks that passed and one line per failure."""
+
+    path: str
+    data_set: str
+    passed: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def sound(self) -> bool:
+        return not self.failures
+
+    def run(self, name: str, check: Callable[[], None]) -> bool:
+        try:
+            check()
+        except DataSetError as error:
+            self.failures.append(str(error))
+            return False
+        self.passed.append(name)
+        return True
+
+    def report(self, name: str, problems: Sequence[str]) -> None:
+        """Record a check that reports problems rather than raising: one failure line per problem."""
+        for problem in problems:
+            error = StaleArtifactError(problem, data_set=self.data_set, path=self.path, hint=REBUILD)
+            self.failures.append(str(error))
+        if not problems:
+            self.passed.append(name)
+
+
+def verify_artifact(
+    path: str | Path,
+    base: Any = None,
+    sources: Sequence[str | Path] | None = None,
+    full: bool = True,
+) -> Verification:
+    """
+    Check an artifact: a whole single-file (rollback journal) SQLite file that passes the integrity
+    check, carries microcosm-sqlite metadata and still holds the content it recorded; given the
+    dataset's declarative `base`, built from these models (schema fingerprint) with every table and
+    column they declare; given `sources`, built from these source files.
+
+    `sources` are files, or folders in which the sources the build recorded are looked up by name.
+    `full` runs SQLite's complete integrity check rather than the quicker page check.
+
+    """
+    data_set = base.resolve().__name__ if hasattr(base, "resolve") else data_set_name(path)
+    verification = Verification(path=str(path), data_set=data_set)
+    if not verification.run("file", lambda: check_artifact_file(data_set, path)):
+        return verification  # SQL checks on a file that is not a whole SQLite file only add noise
+    engine = create_engine_for(str(path), EngineOptions(read_only=True, use_foreign_keys=False))
+    try:
+        if not verification.run("integrity", lambda: check_integrity(data_set, path, engine, full=full)):
+            return verification
+        if base is not None:
+            verification.run("schema", lambda: check_schema(data_set, path, engine, base.metadata))
+    finally:
+        engine.dispose()
+    info = _read_metadata(path)
+    if base is None:
+        if info is not None:
+            verification.data_set = info.data_set
+        verification.report("metadata", _content_problems(path, info))
+    else:
+        pairs, unknown = (None, []) if sources is None else source_pairs(base, info, sources)
+        report = check_artifact(path, base, pairs, verify_content=True)
+        verification.report("metadata", [*report.problems, *unknown])
+    return verification
+
+
+def source_pairs(
+    base: Any, info: ArtifactInfo | None, paths: Sequence[str | Path]
+) -> tuple[list[tuple[Any, Path]], list[str]]:
+    """
+    `(model, file)` pairs for `check_artifact`, and the files that were not part of the build.
+
+    Folders are searched for the sources the build recorded; a file is matched to the recorded
+    source of the same name.
+
+    """
+    recorded = {} if info is None else {source.name: source.table for source in info.sources}
+    models = {mapper.local_table.name: mapper.class_ for mapper in base.registry.mappers}
+    pairs, unknown = [], []
+    for path in map(Path, paths):
+        for file in [path / name for name in sorted(recorded)] if path.is_dir() else [path]:
+            model = models.get(recorded.get(file.name, ""))
+            if model is None:
+                unknown.append(f"source {str(file)!r} was not part of the build")
+            else:
+                pairs.append((model, file))
+    return pairs, unknown
+
+
+def _read_metadata(path: str | Path) -> ArtifactInfo | None:
+    with blaming(path), closing(sqlite3.connect(read_only_uri(path, immutable=True), uri=True)) as connection:
+        return read_metadata(connection)
+
+
+def _content_problems(path: str | Path, info: ArtifactInfo | None) -> list[str]:
+    """Without models: the file has metadata, and its tables still hold what the build recorded."""
+    if info is None:
+        return ["the file has no microcosm-sqlite metadata (it was not built by build_artifact)"]
+    with blaming(path), closing(sqlite3.connect(read_only_uri(path, immutable=True), uri=True)) as connection:
+        tables = hash_tables(connection)
+    return [
+        f"table {name!r} no longer matches its recorded content hash (edited after the build?)"
+        for name in sorted(set(tables) | set(info.tables))
+        if tables.get(name) != info.tables.get(name)
+    ]

@@ -1,0 +1,124 @@
+import os
+import re
+
+import pytest
+
+from tests.cli import run
+
+BUILD_SCRIPT = '''\
+"""Build datasets/geography.db from datasets/sources/."""
+from pathlib import Path
+
+from sqlalchemy import Column, ForeignKey, Integer, String
+
+from microcosm_sqlite import DataSet
+from microcosm_sqlite.artifacts import build_artifact
+
+Geography = DataSet.create("Geography")
+
+
+class Country(Geography):
+    __tablename__ = "country"
+    code = Column(String(2), primary_key=True)
+    name = Column(String, nullable=False)
+
+
+class City(Geography):
+    __tablename__ = "city"
+    id = Column(Integer, primary_key=True)
+    name = Column(String, nullable=False)
+    country_code = Column(String(2), ForeignKey("country.code"), nullable=False)
+
+
+if __name__ == "__main__":
+    root = Path(__file__).resolve().parent.parent / "datasets"
+    build_artifact(
+        root / "geography.db",
+        Geography,
+        sources=[(Country, root / "sources" / "country.csv"), (City, root / "sources" / "city.csv")],
+    )
+    print("built geography")
+'''
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "build_scripts").mkdir()
+    (tmp_path / "datasets" / "sources").mkdir(parents=True)
+    (tmp_path / "build_scripts" / "build_geography.py").write_text(BUILD_SCRIPT)
+    (tmp_path / "datasets" / "sources" / "country.csv").write_text("code,name\nFR,France\nCH,Switzerland\n")
+    cities = "".join(f"{index},City {index},{'FR' if index % 2 else 'CH'}\n" for index in range(1, 12_001))
+    (tmp_path / "datasets" / "sources" / "city.csv").write_text("id,name,country_code\n" + cities)
+    return tmp_path
+
+
+def test_build_runs_every_build_script_with_a_line_per_table(project):
+    (project / "build_scripts" / "build_all.py").write_text("raise SystemExit('build_all must not run')\n")
+
+    result = run("build", cwd=project)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "built geography\n"
+    lines = result.stderr.splitlines()
+    assert re.fullmatch(r"Geography\.country: 2 rows in \d+\.\d\d s \([\d,]+ rows/s\)", lines[0]), lines
+    assert re.fullmatch(r"Geography\.city: 12,000 rows in \d+\.\d\d s \([\d,]+ rows/s\)", lines[1]), lines
+    assert re.fullmatch(r"build_scripts/build_geography\.py: done in \d+\.\d s", lines[2]), lines
+    assert len(lines) == 3
+    assert run("verify", project / "datasets" / "geography.db").returncode == 0
+
+
+def test_build_one_script_by_path(project):
+    result = run("build", "build_scripts/build_geography.py", cwd=project)
+
+    assert result.returncode == 0, result.stderr
+    assert (project / "datasets" / "geography.db").exists()
+
+
+def test_bad_input_fails_in_one_line_and_keeps_the_previous_artifact(project):
+    assert run("build", cwd=project).returncode == 0
+    artifact = project / "datasets" / "geography.db"
+    before = artifact.read_bytes()
+    (project / "datasets" / "sources" / "city.csv").write_text("id,name,country_code\n1,Paris,FR\nx,Lyon,FR\n")
+
+    result = run("build", cwd=project)
+
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1, result.stderr
+    assert "city.csv" in errors[0] and "'x'" in errors[0] and "id" in errors[0]
+    assert "build_scripts/build_geography.py: failed (exit status 1)" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert artifact.read_bytes() == before
+    assert sorted(path.name for path in artifact.parent.iterdir()) == ["geography.db", "sources"]
+
+
+def test_a_script_that_exits_non_zero_fails_the_build(project):
+    (project / "build_scripts" / "build_broken.py").write_text("import sys\nsys.exit('the upstream file moved')\n")
+
+    result = run("build", cwd=project)
+
+    assert result.returncode == 1
+    assert "the upstream file moved" in result.stderr
+    assert "build_scripts/build_broken.py: failed (exit status 1)" in result.stderr
+    assert "build_scripts/build_geography.py: done" in result.stderr  # the others still run
+
+
+def test_build_usage_errors_exit_2(project, tmp_path):
+    missing = run("build", "build_scripts/build_nothing.py", cwd=project)
+    empty = run("build", "--scripts-dir", tmp_path / "datasets", cwd=project)
+
+    assert missing.returncode == 2
+    assert "does not exist" in missing.stderr
+    assert empty.returncode == 2
+    assert "no build_*.py scripts in" in empty.stderr
+
+
+def test_on_a_terminal_a_progress_bar_shows_rows_and_rows_per_second(project):
+    # TTY_COMPATIBLE makes rich treat the captured stream as a terminal.
+    result = run("build", cwd=project, env={**os.environ, "TTY_COMPATIBLE": "1", "COLUMNS": "120"})
+
+    assert result.returncode == 0, result.stderr
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stderr).replace("\r", "\n")
+    city = [line for line in screen.splitlines() if "Geography.city" in line]
+    assert city and "12,000 rows" in city[-1] and re.search(r"[\d,]+ rows/s", city[-1]), screen
+    assert "━" in city[-1]

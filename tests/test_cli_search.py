@@ -1,0 +1,138 @@
+import csv
+import io
+import json
+import os
+import sqlite3
+
+from tests.building import build_geography
+from tests.cli import run
+from tests.conftest import write_geography
+
+
+def test_search_runs_the_store_with_filters_limit_and_offset(tmp_path):
+    build_geography(tmp_path / "geography.db")
+
+    result = run(
+        "search", "tests.fixtures:CityStore", "--path", tmp_path / "geography.db",
+        "--filter", "name=Paris", "--format", "jsonl",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        {"id": 1, "name": "Paris", "country_code": "FR", "population": 2100000, "latitude": 48.85},
+        {"id": 6, "name": "Paris", "country_code": "CA", "population": 12000, "latitude": 43.2},
+    ]
+    page = run("search", "tests.fixtures:CityStore", "--path", tmp_path / "geography.db",
+               "--limit", "2", "--offset", "1", "--format", "csv")
+    assert [row["id"] for row in csv.DictReader(io.StringIO(page.stdout))] == ["2", "3"]
+
+
+def test_search_converts_filter_values_to_the_column_types(tmp_path):
+    build_geography(tmp_path / "geography.db")
+
+    europe = run("search", "tests.fixtures:CountryStore", "--path", tmp_path / "geography.db",
+                 "--filter", "continent=EUROPE", "--filter", "landlocked=yes", "--format", "jsonl")
+
+    assert europe.returncode == 0, europe.stderr
+    assert [json.loads(line) for line in europe.stdout.splitlines()] == [
+        {"code": "CH", "name": "Switzerland", "continent": "EUROPE", "landlocked": True}
+    ]
+
+
+def test_search_prints_a_table_by_default(tmp_path):
+    build_geography(tmp_path / "geography.db")
+
+    result = run("search", "tests.fixtures:CityStore", "--path", tmp_path / "geography.db")
+
+    assert result.returncode == 0, result.stderr
+    assert "┃ id ┃ name" in result.stdout
+    assert "Toronto" in result.stdout
+    assert result.stderr == ""
+
+
+def test_search_finds_the_path_in_environment_config(tmp_path):
+    write_geography(tmp_path / "plain.db")
+    env = {**os.environ, "MICROCOSM_SQLITE__SQLITE__PATHS__GEOGRAPHY": str(tmp_path / "plain.db")}
+
+    result = run("search", "tests.fixtures:CityStore", "--filter", "country_code=CH", "--format", "csv", env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == ["3,Bern,CH,134000,46.95"]
+
+
+def test_search_opens_the_artifact_read_only(tmp_path):
+    path = tmp_path / "geography.db"
+    build_geography(path)
+    before = path.read_bytes()
+
+    run("search", "tests.fixtures:CityStore", "--path", path, "--format", "csv")
+
+    assert path.read_bytes() == before
+    assert sorted(item.name for item in tmp_path.iterdir()) == ["geography.db"]
+
+
+def test_search_of_a_missing_artifact_is_one_line_and_creates_nothing(tmp_path):
+    result = run("search", "tests.fixtures:CityStore", "--path", tmp_path / "missing.db")
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Error: dataset 'Geography' ({tmp_path / 'missing.db'}): the artifact file does not exist; "
+        "build it, or point config sqlite.paths at the shipped file"
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_search_of_a_stale_artifact_says_so(tmp_path):
+    path = tmp_path / "geography.db"
+    build_geography(path)
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE _microcosm_sqlite_metadata SET value = 'other' WHERE key = 'schema_fingerprint'")
+
+    result = run("search", "tests.fixtures:CityStore", "--path", path)
+
+    assert result.returncode == 1
+    assert "the artifact was built from other models" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_search_without_a_configured_path_says_what_to_set(tmp_path):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MICROCOSM_SQLITE__")}
+
+    result = run("search", "tests.fixtures:CityStore", env=env)
+
+    assert result.returncode == 1
+    assert "no path is configured" in result.stderr
+    assert "sqlite.paths.Geography" in result.stderr
+
+
+def test_search_usage_errors_exit_2(tmp_path):
+    build_geography(tmp_path / "geography.db")
+    path = tmp_path / "geography.db"
+
+    cases = [
+        (["tests.fixtures"], "is not MODULE:NAME"),
+        (["tests.nowhere:CityStore"], "cannot import module 'tests.nowhere'"),
+        (["tests.fixtures:Nowhere"], "module 'tests.fixtures' has no 'Nowhere'"),
+        (["tests.fixtures:City"], "is not a Store class"),
+        (["tests.fixtures:CityStore", "--filter", "name"], "'name' is not NAME=VALUE"),
+        (["tests.fixtures:CountryStore", "--filter", "landlocked=maybe"], "'maybe' is not a valid bool"),
+        (["tests.fixtures:CityStore", "--limit", "-1"], "--limit"),
+    ]
+    for args, message in cases:
+        result = run("search", *args, "--path", path)
+        assert result.returncode == 2, (args, result.stderr)
+        assert message in result.stderr, (args, result.stderr)
+
+
+def test_search_of_a_damaged_artifact_is_one_line(tmp_path):
+    path = tmp_path / "geography.db"
+    build_geography(path)
+    path.write_bytes(path.read_bytes()[:5000])
+
+    result = run("search", "tests.fixtures:CityStore", "--path", path)
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Error: dataset 'Geography' ({path}): the file is damaged (size 5000 is not a whole number of "
+        "4096-byte pages); rebuild it from its sources (build_scripts/) or restore it from source control"
+    ]

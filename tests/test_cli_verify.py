@@ -1,0 +1,164 @@
+import json
+import sqlite3
+
+import pytest
+
+from tests.building import build_geography
+from tests.cli import damage, run, truncate
+from tests.conftest import write_geography
+from tests.fixtures import City, Country
+
+MODELS = "tests.fixtures:Geography"
+
+
+@pytest.fixture
+def sources(tmp_path):
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "country.csv").write_text("code,name\nFR,France\n")
+    (folder / "city.csv").write_text("id,name\n1,Paris\n")
+    return folder
+
+
+@pytest.fixture
+def built(tmp_path, sources):
+    path = tmp_path / "geography.db"
+    build_geography(path, sources=[(Country, sources / "country.csv"), (City, sources / "city.csv")])
+    return path
+
+
+def failures(result):
+    return [line for line in result.stderr.splitlines() if line.startswith("FAILED ")]
+
+
+def test_a_sound_current_artifact_exits_0(built, sources):
+    result = run("verify", built, "--models", MODELS, "--sources", sources)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{built}: sound (file, integrity, schema, metadata checked)\n"
+    assert result.stderr == ""
+
+
+def test_without_models_the_metadata_and_content_are_still_checked(built):
+    result = run("verify", built)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{built}: sound (file, integrity, metadata checked)\n"
+
+
+def test_each_failure_is_one_line_naming_the_file(tmp_path, built):
+    truncated, damaged = tmp_path / "truncated.db", tmp_path / "damaged.db"
+    truncated.write_bytes(built.read_bytes())
+    damaged.write_bytes(built.read_bytes())
+    truncate(truncated)
+    damage(damaged)
+    (tmp_path / "text.db").write_text("hello\n" * 50)
+
+    result = run("verify", built, truncated, damaged, tmp_path / "text.db", tmp_path / "missing.db")
+
+    assert result.returncode == 1
+    assert result.stdout == f"{built}: sound (file, integrity, metadata checked)\n"
+    lines = failures(result)
+    assert len(lines) == 4
+    assert f"({truncated}): the file is truncated" in lines[0] or f"({truncated}): the file is damaged" in lines[0]
+    assert f"({damaged}): " in lines[1] and ("malformed" in lines[1] or "integrity check failed" in lines[1])
+    assert f"({tmp_path / 'text.db'}): the file is not an SQLite database" in lines[2]
+    assert f"({tmp_path / 'missing.db'}): the artifact file does not exist" in lines[3]
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_a_wal_file_fails_the_single_file_check(built):
+    with sqlite3.connect(built) as connection:
+        connection.execute("PRAGMA journal_mode = WAL")
+
+    result = run("verify", built)
+
+    assert result.returncode == 1
+    assert "the file is in WAL mode" in failures(result)[0]
+
+
+def test_stale_against_changed_sources(built, sources):
+    (sources / "city.csv").write_text("id,name\n1,Paris\n2,Lyon\n")
+
+    result = run("verify", built, "--models", MODELS, "--sources", sources)
+
+    assert result.returncode == 1
+    [line] = failures(result)
+    assert line.startswith(f"FAILED dataset 'Geography' ({built}): source 'city.csv' (table 'city') changed since the build")
+
+
+def test_sources_given_as_files_must_be_the_recorded_ones(built, sources, tmp_path):
+    (tmp_path / "extra.csv").write_text("x\n")
+
+    result = run("verify", built, "--models", MODELS, "--sources", sources / "country.csv", "--sources", tmp_path / "extra.csv")
+
+    assert result.returncode == 1
+    lines = failures(result)
+    assert "the build used source 'city.csv' (table 'city'), which was not given" in lines[0]
+    assert f"source '{tmp_path / 'extra.csv'}' was not part of the build" in lines[1]
+
+
+def test_stale_against_changed_models(built):
+    with sqlite3.connect(built) as connection:
+        connection.execute("UPDATE _microcosm_sqlite_metadata SET value = 'other' WHERE key = 'schema_fingerprint'")
+
+    result = run("verify", built, "--models", MODELS)
+
+    assert result.returncode == 1
+    assert "the schema fingerprint differs from the models'" in failures(result)[0]
+
+
+def test_rows_edited_after_the_build_are_caught(built):
+    with sqlite3.connect(built) as connection:
+        connection.execute("UPDATE city SET population = 1 WHERE id = 1")
+
+    result = run("verify", built)
+
+    assert result.returncode == 1
+    assert failures(result) == [
+        f"FAILED dataset 'Geography' ({built}): table 'city' no longer matches its recorded content hash "
+        "(edited after the build?); rebuild the artifact with the current models (build_scripts/), "
+        "or deploy the artifact built for this code"
+    ]
+
+
+def test_a_file_without_metadata_fails(tmp_path):
+    path = write_geography(tmp_path / "plain.db")
+
+    result = run("verify", path, "--models", MODELS)
+
+    assert result.returncode == 1
+    assert "the file has no microcosm-sqlite metadata" in failures(result)[0]
+
+
+def test_a_file_missing_model_tables_fails_the_schema_check(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE country (code TEXT PRIMARY KEY)")
+
+    result = run("verify", path, "--models", MODELS)
+
+    assert result.returncode == 1
+    assert "missing tables city; missing columns country.name, country.continent, country.landlocked" in failures(result)[0]
+
+
+def test_json_output(built, tmp_path):
+    result = run("verify", built, tmp_path / "missing.db", "--json", "--quick")
+
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert [(item["path"], item["sound"]) for item in report] == [(str(built), True), (str(tmp_path / "missing.db"), False)]
+    assert report[0]["passed"] == ["file", "integrity", "metadata"]
+
+
+def test_usage_errors_exit_2(built, sources):
+    cases = [
+        ([], "Missing argument 'ARTIFACTS...'"),
+        ([built, "--sources", sources], "--sources needs --models"),
+        ([built, "--models", "tests.fixtures:CityStore"], "is not a dataset base made by DataSet.create"),
+        ([built, "--models", "tests.fixtures"], "is not MODULE:NAME"),
+    ]
+    for args, message in cases:
+        result = run("verify", *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert message in result.stderr
