@@ -54,6 +54,7 @@ class LookupPlan:
     """How to fetch one model by primary key on one dialect: prepared once, used per call."""
 
     mapper: Mapper[Any]
+    manager_events: Any  # the class manager's dispatch: load and refresh listeners
     sql: str
     keys: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...] | None
@@ -111,6 +112,7 @@ def _make_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
     )
     return LookupPlan(
         mapper=mapper,
+        manager_events=mapper.class_manager.dispatch,
         sql=sql,
         keys=tuple(keys),
         processors=processors if any(processors) else None,
@@ -131,15 +133,14 @@ def find_by_primary_key(session: Session, model_class: type, column: Any, value:
     if type(value) not in PLAIN_VALUES or not session._is_clean():
         return None
     events = session.dispatch
-    if events.before_attach or events.after_attach or events.loaded_as_persistent:
-        return None
-    if events.do_orm_execute and not orm_listeners_are_select_safe(session):
+    # A query's loading fires loaded_as_persistent, which this path does not (nor any attach event).
+    if events.loaded_as_persistent or (events.do_orm_execute and not orm_listeners_are_select_safe(session)):
         return None
     connection = session.connection()
     plan = lookup_plan(model_class, connection.dialect)
     if plan is None or (column is not plan.primary_key_attribute and column is not plan.primary_key):
         return None
-    manager_events = plan.mapper.class_manager.dispatch
+    manager_events = plan.manager_events
     engine = connection.engine
     if (
         manager_events.load
