@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # beside the library so that library users never get them on their graphs.
 EXAMPLES := examples/reference_data
 
-.PHONY: demo datasets test clean
+.PHONY: demo datasets test clean bench bench-full
 
 $(STAMP): setup.cfg pyproject.toml $(EXAMPLES)/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11+ or run make PYTHON=python3"; exit 1; }
@@ -28,5 +28,31 @@ test: $(STAMP)
 	$(BIN)/mypy microcosm_sqlite
 	$(BIN)/python -m pytest -q
 
+# Benchmarks (not part of `make test`): their own venvs, so the original 2.0 never meets this library.
+BENCH_VENVS := benchmarks/.venvs
+BENCH_CURRENT := $(BENCH_VENVS)/current
+BENCH_ORIGINAL := $(BENCH_VENVS)/original
+BENCH_RUNS ?= 5
+BENCH_ARGS = --python $(BENCH_CURRENT)/bin/python --original-python $(BENCH_ORIGINAL)/bin/python --runs $(BENCH_RUNS)
+
+$(BENCH_CURRENT)/.installed: setup.cfg pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11+ or run make PYTHON=python3"; exit 1; }
+	$(PYTHON) -m venv $(BENCH_CURRENT)
+	$(BENCH_CURRENT)/bin/pip install --quiet --upgrade pip
+	$(BENCH_CURRENT)/bin/pip install --quiet -e . sqlite-utils
+	touch $@
+
+# The original imports pkg_resources, which setuptools 81 removed.
+$(BENCH_ORIGINAL)/.installed:
+	$(PYTHON) -m venv $(BENCH_ORIGINAL)
+	$(BENCH_ORIGINAL)/bin/pip install --quiet 'microcosm-sqlite==2.0.0' 'setuptools<81'
+	touch $@
+
+bench: $(BENCH_CURRENT)/.installed $(BENCH_ORIGINAL)/.installed
+	$(BENCH_CURRENT)/bin/python -m benchmarks.harness --sizes 100000 $(BENCH_ARGS)
+
+bench-full: $(BENCH_CURRENT)/.installed $(BENCH_ORIGINAL)/.installed
+	$(BENCH_CURRENT)/bin/python -m benchmarks.harness --sizes 100000,1000000 $(BENCH_ARGS)
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info $(EXAMPLES)/*.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(BENCH_VENVS) benchmarks/.data build dist *.egg-info $(EXAMPLES)/*.egg-info .pytest_cache .hypothesis

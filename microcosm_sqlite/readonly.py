@@ -11,6 +11,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from microcosm_sqlite.checks import damaged, is_damage
 from microcosm_sqlite.errors import ReadOnlyDataSetError
+from microcosm_sqlite.lookups import select_safe
 
 HINT = "datasets opened with read_only are never written; build a new artifact instead"
 
@@ -28,6 +29,7 @@ def guard_sessions(factory: sessionmaker[Any], data_set: str, path: str) -> None
             raise read_only_error(data_set, path, "write changes")
 
     @event.listens_for(factory, "do_orm_execute")
+    @select_safe
     def refuse_bulk_writes(state: ORMExecuteState) -> None:
         if state.is_insert or state.is_update or state.is_delete:
             raise read_only_error(data_set, path, "run an INSERT, UPDATE or DELETE")

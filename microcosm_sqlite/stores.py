@@ -21,6 +21,7 @@ from microcosm_sqlite.errors import (
     ModelNotFoundError,
     MultipleModelsFoundError,
 )
+from microcosm_sqlite.lookups import NOT_FOUND, find_by_primary_key
 from microcosm_sqlite.results import SearchResult
 
 UNIQUE_VIOLATIONS = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
@@ -60,6 +61,22 @@ class GetOrCreateSession:
             base = store.model_class.resolve()
             session = sessions[name] = base.new_session(self.graph, expire_on_commit=self.expire_on_commit)
         return session
+
+
+# The hooks that shape a search query: a store that overrides any of them always gets a real query.
+QUERY_HOOKS = ("_search_query", "_query", "_filter", "_auto_filter", "_auto_filters", "_order_by", "_paginate")
+
+
+_default_hooks: dict[type, bool] = {}
+
+
+def _uses_default_hooks(store_class: type) -> bool:
+    uses = _default_hooks.get(store_class)
+    if uses is None:
+        uses = _default_hooks[store_class] = all(
+            getattr(store_class, hook) is getattr(Store, hook) for hook in QUERY_HOOKS
+        )
+    return uses
 
 
 def _session_getter(get_session: Callable[..., Session]) -> Callable[["Store"], Session]:
@@ -131,6 +148,12 @@ class Store:
         return self._search_query(offset, limit, **kwargs).first()
 
     def one(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> Any:
+        if offset is None and limit is None and _uses_default_hooks(type(self)):
+            found = self._find_by_primary_key(kwargs)
+            if found is NOT_FOUND:
+                raise self._not_found(kwargs)
+            if found is not None:
+                return found
         # Query.one() stops reading after a second row, however many rows match.
         try:
             return self._search_query(offset, limit, **kwargs).one()
@@ -154,13 +177,28 @@ class Store:
         return self._auto_filter(query, **kwargs)
 
     def _auto_filter(self, query: Query[Any], **kwargs: Any) -> Query[Any]:
+        for column, value in self._auto_filters(kwargs):
+            query = query.filter(column == value)
+        return query
+
+    def _auto_filters(self, kwargs: dict[str, Any]) -> list[tuple[Any, Any]]:
+        """The (column, value) pairs `_auto_filter` applies for these keyword arguments."""
+        filters = []
         for field in self.auto_filter_fields or ():
             name = field if isinstance(field, str) else field.key
             value = kwargs.get(name)
             if value is not None:
                 column = getattr(self.model_class, field) if isinstance(field, str) else field
-                query = query.filter(column == value)
-        return query
+                filters.append((column, value))
+        return filters
+
+    def _find_by_primary_key(self, kwargs: dict[str, Any]) -> Any:
+        """The fast path of `one()` for a lone primary-key filter (see `microcosm_sqlite.lookups`)."""
+        filters = self._auto_filters(kwargs)
+        if len(filters) != 1:
+            return None
+        (column, value), = filters
+        return find_by_primary_key(self.session, self.model_class, column, value)
 
     def _order_by(self, query: Query[Any], **kwargs: Any) -> Query[Any]:
         return query

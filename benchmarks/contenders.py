@@ -1,0 +1,87 @@
+"""
+Who runs which task: each contender is one script run by one interpreter.
+
+Our library and the original 2.0 run the very same `microcosm_*` scripts, each from its own
+installation, so they do exactly the same work through the same public API.
+
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+SCRIPTS = Path(__file__).parent / "scripts"
+
+# Families a run can select (`--contenders`); the floor is always the stdlib.
+FLOOR, OURS, SQLALCHEMY, SQLITE_UTILS, ORIGINAL = "sqlite3", "ours", "sqlalchemy", "sqlite-utils", "original"
+FAMILIES = (FLOOR, OURS, SQLALCHEMY, SQLITE_UTILS, ORIGINAL)
+
+
+@dataclass(frozen=True)
+class Contender:
+    label: str
+    family: str
+    script: str
+
+    @property
+    def path(self) -> Path:
+        return SCRIPTS / f"{self.script}.py"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One kind of work; `per_size` tasks run at every size, the others once, at the smallest."""
+
+    name: str
+    title: str
+    contenders: tuple[Contender, ...]
+    per_size: bool = True
+    builds: bool = False
+
+    @property
+    def floor(self) -> Contender:
+        return self.contenders[0]
+
+
+TASKS = (
+    Task(
+        "build",
+        "build from CSV",
+        (
+            Contender("sqlite3 executemany", FLOOR, "sqlite3_build"),
+            Contender("ours csv().build()", OURS, "microcosm_build"),
+            Contender("sqlite-utils insert_all", SQLITE_UTILS, "sqlite_utils_build"),
+            Contender("original 2.0 csv().build()", ORIGINAL, "microcosm_build"),
+        ),
+        builds=True,
+    ),
+    Task(
+        "scan",
+        "full streamed scan (read-only)",
+        (
+            Contender("sqlite3 cursor", FLOOR, "sqlite3_scan"),
+            Contender("ours search() models", OURS, "microcosm_scan"),
+            Contender("ours search().rows()", OURS, "microcosm_rows"),
+            Contender("SQLAlchemy ORM yield_per", SQLALCHEMY, "sqlalchemy_scan"),
+            Contender("original 2.0 search()", ORIGINAL, "microcosm_scan"),
+        ),
+    ),
+    Task(
+        "lookup",
+        "20k store.one(id=...) lookups",
+        (
+            Contender("sqlite3 SELECT by id", FLOOR, "sqlite3_lookup"),
+            Contender("ours one(id=...)", OURS, "microcosm_lookup"),
+            Contender("original 2.0 one(id=...)", ORIGINAL, "microcosm_lookup"),
+        ),
+        per_size=False,
+    ),
+    Task(
+        "startup",
+        "import + graph creation",
+        (
+            Contender("bare python", FLOOR, "bare_startup"),
+            Contender("ours", OURS, "microcosm_startup"),
+            Contender("original 2.0", ORIGINAL, "microcosm_startup"),
+        ),
+        per_size=False,
+    ),
+)

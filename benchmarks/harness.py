@@ -1,0 +1,174 @@
+"""
+Run the benchmarks and write the results table.
+
+    python -m benchmarks.harness --sizes 100000 --runs 5 --original-python benchmarks/.venvs/original/bin/python
+
+Every run of every contender is a whole process measured from outside; the contenders of a task
+take turns (floor, ours, peer, ours, peer ... then the next round), so drift on a shared machine
+hits them alike, and each figure is the median of the rounds. Any failure or checksum mismatch
+stops the run: a table is only written from runs that agree.
+
+"""
+import argparse
+import os
+import shutil
+import tempfile
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.contenders import FAMILIES, FLOOR, ORIGINAL, OURS, TASKS, Contender, Task
+from benchmarks.data import DataFiles, generate, table_checksum
+from benchmarks.measure import BenchmarkError, Measurement, Summary, run_script
+from benchmarks.report import Result, describe_machine, load_average, render
+
+HERE = Path(__file__).parent
+SHM = Path("/dev/shm")
+DEFAULT_BUILD_PARENT = SHM if SHM.is_dir() else Path(tempfile.gettempdir())
+BUILDER_PENDING = "pending: `graph.sqlite_builder` (issue 3) is not installed in this library yet"
+
+
+@dataclass(frozen=True)
+class Settings:
+    sizes: tuple[int, ...]
+    runs: int
+    warmup: int
+    families: tuple[str, ...]
+    pythons: dict[str, str]
+    data_dir: Path
+    build_dir: Path
+
+
+def has_builder(python: str) -> bool:
+    """Whether the library under `python` registers the `sqlite_builder` factory."""
+    probe = (
+        "import sys; from importlib.metadata import entry_points; "
+        "sys.exit(0 if entry_points(group='microcosm.factories', name='sqlite_builder') else 1)"
+    )
+    return subprocess.run([python, "-I", "-c", probe], cwd="/").returncode == 0
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def check(task: Task, contender: Contender, measurement: Measurement, expected: tuple[int, str]) -> None:
+    found = (measurement.rows, measurement.checksum)
+    if found != expected:
+        raise BenchmarkError(
+            f"{task.name}: {contender.label} returned {found[0]} rows with checksum {found[1]}, "
+            f"expected {expected[0]} rows with checksum {expected[1]}"
+        )
+
+
+def run_task(task: Task, data: DataFiles, settings: Settings, pending: dict[Contender, str]) -> list[Result]:
+    contenders = [
+        contender for contender in task.contenders if contender.family in settings.families and contender not in pending
+    ]
+    measured: dict[Contender, list[Measurement]] = {contender: [] for contender in contenders}
+    out_dir = settings.build_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # Builds and scans must reproduce the generated data; lookups and start-up must agree with the floor.
+    expected = (data.rows, data.checksum) if task.per_size else None
+    for round_ in range(settings.warmup + settings.runs):
+        for contender in contenders:
+            arguments = {"db": str(data.db), "csv": str(data.csv), "rows": str(data.rows)}
+            if task.builds:
+                out = out_dir / f"{contender.family}.db"
+                for leftover in (out, out.with_name(out.name + "-journal")):
+                    leftover.unlink(missing_ok=True)
+                arguments["out"] = str(out)
+            measurement = run_script(settings.pythons[contender.family], contender.path, arguments)
+            if task.builds:
+                rows, checksum = table_checksum(out)
+                measurement = Measurement(**{**measurement.__dict__, "rows": rows, "checksum": checksum})
+                out.unlink()
+            if expected is None:
+                expected = (measurement.rows, measurement.checksum)
+            check(task, contender, measurement, expected)
+            warm = "warm-up" if round_ < settings.warmup else f"run {round_ - settings.warmup + 1}"
+            log(f"  {task.name:<8} {data.rows:>9,} {contender.label:<30} {warm:<8} wall {measurement.wall:7.3f}s "
+                f"work {measurement.work:7.3f}s peak {measurement.peak_mib:6.1f} MiB")
+            if round_ >= settings.warmup:
+                measured[contender].append(measurement)
+    results = [
+        Result(task, data.rows, contender, Summary.of(measured[contender])) for contender in contenders
+    ]
+    results += [
+        Result(task, data.rows, contender, None, note)
+        for contender, note in pending.items()
+        if contender in task.contenders and contender.family in settings.families
+    ]
+    return results
+
+
+def run(settings: Settings) -> list[Result]:
+    pending: dict[Contender, str] = {}
+    if OURS in settings.families and not has_builder(settings.pythons[OURS]):
+        pending.update({c: BUILDER_PENDING for task in TASKS if task.builds for c in task.contenders if c.family == OURS})
+    results: list[Result] = []
+    for index, size in enumerate(sorted(settings.sizes)):
+        log(f"generating {size:,} rows in {settings.data_dir}")
+        data = generate(settings.data_dir, size)
+        for task in TASKS:
+            if task.per_size or index == 0:
+                results += run_task(task, data, settings, pending)
+    return results
+
+
+def parse(argv: list[str] | None = None) -> tuple[Settings, Path]:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.harness", description=__doc__.split("\n\n")[1])
+    parser.add_argument("--sizes", default="100000", help="comma-separated row counts (default 100000)")
+    parser.add_argument("--runs", type=int, default=5, help="measured runs per contender; the median is kept")
+    parser.add_argument("--warmup", type=int, default=1, help="unmeasured rounds first (caches, bytecode)")
+    parser.add_argument("--contenders", default=",".join(FAMILIES), help=f"families to run, from {','.join(FAMILIES)}")
+    parser.add_argument("--python", default=sys.executable, help="interpreter with this library and the peers")
+    parser.add_argument("--original-python", help="interpreter with microcosm-sqlite==2.0.0 installed")
+    parser.add_argument("--data-dir", type=Path, default=HERE / ".data")
+    parser.add_argument(
+        "--build-dir",
+        type=Path,
+        default=DEFAULT_BUILD_PARENT,
+        help="where builds write, in a new temporary folder (default: a tmpfs, so that a disk shared "
+        "with other jobs does not add its noise)",
+    )
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args(argv)
+    families = tuple(family.strip() for family in args.contenders.split(",") if family.strip())
+    unknown = set(families) - set(FAMILIES)
+    if unknown:
+        parser.error(f"unknown contenders {sorted(unknown)}: choose from {','.join(FAMILIES)}")
+    if FLOOR not in families:
+        families = (FLOOR, *families)
+    # Absolute but not resolved: a venv's python is a symlink, and resolving it would leave the venv.
+    pythons = {family: os.path.abspath(args.python) for family in FAMILIES}
+    if ORIGINAL in families:
+        if not args.original_python:
+            parser.error("--original-python is required to run the original (or leave it out of --contenders)")
+        pythons[ORIGINAL] = os.path.abspath(args.original_python)
+    sizes = tuple(int(size.replace("_", "")) for size in args.sizes.split(","))
+    args.build_dir.mkdir(parents=True, exist_ok=True)
+    build_dir = Path(tempfile.mkdtemp(prefix="microcosm-sqlite-bench-", dir=args.build_dir))
+    settings = Settings(sizes, args.runs, args.warmup, families, pythons, args.data_dir, build_dir)
+    return settings, args.out
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings, out = parse(argv)
+    load_at_start = load_average()
+    try:
+        results = run(settings)
+    except BenchmarkError as error:
+        log(f"benchmark failed: {error}")
+        return 1
+    finally:
+        shutil.rmtree(settings.build_dir, ignore_errors=True)
+    machine = {**describe_machine(settings.pythons, settings.families), "load_start": load_at_start}
+    out.write_text(render(results, machine, settings))
+    log(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

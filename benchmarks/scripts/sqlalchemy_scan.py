@@ -1,0 +1,39 @@
+"""Peer: a plain SQLAlchemy 2.x ORM scan with `yield_per`, no microcosm."""
+from sqlalchemy import Float, Integer, String, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from common import Checksum, Work, arguments, report
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Airport(Base):
+    __tablename__ = "airport"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String, unique=True)
+    iata: Mapped[str | None] = mapped_column(String)
+    name: Mapped[str] = mapped_column(String)
+    city: Mapped[str] = mapped_column(String)
+    country: Mapped[str] = mapped_column(String)
+    region: Mapped[str] = mapped_column(String)
+    timezone: Mapped[str] = mapped_column(String)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    elevation: Mapped[int] = mapped_column(Integer)
+
+
+def values(a: Airport) -> tuple:
+    """The same per-row work as `airports.values` does for the microcosm contenders."""
+    return (a.id, a.code, a.iata, a.name, a.city, a.country, a.region, a.timezone, a.latitude, a.longitude, a.elevation)
+
+
+args = arguments()
+engine = create_engine(f"sqlite:///file:{args['db']}?mode=ro&immutable=1&uri=true")
+with Work() as work:
+    with Session(engine) as session:
+        airports = session.scalars(select(Airport).execution_options(yield_per=1000))
+        checksum = Checksum().add(map(values, airports))
+report(checksum, work.seconds)

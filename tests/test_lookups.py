@@ -1,0 +1,150 @@
+"""
+The primary-key fast path of `Store.one()`: same answers as a query, taken only when nothing can tell.
+
+"""
+import logging
+
+import pytest
+from sqlalchemy import Column, Integer, String, event, inspect
+from sqlalchemy.orm import deferred
+
+from microcosm_sqlite import DataSet, Store, dispose_sqlite_connections, stores
+from microcosm_sqlite.errors import ModelNotFoundError, ReadOnlyDataSetError
+from tests.conftest import make_graph
+from tests.fixtures import City, CityStore, Continent, Country, Geography
+
+
+class CityByIdStore(Store):
+    model_class = City
+    auto_filter_fields = (City.id, City.name)
+
+
+class CountryByCodeStore(Store):
+    model_class = Country
+    auto_filter_fields = (Country.code,)
+
+
+@pytest.fixture
+def fast_path(monkeypatch):
+    """What each fast-path attempt returned (None: it declined and a query ran)."""
+    answers = []
+    original = stores.find_by_primary_key
+
+    def recording(*args, **kwargs):
+        answers.append(original(*args, **kwargs))
+        return answers[-1]
+
+    monkeypatch.setattr(stores, "find_by_primary_key", recording)
+    return answers
+
+
+def test_lookup_returns_the_persistent_instance_a_query_would(read_only_graph, fast_path):
+    with Geography.new_context(read_only_graph) as context:
+        city = CityByIdStore().one(id=2)
+        assert fast_path == [city]
+        assert (city.id, city.name, city.country_code, city.population, city.latitude) == (2, "Lyon", "FR", 520_000, 45.76)
+        assert inspect(city).persistent
+        assert not context.session.dirty
+        assert context.session.query(City).filter(City.id == 2).one() is city
+        assert CityByIdStore().one(id=2) is city
+        # Relationships still lazy-load from the session.
+        assert city.country.name == "France"
+
+
+def test_lookup_converts_values_by_column_type(read_only_graph, fast_path):
+    with Geography.new_context(read_only_graph):
+        country = CountryByCodeStore().one(code="CH")
+    assert fast_path == [country]
+    assert country.continent is Continent.EUROPE
+    assert country.landlocked is True
+
+
+def test_missing_and_hostile_keys_are_not_found(read_only_graph, fast_path):
+    with Geography.new_context(read_only_graph):
+        with pytest.raises(ModelNotFoundError, match=r"^no City matched id=99$"):
+            CityByIdStore().one(id=99)
+        with pytest.raises(ModelNotFoundError, match=r"no City matched id='1 OR 1=1'"):
+            CityByIdStore().one(id="1 OR 1=1")
+    assert fast_path == [stores.NOT_FOUND, stores.NOT_FOUND]
+
+
+def test_changes_made_on_loaded_instances_are_still_refused(read_only_graph):
+    with Geography.new_context(read_only_graph) as context:
+        city = CityByIdStore().one(id=1)
+        city.name = "Lutece"
+        with pytest.raises(ReadOnlyDataSetError):
+            context.session.flush()
+
+
+def test_pending_changes_are_flushed_by_a_real_query(writable_graph, fast_path):
+    with Geography.new_context(writable_graph) as context:
+        context.session.add(City(id=7, name="Nice", country_code="FR"))
+        assert CityByIdStore().one(id=7).name == "Nice"
+    assert fast_path == [None]
+
+
+def test_expired_instances_are_refreshed_by_a_real_query(writable_graph, fast_path):
+    with Geography.new_context(writable_graph) as context:
+        city = CityByIdStore().one(id=3)
+        context.session.execute(City.__table__.update().where(City.id == 3).values(population=1))
+        context.session.expire(city)
+        assert CityByIdStore().one(id=3) is city
+        assert city.population == 1
+    assert fast_path == [city, None]
+
+
+def test_other_filters_and_overridden_hooks_take_a_real_query(read_only_graph, fast_path):
+    with Geography.new_context(read_only_graph):
+        assert CityByIdStore().one(id=6, name="Paris").country_code == "CA"
+        assert CityStore().one(name="Bern").id == 3
+        assert CityByIdStore().one(name="Lyon").id == 2
+    # Two filters never try; CityStore overrides _order_by, so it never tries either; the lone
+    # non-key filter tries and declines.
+    assert fast_path == [None]
+
+
+def test_sql_listeners_still_see_every_lookup(artifact, fast_path):
+    graph = make_graph(paths={"Geography": str(artifact)}, read_only=True)
+    statements = []
+    event.listen(graph.sqlite("Geography").engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, *args: statements.append(statement))
+    with Geography.new_context(graph):
+        assert CityByIdStore().one(id=4).name == "Bamako"
+    assert fast_path == [None]
+    assert any("FROM city" in statement for statement in statements)
+
+
+def test_logged_sql_still_logs_every_lookup(read_only_graph, fast_path, caplog):
+    with caplog.at_level(logging.INFO, logger="sqlalchemy.engine"), Geography.new_context(read_only_graph):
+        assert CityByIdStore().one(id=5).name == "Toronto"
+    assert fast_path == [None]
+    assert any("FROM city" in record.getMessage() for record in caplog.records)
+
+
+Shelf = DataSet.create("Shelf")
+
+
+class Book(Shelf):
+    __tablename__ = "book"
+
+    id = Column(Integer, primary_key=True)
+    title = Column(String, nullable=False)
+    blurb = deferred(Column(String))
+
+
+class BookStore(Store):
+    model_class = Book
+    auto_filter_fields = (Book.id,)
+
+
+def test_mappings_a_plain_select_cannot_load_take_a_real_query(tmp_path, fast_path):
+    graph = make_graph(paths={"Shelf": str(tmp_path / "shelf.db")})
+    Shelf.create_all(graph)
+    with Shelf.new_context(graph) as context:
+        context.session.add(Book(id=1, title="Dune", blurb="sand"))
+        context.commit()
+        book = BookStore().one(id=1)
+        assert book.title == "Dune"
+        assert book.blurb == "sand"
+    assert fast_path == [None]
+    dispose_sqlite_connections(graph)
