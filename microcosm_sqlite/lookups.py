@@ -24,8 +24,17 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Column, ColumnElement, Table, inspect
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm import Mapper, Session, identity
 from sqlalchemy.orm.attributes import instance_dict, instance_state
+from sqlalchemy.orm.state import InstanceState
+
+# The fast path leans on a few SQLAlchemy internals (see `_instance`). Should a SQLAlchemy release
+# rename them, lookups quietly take the ordinary query path instead of failing.
+INTERNALS_PRESENT: Final = (
+    hasattr(identity._WeakInstanceDict, "_add_unpresent")
+    and hasattr(Session, "_is_clean")
+    and all(hasattr(InstanceState, name) for name in ("key", "identity_token", "session_id", "expired_attributes"))
+)
 
 #: Returned by `find_by_primary_key` when the row does not exist.
 NOT_FOUND: Final = object()
@@ -130,7 +139,7 @@ def find_by_primary_key(session: Session, model_class: type, column: Any, value:
 
     """
     # _is_clean() is the very test Session.autoflush() makes before flushing.
-    if type(value) not in PLAIN_VALUES or not session._is_clean():
+    if not INTERNALS_PRESENT or type(value) not in PLAIN_VALUES or not session._is_clean():
         return None
     events = session.dispatch
     # A query's loading fires loaded_as_persistent, which this path does not (nor any attach event).
