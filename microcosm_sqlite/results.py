@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import Select
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Query
 
 from microcosm_sqlite.lookups import orm_listeners_are_select_safe
@@ -33,7 +34,23 @@ class SearchResult(Sequence[T], Generic[T]):
     def __iter__(self) -> Iterator[T]:
         if self._rows is not None:
             return iter(self._rows)
-        return iter(self.query.yield_per(self.batch_size))
+        return self._stream()
+
+    def _stream(self) -> Iterator[T]:
+        rows = iter(self.query.yield_per(self.batch_size))
+        try:
+            first = next(rows)
+        except StopIteration:
+            return
+        except InvalidRequestError:
+            # SQLAlchemy refuses yield_per with eager loaders that must see every row first
+            # (joinedload of a collection, subqueryload), before any row is read and after
+            # closing its cursor. Such a query cannot stream: run it unbatched, as the original
+            # `search()` did. Any other error recurs on this second run and propagates.
+            yield from self.query
+            return
+        yield first
+        yield from rows
 
     def __len__(self) -> int:
         if self._rows is not None:

@@ -137,3 +137,31 @@ def test_streaming_memory_is_flat(tmp_path):
     growth_mib = (large["peak_kib"] - small["peak_kib"]) / 1024
     print(f"peak RSS: 20k rows {small['peak_kib'] / 1024:.1f} MiB, 400k rows {large['peak_kib'] / 1024:.1f} MiB")
     assert growth_mib <= 40
+
+
+def test_eager_loaded_collections_are_iterated_unbatched(read_context):
+    """joinedload of a collection and subqueryload cannot use yield_per; search() still iterates."""
+    from sqlalchemy.orm import joinedload, subqueryload
+
+    from microcosm_sqlite import Store
+    from tests.fixtures import Country
+
+    class JoinedCountryStore(Store):
+        model_class = Country
+
+        def _query(self):
+            return super()._query().options(joinedload(Country.cities))
+
+        def _order_by(self, query, **kwargs):
+            return query.order_by(Country.code)
+
+    class SubqueryCountryStore(JoinedCountryStore):
+        def _query(self):
+            return self.session.query(Country).options(subqueryload(Country.cities))
+
+    for store in (JoinedCountryStore(), SubqueryCountryStore()):
+        result = store.search()
+        expected = [("CA", 2), ("CH", 1), ("FR", 2), ("ML", 1)]
+        assert [(country.code, len(country.cities)) for country in result] == expected
+        assert [(country.code, len(country.cities)) for country in result] == expected
+        assert len(result) == 4
