@@ -16,6 +16,12 @@ from sqlalchemy.pool import QueuePool
 
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, MEMORY_PATH
 
+# A session keeps its connection until it commits, rolls back or closes, and GetOrCreateSession
+# keeps one session per thread for good: with QueuePool's default bound (5 + 10 overflow) the
+# 16th thread would wait `pool_timeout` (30 s) and fail. No server limits SQLite connections, so
+# the overflow is unbounded; connections beyond the pool's 5 are closed when returned.
+UNBOUNDED_OVERFLOW = -1
+
 
 @dataclass(frozen=True)
 class EngineOptions:
@@ -64,7 +70,9 @@ def _create_read_only_engine(path: str, options: EngineOptions) -> Engine:
     def connect() -> sqlite3.Connection:
         return sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
 
-    return create_engine("sqlite://", creator=connect, poolclass=QueuePool, echo=options.echo)
+    return create_engine(
+        "sqlite://", creator=connect, poolclass=QueuePool, max_overflow=UNBOUNDED_OVERFLOW, echo=options.echo
+    )
 
 
 def _create_writable_engine(path: str, options: EngineOptions) -> Engine:
@@ -72,6 +80,7 @@ def _create_writable_engine(path: str, options: EngineOptions) -> Engine:
     kwargs: dict[str, Any] = {"echo": options.echo}
     if database is not None:
         kwargs["connect_args"] = {"timeout": options.busy_timeout}
+        kwargs["max_overflow"] = UNBOUNDED_OVERFLOW
     if options.autocommit:
         kwargs["isolation_level"] = "AUTOCOMMIT"
     engine = create_engine(URL.create("sqlite", database=database), **kwargs)

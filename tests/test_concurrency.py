@@ -6,7 +6,10 @@ import multiprocessing
 import os
 import threading
 
-from microcosm_sqlite import GetOrCreateSession
+import pytest
+
+from microcosm_sqlite import GetOrCreateSession, dispose_sqlite_connections
+from tests.conftest import make_graph
 from tests.fixtures import CityStore, Geography
 
 
@@ -119,3 +122,28 @@ def test_threads_with_their_own_contexts(read_only_graph):
     for thread in threads:
         thread.join(timeout=60)
     assert errors == [] and counts == [2] * 160
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+def test_more_threads_than_the_pool_each_keep_a_session(artifact, read_only):
+    """GetOrCreateSession holds one connection per thread; thread 16 must not wait for a free one."""
+    graph = make_graph(paths={"Geography": str(artifact)}, read_only=read_only)
+    graph.use("sqlite")
+    get_session = GetOrCreateSession(graph)
+    barrier = threading.Barrier(20)
+    counts, errors = [], []
+
+    def hold_a_session():
+        try:
+            counts.append(CityStore(get_session=get_session).count())
+            barrier.wait(timeout=10)  # every thread's session still holds its connection here
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=hold_a_session) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    dispose_sqlite_connections(graph)
+    assert errors == [] and counts == [6] * 20
