@@ -9,10 +9,10 @@ a query would have loaded it (same identity map, lazy relationships, type conver
 
 It declines, and the caller takes the ordinary path, whenever a difference could show: pending
 changes (a query would autoflush them first), mappers with inheritance, deferred or computed
-columns, reconstructors or load events, session or engine event listeners other than the
-read-only guard, SQL echo or logging, values that need bind conversion, an identity-map object
-with expired attributes (a query would refresh it), more than one row, or any DBAPI error (the
-ordinary path then raises the library's translated error).
+columns, eagerly loaded relationships or `always_refresh`, reconstructors or load events, session
+or engine event listeners other than the read-only guard, SQL echo or logging, values that need
+bind conversion, an identity-map object with expired attributes (a query would refresh it), more
+than one row, or any DBAPI error (the ordinary path then raises the library's translated error).
 
 """
 import logging
@@ -41,6 +41,11 @@ NOT_FOUND: Final = object()
 
 # Values SQLite binds exactly as SQLAlchemy would (bool is excluded by the exact type test).
 PLAIN_VALUES: Final = (int, str)
+
+# Relationship loader strategies that load nothing while a row is loaded, only on access (if
+# ever). Any other (joined, selectin, subquery, immediate, noload) acts at load time, which this
+# path does not: an object detached after `one()` would lack what a query had loaded.
+LOADED_ON_ACCESS: Final = frozenset({"select", True, "raise", "raise_on_sql", "dynamic", "write_only"})
 
 # Marks event listeners that never change what a SELECT returns (the read-only write guard).
 SELECT_SAFE: Final = "_microcosm_sqlite_select_safe"
@@ -97,7 +102,9 @@ def _make_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
         and isinstance(table, Table)
         and mapper.inherits is None
         and mapper.polymorphic_on is None
+        and not mapper.always_refresh
         and len(mapper.primary_key) == 1
+        and all(relationship.lazy in LOADED_ON_ACCESS for relationship in mapper.relationships)
     )
     if not plain:
         return None

@@ -5,8 +5,8 @@ The primary-key fast path of `Store.one()`: same answers as a query, taken only 
 import logging
 
 import pytest
-from sqlalchemy import Column, Integer, String, event, inspect
-from sqlalchemy.orm import deferred
+from sqlalchemy import Column, ForeignKey, Integer, String, event, inspect
+from sqlalchemy.orm import deferred, relationship
 
 from microcosm_sqlite import DataSet, Store, dispose_sqlite_connections, stores
 from microcosm_sqlite.errors import ModelNotFoundError, ReadOnlyDataSetError
@@ -137,6 +137,32 @@ class BookStore(Store):
     auto_filter_fields = (Book.id,)
 
 
+class Review(Shelf):
+    __tablename__ = "review"
+
+    id = Column(Integer, primary_key=True)
+    book_id = Column(Integer, ForeignKey("book.id"), nullable=False)
+    book = relationship(Book, lazy="joined")
+
+
+class Shelfmark(Shelf):
+    __tablename__ = "shelfmark"
+    __mapper_args__ = {"always_refresh": True}
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String, nullable=False)
+
+
+class ShelfmarkStore(Store):
+    model_class = Shelfmark
+    auto_filter_fields = (Shelfmark.id,)
+
+
+class ReviewStore(Store):
+    model_class = Review
+    auto_filter_fields = (Review.id,)
+
+
 def test_mappings_a_plain_select_cannot_load_take_a_real_query(tmp_path, fast_path):
     graph = make_graph(paths={"Shelf": str(tmp_path / "shelf.db")})
     Shelf.create_all(graph)
@@ -147,4 +173,31 @@ def test_mappings_a_plain_select_cannot_load_take_a_real_query(tmp_path, fast_pa
         assert book.title == "Dune"
         assert book.blurb == "sand"
     assert fast_path == [None]
+    dispose_sqlite_connections(graph)
+
+
+def test_eagerly_loaded_relationships_take_a_real_query(tmp_path, fast_path):
+    """A query loads lazy="joined" relationships with the row; the object must have them once detached."""
+    graph = make_graph(paths={"Shelf": str(tmp_path / "shelf.db")})
+    Shelf.create_all(graph)
+    with Shelf.new_context(graph) as context:
+        context.session.add_all([Book(id=1, title="Dune"), Review(id=1, book_id=1)])
+        context.commit()
+    with Shelf.new_context(graph):
+        review = ReviewStore().one(id=1)
+    assert review.book.title == "Dune"  # the session is closed: no lazy load could fetch it now
+    assert fast_path == [None]
+    dispose_sqlite_connections(graph)
+
+
+def test_always_refresh_mappers_take_a_real_query(tmp_path, fast_path):
+    graph = make_graph(paths={"Shelf": str(tmp_path / "shelf.db")})
+    Shelf.create_all(graph)
+    with Shelf.new_context(graph) as context:
+        context.session.add(Shelfmark(id=1, code="A1"))
+        context.commit()
+        mark = ShelfmarkStore().one(id=1)  # held, so the identity map keeps it
+        context.session.execute(Shelfmark.__table__.update().values(code="B2"))
+        assert ShelfmarkStore().one(id=1).code == "B2"
+    assert fast_path == [None, None]
     dispose_sqlite_connections(graph)
