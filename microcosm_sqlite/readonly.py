@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from microcosm_sqlite.checks import damaged, is_damage
-from microcosm_sqlite.errors import ReadOnlyDataSetError
+from microcosm_sqlite.errors import ArtifactNotFoundError, ReadOnlyDataSetError
 from microcosm_sqlite.lookups import select_safe
 
 HINT = "datasets opened with read_only are never written; build a new artifact instead"
@@ -49,3 +49,13 @@ def guard_engine(engine: Engine, data_set: str, path: str) -> None:
             raise read_only_error(data_set, path, "write") from error
         if is_damage(error):
             raise damaged(data_set, path, error) from error
+        code = getattr(error, "sqlite_errorcode", None)
+        if isinstance(error, sqlite3.OperationalError) and code == sqlite3.SQLITE_CANTOPEN:
+            # The file was checked at first use; a connection opened later (pool growth, after a
+            # dispose or a fork) finds it gone or unreadable.
+            raise ArtifactNotFoundError(
+                f"SQLite cannot open the file ({error})",
+                data_set=data_set,
+                path=path,
+                hint="check that it still exists and is readable (replace artifacts by atomic rename)",
+            ) from error

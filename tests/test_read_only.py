@@ -244,3 +244,14 @@ def test_every_error_is_a_data_set_error_with_dataset_and_path(tmp_path):
     assert raised.value.data_set == "Geography"
     assert raised.value.path == str(tmp_path / "missing.db")
     assert raised.value.hint
+
+
+def test_artifact_removed_after_first_use_is_an_error(artifact):
+    graph = read_only(artifact)
+    assert first_use(graph) == 6
+    graph.sqlite("Geography").engine.pool.dispose()  # the next session needs a new connection
+    moved = artifact.rename(artifact.parent / "moved.db")
+    with pytest.raises(ArtifactNotFoundError, match=rf"dataset 'Geography' \({artifact}\): SQLite cannot open the file"):
+        first_use(graph)
+    assert os.listdir(artifact.parent) == [moved.name]
+    dispose_sqlite_connections(graph)
