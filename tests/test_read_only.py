@@ -4,6 +4,7 @@ Read-only datasets: the file is never created or written, and every way it can b
 """
 import os
 import sqlite3
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Column, Integer, String, text
@@ -30,6 +31,22 @@ def read_only(path, **config):
 def first_use(graph):
     with Geography.new_context(graph):
         return CityStore().count()
+
+
+@contextmanager
+def leaves_unchanged(folder):
+    """Asserts that the block leaves `folder` holding exactly what it held before."""
+    before = folder_snapshot(folder)
+    yield
+    assert folder_snapshot(folder) == before
+
+
+def bad_file(tmp_path, name, content):
+    """A bad artifact, alone in a folder of its own."""
+    path = tmp_path / "bad" / name
+    path.parent.mkdir()
+    path.write_bytes(content)
+    return path
 
 
 @pytest.fixture
@@ -93,46 +110,46 @@ def test_not_sqlite_is_an_error(tmp_path, content, message):
 
 
 def test_directory_is_an_error(tmp_path):
-    with pytest.raises(NotAnArtifactError, match="directory"):
+    with leaves_unchanged(tmp_path), pytest.raises(NotAnArtifactError, match="directory"):
         first_use(read_only(tmp_path))
 
 
-def test_truncated_file_is_an_error(unchanged, tmp_path):
-    truncated = tmp_path / "truncated.db"
-    data = unchanged.read_bytes()
-    truncated.write_bytes(data[: len(data) // 2 // 512 * 512 or 512])
-    with pytest.raises(DamagedArtifactError, match=r"truncated.*rebuild it"):
+def test_truncated_file_is_an_error(artifact, tmp_path):
+    data = artifact.read_bytes()
+    truncated = bad_file(tmp_path, "truncated.db", data[: len(data) // 2 // 512 * 512 or 512])
+    with leaves_unchanged(truncated.parent), pytest.raises(DamagedArtifactError, match=r"truncated.*rebuild it"):
         first_use(read_only(truncated))
 
 
-def test_file_cut_mid_page_is_an_error(unchanged, tmp_path):
-    cut = tmp_path / "cut.db"
-    cut.write_bytes(unchanged.read_bytes()[:-100])
-    with pytest.raises(DamagedArtifactError, match="not a whole number"):
+def test_file_cut_mid_page_is_an_error(artifact, tmp_path):
+    cut = bad_file(tmp_path, "cut.db", artifact.read_bytes()[:-100])
+    with leaves_unchanged(cut.parent), pytest.raises(DamagedArtifactError, match="not a whole number"):
         first_use(read_only(cut))
 
 
-def test_corrupt_pages_are_an_error_at_query_time(artifact, tmp_path):
-    corrupt = tmp_path / "corrupt.db"
+@pytest.mark.parametrize("immutable", [True, False])
+def test_corrupt_pages_are_an_error_at_query_time(artifact, tmp_path, immutable):
     data = bytearray(artifact.read_bytes())
     page_size = int.from_bytes(data[16:18], "big")
     # Overwrite every page after the schema page: the header stays valid, the tables do not.
     for offset in range(page_size, len(data), page_size):
         data[offset : offset + page_size] = b"\xff" * page_size
-    corrupt.write_bytes(bytes(data))
-    graph = read_only(corrupt)
-    with pytest.raises(DamagedArtifactError, match=rf"dataset 'Geography' \({corrupt}\): SQLite cannot read the file"):
-        with Geography.new_context(graph):
-            list(CityStore().search())
+    corrupt = bad_file(tmp_path, "corrupt.db", bytes(data))
+    graph = read_only(corrupt, immutable=immutable)
+    with leaves_unchanged(corrupt.parent):
+        with pytest.raises(DamagedArtifactError, match=rf"dataset 'Geography' \({corrupt}\): SQLite cannot read the file"):
+            with Geography.new_context(graph):
+                list(CityStore().search())
+        dispose_sqlite_connections(graph)
 
 
 def test_wal_file_is_refused(tmp_path, geography_artifact):
-    wal = tmp_path / "wal.db"
-    wal.write_bytes(geography_artifact.read_bytes())
+    wal = bad_file(tmp_path, "wal.db", geography_artifact.read_bytes())
     connection = sqlite3.connect(wal)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.close()
-    with pytest.raises(UnsupportedArtifactError, match="WAL mode"):
+    # Opened read-only in a writable folder, a WAL file would get -wal and -shm files beside it.
+    with leaves_unchanged(wal.parent), pytest.raises(UnsupportedArtifactError, match="WAL mode"):
         first_use(read_only(wal))
 
 
