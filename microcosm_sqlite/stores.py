@@ -41,7 +41,8 @@ class GetOrCreateSession:
     A `get_session` that gives each thread its own session per dataset, created on first use.
 
     Sessions are never shared between threads (SQLAlchemy sessions are not thread-safe), nor
-    inherited by a forked child.
+    inherited by a forked child, nor kept once the dataset is disposed or pointed at another
+    file (`graph.sqlite[name] = path`): they would go on reading the old file.
 
     """
 
@@ -57,7 +58,7 @@ class GetOrCreateSession:
             self._local.generation = fork.generation()
         name = data_set_name(store)
         session = sessions.get(name)
-        if session is None:
+        if session is None or session.bind is not self.graph.sqlite(name).engine:
             base = store.model_class.resolve()
             session = sessions[name] = base.new_session(self.graph, expire_on_commit=self.expire_on_commit)
         return session

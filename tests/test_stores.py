@@ -213,3 +213,24 @@ def test_get_or_create_session_one_per_thread(read_only_graph):
     thread.join()
     assert other[0] is not store.session
     assert get.expire_on_commit is False and store.session.expire_on_commit is False
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+def test_get_or_create_session_follows_a_new_path(tmp_path, read_only):
+    """After `graph.sqlite[name] = path` (or a dispose), a thread's session reads the new file."""
+    from microcosm_sqlite import dispose_sqlite_connections
+    from tests.conftest import make_graph, write_geography
+    from tests.fixtures import CITIES
+
+    first = write_geography(tmp_path / "first.db")
+    second = write_geography(tmp_path / "second.db", cities=CITIES[:2])
+    graph = make_graph(paths={"Geography": str(first)}, read_only=read_only)
+    store = CityStore(get_session=GetOrCreateSession(graph))
+    assert store.count() == 6
+    graph.sqlite["Geography"] = str(second)
+    assert store.count() == 2
+    assert store.session is store.session
+    Geography.dispose(graph)
+    assert store.count() == 2
+    assert store.session.bind is graph.sqlite("Geography").engine
+    dispose_sqlite_connections(graph)
