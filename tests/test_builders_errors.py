@@ -15,6 +15,7 @@ from microcosm_sqlite.errors import (
     MalformedSourceError,
     MissingColumnError,
     MissingValueError,
+    SourceNotFoundError,
     SQLiteError,
 )
 from tests.conftest import DATA, load_geography, stored_rows
@@ -184,6 +185,18 @@ def test_an_unknown_format_is_refused_before_reading(empty_graph, tmp_path):
 
     with pytest.raises(MalformedSourceError, match=r"cannot tell the format of the source from '\.xlsx'"):
         load_geography(empty_graph, (Country, source))
+
+
+def test_a_missing_source_file_is_a_build_error_and_rolls_back(empty_graph, tmp_path):
+    missing = tmp_path / "cities.csv"
+
+    with pytest.raises(SourceNotFoundError) as raised:
+        load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, missing))
+
+    assert raised.value.source == str(missing)
+    assert raised.value.table == "city"
+    assert raised.value.problem == "cannot read the source (No such file or directory)"
+    assert_nothing_loaded(empty_graph)
 
 
 def test_a_file_object_without_a_name_is_named_after_its_table(empty_graph):

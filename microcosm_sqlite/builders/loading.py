@@ -124,7 +124,7 @@ def _load_source(
 ) -> int:
     _check_given_columns(table, given, origin)
     read = reader_for(origin.source, format, origin)
-    with open_text(source) as stream:
+    with open_text(source, origin) as stream:
         content = read(stream, origin)
         target = Target(
             table, origin, connection.dialect, given_by_name(table, given), _server_defaults(connection, table), batch_size
