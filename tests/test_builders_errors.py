@@ -165,6 +165,9 @@ def test_a_file_that_is_not_utf8_is_malformed(empty_graph, tmp_path):
         ("cities.json", '[{"id": 1, "name": "a", "country_code": "FR"}, 3]', {"record": 2}, "the record is a JSON int, not an object"),
         ("cities.jsonl", '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": 2\n', {"line": 2}, "malformed JSON (Expecting ',' delimiter, column 9)"),
         ("cities.jsonl", '\n\n["a"]\n', {"line": 3}, "the record is a JSON list, not an object"),
+        ("cities.json", "[" * 100_000 + "]" * 100_000, {}, "malformed JSON (nested too deeply to parse)"),
+        ("cities.jsonl", '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": ' + "[" * 100_000 + "]" * 100_000 + "}\n", {"line": 2},
+         "malformed JSON (nested too deeply to parse)"),
     ],
 )
 def test_malformed_json(empty_graph, tmp_path, name, text, position, problem):
