@@ -314,3 +314,23 @@ def test_foreign_keys_are_checked_when_asked_or_enforced(tmp_path, foreign_keys,
         assert not checked
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "name, text, where",
+    [
+        ("cities.jsonl", '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": 2, "name": "b\\ud800", "country_code": "FR"}\n', {"line": 2}),
+        ("cities.json", '[{"id": 1, "name": "a", "country_code": "FR"}, {"id": 2, "name": "\\udc00", "country_code": "FR"}]', {"record": 2}),
+    ],
+)
+def test_text_with_a_lone_surrogate_is_a_bad_value(empty_graph, tmp_path, name, text, where):
+    source = tmp_path / name
+    source.write_text(text)
+
+    with pytest.raises(BadValueError) as raised:
+        load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, source))
+
+    assert raised.value.column == "name"
+    assert raised.value.problem.endswith("is not valid Unicode text (it holds a lone surrogate)")
+    assert {key: getattr(raised.value, key) for key in where} == where
+    assert_nothing_loaded(empty_graph)

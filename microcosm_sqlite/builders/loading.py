@@ -206,7 +206,7 @@ def _execute(
         else:
             for _ in batch:
                 connection.exec_driver_sql(statement)
-    except (DBAPIError, OverflowError) as error:
+    except (DBAPIError, OverflowError, UnicodeEncodeError) as error:
         if isinstance(error, DBAPIError) and isinstance(error.orig, sqlite3.OperationalError):
             # About the database (no such table, disk full), not about a row.
             raise origin.error(BuildError, f"SQLite refused the build ({error.orig})", hint=_hint_for(error)) from None
@@ -217,6 +217,8 @@ def _execute(
         row, where = dict(zip(columns, batch[index])), {kind: positions[index]}
         if isinstance(error, OverflowError):
             raise _overflow_error(row, where, origin) from None
+        if isinstance(error, UnicodeEncodeError):
+            raise _unencodable_error(row, where, origin) from None
         raise _row_error(error, row, where, origin) from None
     return len(batch)
 
@@ -237,6 +239,31 @@ def _overflow_error(row: dict[str, Any], where: dict[str, int], origin: Origin) 
         hint="fix the value in the source, or store it in a Numeric or String column",
         **where,
     )
+
+
+def _unencodable_error(row: dict[str, Any], where: dict[str, int], origin: Origin) -> BuildError:
+    # JSON escapes can spell lone surrogates ("\ud800"), which are not Unicode characters:
+    # the driver cannot encode them to UTF-8 and raises UnicodeEncodeError while binding.
+    column, value = next(((name, value) for name, value in row.items() if _unencodable(value)), (None, None))
+    return origin.error(
+        BadValueError,
+        f"{value!r} is not valid Unicode text (it holds a lone surrogate)",
+        column=column,
+        value=value,
+        expected="text of Unicode characters",
+        hint="fix the value in the source (a \\uXXXX escape of half a surrogate pair?)",
+        **where,
+    )
+
+
+def _unencodable(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 _CONSTRAINT = re.compile(r"^(UNIQUE|NOT NULL|CHECK) constraint failed: (.*)$")
