@@ -67,6 +67,19 @@ def test_dump_with_a_bad_format_is_a_usage_error(tmp_path):
     assert "'xml' is not one of 'csv', 'jsonl'" in result.stderr
 
 
+def test_dump_to_a_folder_that_does_not_exist_is_a_usage_error(tmp_path):
+    build_geography(tmp_path / "geography.db")
+
+    result = run("dump", tmp_path / "geography.db", "city", "-o", tmp_path / "missing" / "city.csv")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '-o' / '--output': cannot write "
+        f"'{tmp_path / 'missing' / 'city.csv'}' (No such file or directory)"
+    )
+
+
 def dump_and_rebuild(artifact, base, models, output_format):
     """Dump each model's table with the CLI, then build a new artifact from the dumps."""
     sources = []

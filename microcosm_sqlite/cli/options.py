@@ -95,7 +95,13 @@ def opened_output(path: Path) -> Iterator[IO[str]]:
     if str(path) == "-":
         yield sys.stdout
         return
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    except OSError as error:
+        # What click.File says of a file it cannot open: a usage error, exit status 2.
+        raise click.BadParameter(
+            f"cannot write {str(path)!r} ({error.strerror})", param_hint="'-o' / '--output'"
+        ) from None
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as output:
             yield output
