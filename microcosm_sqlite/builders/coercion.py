@@ -232,6 +232,21 @@ def _parser_for(type_: TypeEngine[Any]) -> _Parser:
     return _Parser(f"a {type(type_).__name__} value", verbatim, verbatim)
 
 
+def read_text(type_: TypeEngine[Any], value: str) -> Any:
+    """
+    Read a text value as the Python value of an SQL type, exactly as a CSV cell of it is read.
+
+    For code outside the builders that takes values as text, such as the command line's search
+    filters. Raises `ValueError` saying what was expected.
+
+    """
+    parser = _parser_for(type_)
+    try:
+        return parser.from_text(value)
+    except Exception:
+        raise ValueError(f"{value!r} is not {parser.expected}") from None
+
+
 def _stored(parse: Callable[[Any], Any], bind: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
     if bind is None:
         return parse
