@@ -219,6 +219,30 @@ def test_defaults_for_unknown_columns_are_refused(empty_graph):
         load_geography(empty_graph, (Country, DATA / "countries.csv"), defaults={Country: {"capital": "Paris"}})
 
 
+@pytest.mark.parametrize(
+    "model, defaults, source, column",
+    [
+        (Country, {"continent": "MARS"}, "code,name\nFR,France\n", "continent"),
+        (Product, {"released": "2024-01-01"}, "sku,name\n007,Widget\n", "released"),
+    ],
+)
+def test_a_default_the_column_cannot_store_is_a_build_error(empty_graph, model, defaults, source, column):
+    data_set = "Geography" if model is Country else "Catalogue"
+
+    with pytest.raises(BadValueError) as raised:
+        load_sources(
+            empty_graph.sqlite(data_set).engine,
+            [(model, io.StringIO(source))],
+            data_set=data_set,
+            defaults={model: defaults},
+            format="csv",
+        )
+
+    assert raised.value.column == column
+    assert raised.value.problem.startswith(f"the default value of column {column!r} cannot be stored (")
+    assert stored_rows(empty_graph, data_set, model.__tablename__) == []
+
+
 def test_a_missing_table_is_a_build_error(tmp_path):
     from tests.conftest import make_graph
 

@@ -44,7 +44,17 @@ class Target:
     batch_size: int
 
     def coercion(self, column: Column[Any]) -> ColumnCoercion:
-        return column_coercion(column, self.dialect, self.given, self.server_defaults)
+        try:
+            return column_coercion(column, self.dialect, self.given, self.server_defaults)
+        except Exception as error:
+            # Only a default can fail here: it is bound once per source, before any row is read.
+            raise self.origin.error(
+                BadValueError,
+                f"the default value of column {column.name!r} cannot be stored ({error})",
+                column=column.name,
+                hint="give .default() (or the model's default) a value of the column's Python type, "
+                "such as a date or an enum member",
+            ) from None
 
 
 def column_for(table: Table, field: str) -> Column[Any] | None:
