@@ -71,6 +71,32 @@ def test_an_empty_required_cell_is_a_missing_value(empty_graph, tmp_path):
     assert_nothing_loaded(empty_graph)
 
 
+def test_nan_in_a_required_float_column_is_a_bad_value_not_a_missing_one(tmp_path):
+    from sqlalchemy import Column, Float, Integer
+
+    from microcosm_sqlite import DataSet
+    from tests.conftest import make_graph
+
+    Readings = DataSet.create("Readings")
+
+    class Reading(Readings):
+        __tablename__ = "reading"
+        id = Column(Integer, primary_key=True)
+        value = Column(Float, nullable=False)
+
+    graph = make_graph(paths={"Readings": str(tmp_path / "readings.db")})
+    Readings.create_all(graph)
+    source = io.StringIO("id,value\n1,0.5\n2,nan\n")
+
+    with pytest.raises(BuildError) as raised:
+        load_sources(graph.sqlite("Readings").engine, [(Reading, source)], data_set="Readings", format="csv")
+
+    assert type(raised.value) is BadValueError, raised.value
+    assert (raised.value.line, raised.value.column) == (3, "value")
+    assert raised.value.problem == "nan is not a number SQLite can store (it stores NaN as NULL)"
+    assert stored_rows(graph, "Readings", "reading") == []
+
+
 def test_a_duplicate_key_names_the_key_and_the_line_of_the_repeat(empty_graph, tmp_path):
     source = tmp_path / "cities.csv"
     source.write_text("id,name,country_code\n1,Paris,FR\n2,Lyon,FR\n3,Nice,FR\n4,Paris,FR\n5,Metz,FR\n")

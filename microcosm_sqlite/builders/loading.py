@@ -7,6 +7,7 @@ parameter tuples, which is the DB-API `executemany` of a compiled positional INS
 no per-row statement compilation, and no bound-variable limit (one parameter set per row).
 
 """
+import math
 import os
 import re
 import sqlite3
@@ -293,6 +294,19 @@ def _row_error(error: DBAPIError, row: dict[str, Any], where: dict[str, int], or
             **where,
         )
     if kind == "NOT NULL":
+        value = row.get(names[0])
+        if isinstance(value, float) and math.isnan(value):
+            # SQLite stores a NaN as NULL (https://www.sqlite.org/floatingpoint.html), so the value
+            # was there: name it rather than say that none was given.
+            return origin.error(
+                BadValueError,
+                "nan is not a number SQLite can store (it stores NaN as NULL)",
+                column=names[0],
+                value=value,
+                expected="a number",
+                hint="give a number in the source, or make the column nullable",
+                **where,
+            )
         return origin.error(
             MissingValueError, "a value is required", column=names[0], hint="give a value in the source", **where
         )
