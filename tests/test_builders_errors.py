@@ -265,7 +265,8 @@ def test_a_default_the_column_cannot_store_is_a_build_error(empty_graph, model, 
         )
 
     assert raised.value.column == column
-    assert raised.value.problem.startswith(f"the default value of column {column!r} cannot be stored (")
+    assert raised.value.problem.startswith(f"the default value {defaults[column]!r} of column {column!r} cannot be stored (")
+    assert raised.value.value == defaults[column]
     assert stored_rows(empty_graph, data_set, model.__tablename__) == []
 
 

@@ -101,6 +101,15 @@ class MissingValue(Exception):
         self.column = column
 
 
+class BadDefault(Exception):
+    """Raised when a column's default (`.default()` or the model's) cannot be stored in it."""
+
+    def __init__(self, column: str, value: Any, reason: Exception) -> None:
+        super().__init__(f"the default value {value!r} of column {column!r} cannot be stored ({reason})")
+        self.column = column
+        self.value = value
+
+
 @dataclass(frozen=True)
 class _Parser:
     expected: str
@@ -326,7 +335,10 @@ def column_coercion(
         if isinstance(policy, Factory):
             policy = Factory(_bound_factory(policy.make, bind))
         else:
-            policy = bind(policy)
+            try:
+                policy = bind(policy)
+            except Exception as error:
+                raise BadDefault(column.name, policy, error) from None
     elif policy is None:
         if column.name in server_defaults:
             policy = server_defaults[column.name]

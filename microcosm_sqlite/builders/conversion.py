@@ -15,6 +15,7 @@ from sqlalchemy.engine import Dialect
 
 from microcosm_sqlite.builders.coercion import (
     REQUIRED,
+    BadDefault,
     ColumnCoercion,
     Factory,
     MissingValue,
@@ -46,12 +47,13 @@ class Target:
     def coercion(self, column: Column[Any]) -> ColumnCoercion:
         try:
             return column_coercion(column, self.dialect, self.given, self.server_defaults)
-        except Exception as error:
-            # Only a default can fail here: it is bound once per source, before any row is read.
+        except BadDefault as error:
+            # Defaults are bound once per source, before any row is read.
             raise self.origin.error(
                 BadValueError,
-                f"the default value of column {column.name!r} cannot be stored ({error})",
-                column=column.name,
+                str(error),
+                column=error.column,
+                value=error.value,
                 hint="give .default() (or the model's default) a value of the column's Python type, "
                 "such as a date or an enum member",
             ) from None
