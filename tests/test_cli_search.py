@@ -79,6 +79,18 @@ def test_a_filter_value_that_is_not_of_its_column_type_is_a_usage_error(tmp_path
     assert result.stderr.splitlines()[-1] == "Error: Invalid value for --filter: 'not-a-uuid' is not a UUID (column 'token')"
 
 
+def test_search_output_onto_the_artifact_it_reads_is_refused(tmp_path):
+    path = tmp_path / "geography.db"
+    build_geography(path)
+    before = path.read_bytes()
+
+    result = run("search", "tests.fixtures:CityStore", "--path", path, "--format", "csv", "-o", path)
+
+    assert result.returncode == 2
+    assert "is the artifact being read: writing there would replace it" in result.stderr
+    assert path.read_bytes() == before
+
+
 def test_search_prints_a_table_by_default(tmp_path):
     build_geography(tmp_path / "geography.db")
 

@@ -112,6 +112,18 @@ def opened_output(path: Path) -> Iterator[IO[str]]:
         raise
 
 
+def refuse_to_overwrite(output: Path, *inputs: Path | None) -> None:
+    """A usage error when `-o` names a file the command reads: the dump would replace it."""
+    if str(output) == "-":
+        return
+    for path in inputs:
+        if path is not None and output.exists() and path.exists() and os.path.samefile(output, path):
+            raise click.BadParameter(
+                f"{str(output)!r} is the artifact being read: writing there would replace it",
+                param_hint="'-o' / '--output'",
+            )
+
+
 def format_option(*choices: str, default: str) -> Callable[[F], F]:
     return click.option(
         "--format",

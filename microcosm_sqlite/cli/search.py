@@ -14,7 +14,13 @@ from sqlalchemy import inspect as inspect_mapper
 
 from microcosm_sqlite.builders.coercion import read_text
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
-from microcosm_sqlite.cli.options import format_option, load_object, opened_output, output_option
+from microcosm_sqlite.cli.options import (
+    format_option,
+    load_object,
+    opened_output,
+    output_option,
+    refuse_to_overwrite,
+)
 from microcosm_sqlite.cli.render import DUMPERS, ROW_FORMATS, write_table
 from microcosm_sqlite.dataset import dispose_sqlite_connections
 from microcosm_sqlite.stores import Store
@@ -57,6 +63,7 @@ def search(
         microcosm-sqlite search myapp.stores:CityStore --path datasets/geography.db \\
             --filter country_code=FR --limit 10 --columns id,name
     """
+    refuse_to_overwrite(output, path)
     store_class = load_object(store_spec, "the store")
     if not (isinstance(store_class, type) and issubclass(store_class, Store)):
         raise click.BadParameter(f"{store_spec!r} is not a Store class", param_hint="MODULE:StoreClass")
