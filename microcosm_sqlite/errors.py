@@ -26,7 +26,7 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── BadValueError                  a value cannot be read as its column's type
     │   ├── DuplicateKeyError (409)        a row repeats a primary or unique key
     │   ├── BrokenForeignKeyError (409)    a row refers to a parent row that does not exist
-    │   ├── SourceNotFoundError            a source file of an artifact build cannot be read
+    │   ├── SourceNotFoundError            a source file cannot be read
     │   └── ArtifactCheckError             a finished artifact failed SQLite's integrity check
     ├── NoSessionError                     a store was used with no session open for its dataset
     ├── DumpError                          a dump was asked for fields or header labels it cannot write
@@ -217,7 +217,7 @@ class BrokenForeignKeyError(BuildError):
 
 
 class SourceNotFoundError(BuildError):
-    """A source file of an artifact build cannot be read."""
+    """A source file cannot be read (missing, a folder, no permission)."""
 
 
 class ArtifactCheckError(BuildError):

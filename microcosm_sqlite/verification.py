@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from microcosm_sqlite.artifacts.freshness import REBUILD, check_artifact
+from microcosm_sqlite.artifacts.freshness import NO_METADATA, REBUILD, check_artifact, content_problems
 from microcosm_sqlite.artifacts.hashing import hash_tables
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
 from microcosm_sqlite.checks import check_artifact_file, check_integrity, check_schema
@@ -124,11 +124,7 @@ def _read_metadata(path: str | Path) -> ArtifactInfo | None:
 def _content_problems(path: str | Path, info: ArtifactInfo | None) -> list[str]:
     """Without models: the file has metadata, and its tables still hold what the build recorded."""
     if info is None:
-        return ["the file has no microcosm-sqlite metadata (it was not built by build_artifact)"]
+        return [NO_METADATA]
     with blaming(path), closing(sqlite3.connect(read_only_uri(path, immutable=True), uri=True)) as connection:
         tables = hash_tables(connection)
-    return [
-        f"table {name!r} no longer matches its recorded content hash (edited after the build?)"
-        for name in sorted(set(tables) | set(info.tables))
-        if tables.get(name) != info.tables.get(name)
-    ]
+    return content_problems(info.tables, tables)

@@ -20,6 +20,12 @@ class ProductStore(Store):
         return query.order_by(Product.sku)
 
 
+class FilteredProductStore(ProductStore):
+    """Products filtered on any column, for the command line's typed --filter values."""
+
+    auto_filter_fields = tuple(column.name for column in Product.__table__.columns)
+
+
 class TagStore(Store):
     model_class = Tag
 

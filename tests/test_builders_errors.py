@@ -15,6 +15,7 @@ from microcosm_sqlite.errors import (
     MalformedSourceError,
     MissingColumnError,
     MissingValueError,
+    SourceNotFoundError,
     SQLiteError,
 )
 from tests.conftest import DATA, load_geography, stored_rows
@@ -68,6 +69,32 @@ def test_an_empty_required_cell_is_a_missing_value(empty_graph, tmp_path):
 
     assert (raised.value.source, raised.value.line, raised.value.column, raised.value.value) == (str(source), 3, "name", "")
     assert_nothing_loaded(empty_graph)
+
+
+def test_nan_in_a_required_float_column_is_a_bad_value_not_a_missing_one(tmp_path):
+    from sqlalchemy import Column, Float, Integer
+
+    from microcosm_sqlite import DataSet
+    from tests.conftest import make_graph
+
+    Readings = DataSet.create("Readings")
+
+    class Reading(Readings):
+        __tablename__ = "reading"
+        id = Column(Integer, primary_key=True)
+        value = Column(Float, nullable=False)
+
+    graph = make_graph(paths={"Readings": str(tmp_path / "readings.db")})
+    Readings.create_all(graph)
+    source = io.StringIO("id,value\n1,0.5\n2,nan\n")
+
+    with pytest.raises(BuildError) as raised:
+        load_sources(graph.sqlite("Readings").engine, [(Reading, source)], data_set="Readings", format="csv")
+
+    assert type(raised.value) is BadValueError, raised.value
+    assert (raised.value.line, raised.value.column) == (3, "value")
+    assert raised.value.problem == "nan is not a number SQLite can store (it stores NaN as NULL)"
+    assert stored_rows(graph, "Readings", "reading") == []
 
 
 def test_a_duplicate_key_names_the_key_and_the_line_of_the_repeat(empty_graph, tmp_path):
@@ -164,6 +191,9 @@ def test_a_file_that_is_not_utf8_is_malformed(empty_graph, tmp_path):
         ("cities.json", '[{"id": 1, "name": "a", "country_code": "FR"}, 3]', {"record": 2}, "the record is a JSON int, not an object"),
         ("cities.jsonl", '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": 2\n', {"line": 2}, "malformed JSON (Expecting ',' delimiter, column 9)"),
         ("cities.jsonl", '\n\n["a"]\n', {"line": 3}, "the record is a JSON list, not an object"),
+        ("cities.json", "[" * 100_000 + "]" * 100_000, {}, "malformed JSON (nested too deeply to parse)"),
+        ("cities.jsonl", '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": ' + "[" * 100_000 + "]" * 100_000 + "}\n", {"line": 2},
+         "malformed JSON (nested too deeply to parse)"),
     ],
 )
 def test_malformed_json(empty_graph, tmp_path, name, text, position, problem):
@@ -186,6 +216,18 @@ def test_an_unknown_format_is_refused_before_reading(empty_graph, tmp_path):
         load_geography(empty_graph, (Country, source))
 
 
+def test_a_missing_source_file_is_a_build_error_and_rolls_back(empty_graph, tmp_path):
+    missing = tmp_path / "cities.csv"
+
+    with pytest.raises(SourceNotFoundError) as raised:
+        load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, missing))
+
+    assert raised.value.source == str(missing)
+    assert raised.value.table == "city"
+    assert raised.value.problem == "cannot read the source (No such file or directory)"
+    assert_nothing_loaded(empty_graph)
+
+
 def test_a_file_object_without_a_name_is_named_after_its_table(empty_graph):
     with pytest.raises(MissingColumnError) as raised:
         load_geography(empty_graph, (Country, io.StringIO("code\nFR\n")), format="csv")
@@ -201,6 +243,31 @@ def test_a_base_is_not_a_model(empty_graph):
 def test_defaults_for_unknown_columns_are_refused(empty_graph):
     with pytest.raises(BuildError, match="default values were given for 'capital', which table 'country' lacks"):
         load_geography(empty_graph, (Country, DATA / "countries.csv"), defaults={Country: {"capital": "Paris"}})
+
+
+@pytest.mark.parametrize(
+    "model, defaults, source, column",
+    [
+        (Country, {"continent": "MARS"}, "code,name\nFR,France\n", "continent"),
+        (Product, {"released": "2024-01-01"}, "sku,name\n007,Widget\n", "released"),
+    ],
+)
+def test_a_default_the_column_cannot_store_is_a_build_error(empty_graph, model, defaults, source, column):
+    data_set = "Geography" if model is Country else "Catalogue"
+
+    with pytest.raises(BadValueError) as raised:
+        load_sources(
+            empty_graph.sqlite(data_set).engine,
+            [(model, io.StringIO(source))],
+            data_set=data_set,
+            defaults={model: defaults},
+            format="csv",
+        )
+
+    assert raised.value.column == column
+    assert raised.value.problem.startswith(f"the default value {defaults[column]!r} of column {column!r} cannot be stored (")
+    assert raised.value.value == defaults[column]
+    assert stored_rows(empty_graph, data_set, model.__tablename__) == []
 
 
 def test_a_missing_table_is_a_build_error(tmp_path):
@@ -298,3 +365,23 @@ def test_foreign_keys_are_checked_when_asked_or_enforced(tmp_path, foreign_keys,
         assert not checked
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "name, text, where",
+    [
+        ("cities.jsonl", '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": 2, "name": "b\\ud800", "country_code": "FR"}\n', {"line": 2}),
+        ("cities.json", '[{"id": 1, "name": "a", "country_code": "FR"}, {"id": 2, "name": "\\udc00", "country_code": "FR"}]', {"record": 2}),
+    ],
+)
+def test_text_with_a_lone_surrogate_is_a_bad_value(empty_graph, tmp_path, name, text, where):
+    source = tmp_path / name
+    source.write_text(text)
+
+    with pytest.raises(BadValueError) as raised:
+        load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, source))
+
+    assert raised.value.column == "name"
+    assert raised.value.problem.endswith("is not valid Unicode text (it holds a lone surrogate)")
+    assert {key: getattr(raised.value, key) for key in where} == where
+    assert_nothing_loaded(empty_graph)

@@ -67,6 +67,33 @@ def test_dump_with_a_bad_format_is_a_usage_error(tmp_path):
     assert "'xml' is not one of 'csv', 'jsonl'" in result.stderr
 
 
+def test_dump_to_a_folder_that_does_not_exist_is_a_usage_error(tmp_path):
+    build_geography(tmp_path / "geography.db")
+
+    result = run("dump", tmp_path / "geography.db", "city", "-o", tmp_path / "missing" / "city.csv")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '-o' / '--output': cannot write "
+        f"'{tmp_path / 'missing' / 'city.csv'}' (No such file or directory)"
+    )
+
+
+def test_dump_onto_the_artifact_itself_is_refused_and_leaves_it_intact(tmp_path):
+    build_geography(tmp_path / "geography.db")
+    before = (tmp_path / "geography.db").read_bytes()
+
+    result = run("dump", tmp_path / "geography.db", "city", "-o", tmp_path / "geography.db")
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"Error: Invalid value for '-o' / '--output': '{tmp_path / 'geography.db'}' is the artifact being "
+        "read: writing there would replace it"
+    )
+    assert (tmp_path / "geography.db").read_bytes() == before
+
+
 def dump_and_rebuild(artifact, base, models, output_format):
     """Dump each model's table with the CLI, then build a new artifact from the dumps."""
     sources = []

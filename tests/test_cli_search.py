@@ -4,9 +4,14 @@ import json
 import os
 import sqlite3
 
+import pytest
+
+from microcosm_sqlite.artifacts import ArtifactBuild
 from tests.building import build_geography
 from tests.cli import run
+from tests.catalogue import PRODUCTS
 from tests.conftest import write_geography
+from tests.fixtures import Catalogue, Product
 
 
 def test_search_runs_the_store_with_filters_limit_and_offset(tmp_path):
@@ -37,6 +42,53 @@ def test_search_converts_filter_values_to_the_column_types(tmp_path):
     assert [json.loads(line) for line in europe.stdout.splitlines()] == [
         {"code": "CH", "name": "Switzerland", "continent": "EUROPE", "landlocked": True}
     ]
+
+
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("updated", "2024-03-01T12:30:05.000250"),
+        ("opens", "09:30"),
+        ("token", "12345678-1234-5678-1234-567812345678"),
+        ("released", "2024-02-29"),
+        ("exact_price", "12.5"),
+        ("colour", "RED"),
+    ],
+)
+def test_search_reads_filter_values_as_the_csv_builder_reads_cells(tmp_path, name, value):
+    with ArtifactBuild(tmp_path / "catalogue.db", Catalogue) as build:
+        with build.engine.begin() as connection:
+            connection.execute(Product.__table__.insert(), PRODUCTS)
+
+    result = run("search", "tests.catalogue:FilteredProductStore", "--path", tmp_path / "catalogue.db",
+                 "--filter", f"{name}={value}", "--columns", "sku", "--format", "csv")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["sku", "007"]
+
+
+def test_a_filter_value_that_is_not_of_its_column_type_is_a_usage_error(tmp_path):
+    with ArtifactBuild(tmp_path / "catalogue.db", Catalogue):
+        pass
+
+    result = run("search", "tests.catalogue:FilteredProductStore", "--path", tmp_path / "catalogue.db",
+                 "--filter", "token=not-a-uuid")
+
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1] == "Error: Invalid value for --filter: 'not-a-uuid' is not a UUID (column 'token')"
+
+
+def test_search_output_onto_the_artifact_it_reads_is_refused(tmp_path):
+    path = tmp_path / "geography.db"
+    build_geography(path)
+    before = path.read_bytes()
+
+    result = run("search", "tests.fixtures:CityStore", "--path", path, "--format", "csv", "-o", path)
+
+    assert result.returncode == 2
+    assert "is the artifact being read: writing there would replace it" in result.stderr
+    assert path.read_bytes() == before
 
 
 def test_search_prints_a_table_by_default(tmp_path):
@@ -115,7 +167,7 @@ def test_search_usage_errors_exit_2(tmp_path):
         (["tests.fixtures:Nowhere"], "module 'tests.fixtures' has no 'Nowhere'"),
         (["tests.fixtures:City"], "is not a Store class"),
         (["tests.fixtures:CityStore", "--filter", "name"], "'name' is not NAME=VALUE"),
-        (["tests.fixtures:CountryStore", "--filter", "landlocked=maybe"], "'maybe' is not a valid bool"),
+        (["tests.fixtures:CountryStore", "--filter", "landlocked=maybe"], "'maybe' is not a boolean"),
         (["tests.fixtures:CityStore", "--limit", "-1"], "--limit"),
     ]
     for args, message in cases:

@@ -85,6 +85,11 @@ def test_unknown_fields_and_actions_are_refused(graph):
         dump(graph, extras_action="drop")
 
 
+def test_a_field_that_is_not_a_column_is_refused_when_rows_are_streamed(graph):
+    with pytest.raises(DumpError, match="Product has no field 'nmae' to dump"):
+        dump(graph, field_names=["sku", "nmae"])
+
+
 def test_a_bare_carriage_return_is_quoted():
     output = io.StringIO()
 

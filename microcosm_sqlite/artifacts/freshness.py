@@ -6,7 +6,7 @@ runtime's cheap version, run once when a read-only dataset is first used with it
 
 """
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from os import PathLike
@@ -17,13 +17,14 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
 from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
-from microcosm_sqlite.artifacts.hashing import file_sha256, hash_tables
+from microcosm_sqlite.artifacts.hashing import TableHash, file_sha256, hash_tables
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, SourceInfo, read_metadata, read_metadata_value
 from microcosm_sqlite.checks import check_artifact_file, damaged
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
 from microcosm_sqlite.engines import read_only_uri
 from microcosm_sqlite.errors import DataSetError, StaleArtifactError
 
+NO_METADATA = "the file has no microcosm-sqlite metadata (it was not built by build_artifact)"
 REBUILD = "rebuild the artifact with the current models (build_scripts/), or deploy the artifact built for this code"
 
 
@@ -77,7 +78,7 @@ def check_artifact(
         return report(f"the metadata cannot be read ({error})")
 
     if info is None or application_id != ARTIFACT_APPLICATION_ID:
-        return report("the file has no microcosm-sqlite metadata (it was not built by build_artifact)")
+        return report(NO_METADATA)
     problems = []
     if format_version != ARTIFACT_FORMAT_VERSION:
         problems.append(f"artifact format {format_version}, this library reads format {ARTIFACT_FORMAT_VERSION}")
@@ -88,12 +89,17 @@ def check_artifact(
     if sources is not None:
         problems.extend(_source_problems(info.sources, sources))
     if tables is not None:
-        problems.extend(
-            f"table {name!r} no longer matches its recorded content hash (edited after the build?)"
-            for name in sorted(set(tables) | set(info.tables))
-            if tables.get(name) != info.tables.get(name)
-        )
+        problems.extend(content_problems(info.tables, tables))
     return report(*problems, info=info)
+
+
+def content_problems(recorded: Mapping[str, TableHash], tables: Mapping[str, TableHash]) -> list[str]:
+    """One problem per table whose rows (hashed now) differ from what the build recorded."""
+    return [
+        f"table {name!r} no longer matches its recorded content hash (edited after the build?)"
+        for name in sorted(set(tables) | set(recorded))
+        if tables.get(name) != recorded.get(name)
+    ]
 
 
 def check_not_stale(data_set: str, path: str | Path, engine: Engine, metadata: MetaData) -> None:

@@ -101,6 +101,15 @@ class MissingValue(Exception):
         self.column = column
 
 
+class BadDefault(Exception):
+    """Raised when a column's default (`.default()` or the model's) cannot be stored in it."""
+
+    def __init__(self, column: str, value: Any, reason: Exception) -> None:
+        super().__init__(f"the default value {value!r} of column {column!r} cannot be stored ({reason})")
+        self.column = column
+        self.value = value
+
+
 @dataclass(frozen=True)
 class _Parser:
     expected: str
@@ -232,6 +241,21 @@ def _parser_for(type_: TypeEngine[Any]) -> _Parser:
     return _Parser(f"a {type(type_).__name__} value", verbatim, verbatim)
 
 
+def read_text(type_: TypeEngine[Any], value: str) -> Any:
+    """
+    Read a text value as the Python value of an SQL type, exactly as a CSV cell of it is read.
+
+    For code outside the builders that takes values as text, such as the command line's search
+    filters. Raises `ValueError` saying what was expected.
+
+    """
+    parser = _parser_for(type_)
+    try:
+        return parser.from_text(value)
+    except Exception:
+        raise ValueError(f"{value!r} is not {parser.expected}") from None
+
+
 def _stored(parse: Callable[[Any], Any], bind: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
     if bind is None:
         return parse
@@ -311,7 +335,10 @@ def column_coercion(
         if isinstance(policy, Factory):
             policy = Factory(_bound_factory(policy.make, bind))
         else:
-            policy = bind(policy)
+            try:
+                policy = bind(policy)
+            except Exception as error:
+                raise BadDefault(column.name, policy, error) from None
     elif policy is None:
         if column.name in server_defaults:
             policy = server_defaults[column.name]

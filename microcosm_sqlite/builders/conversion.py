@@ -15,6 +15,7 @@ from sqlalchemy.engine import Dialect
 
 from microcosm_sqlite.builders.coercion import (
     REQUIRED,
+    BadDefault,
     ColumnCoercion,
     Factory,
     MissingValue,
@@ -44,7 +45,18 @@ class Target:
     batch_size: int
 
     def coercion(self, column: Column[Any]) -> ColumnCoercion:
-        return column_coercion(column, self.dialect, self.given, self.server_defaults)
+        try:
+            return column_coercion(column, self.dialect, self.given, self.server_defaults)
+        except BadDefault as error:
+            # Defaults are bound once per source, before any row is read.
+            raise self.origin.error(
+                BadValueError,
+                str(error),
+                column=error.column,
+                value=error.value,
+                hint="give .default() (or the model's default) a value of the column's Python type, "
+                "such as a date or an enum member",
+            ) from None
 
 
 def column_for(table: Table, field: str) -> Column[Any] | None:

@@ -11,6 +11,10 @@ from typing import IO
 from microcosm_sqlite.builders.sources import Origin, Records, strip_bom
 from microcosm_sqlite.errors import MalformedSourceError
 
+#: Python's JSON parser recurses per nesting level, and stops with RecursionError near 1000 levels.
+NESTED = "malformed JSON (nested too deeply to parse)"
+NESTED_HINT = "fix the syntax and build again; reference data is rarely nested more than a few levels"
+
 
 def read(stream: IO[str], origin: Origin) -> Records:
     """Parse the document now, so a syntax error is reported before any row is inserted."""
@@ -27,6 +31,8 @@ def read(stream: IO[str], origin: Origin) -> Records:
             line=error.lineno,
             hint="fix the syntax and build again",
         ) from None
+    except RecursionError:
+        raise origin.error(MalformedSourceError, NESTED, hint=NESTED_HINT) from None
     if not isinstance(document, list):
         raise origin.error(
             MalformedSourceError,

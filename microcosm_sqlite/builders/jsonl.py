@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
+from microcosm_sqlite.builders.json import NESTED, NESTED_HINT
 from microcosm_sqlite.builders.sources import Origin, Records, strip_bom
 from microcosm_sqlite.errors import MalformedSourceError
 
@@ -31,6 +32,8 @@ def _records(stream: IO[str], origin: Origin) -> Iterator[tuple[int, Any]]:
                     line=line,
                     hint="each line must hold one complete JSON object",
                 ) from None
+            except RecursionError:
+                raise origin.error(MalformedSourceError, NESTED, line=line, hint=NESTED_HINT) from None
     except UnicodeDecodeError as error:
         raise origin.error(
             MalformedSourceError, f"the file is not UTF-8 ({error.reason})", line=line + 1, hint="save it as UTF-8"

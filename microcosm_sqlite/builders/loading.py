@@ -7,6 +7,7 @@ parameter tuples, which is the DB-API `executemany` of a compiled positional INS
 no per-row statement compilation, and no bound-variable limit (one parameter set per row).
 
 """
+import math
 import os
 import re
 import sqlite3
@@ -124,7 +125,7 @@ def _load_source(
 ) -> int:
     _check_given_columns(table, given, origin)
     read = reader_for(origin.source, format, origin)
-    with open_text(source) as stream:
+    with open_text(source, origin) as stream:
         content = read(stream, origin)
         target = Target(
             table, origin, connection.dialect, given_by_name(table, given), _server_defaults(connection, table), batch_size
@@ -206,7 +207,7 @@ def _execute(
         else:
             for _ in batch:
                 connection.exec_driver_sql(statement)
-    except (DBAPIError, OverflowError) as error:
+    except (DBAPIError, OverflowError, UnicodeEncodeError) as error:
         if isinstance(error, DBAPIError) and isinstance(error.orig, sqlite3.OperationalError):
             # About the database (no such table, disk full), not about a row.
             raise origin.error(BuildError, f"SQLite refused the build ({error.orig})", hint=_hint_for(error)) from None
@@ -217,6 +218,8 @@ def _execute(
         row, where = dict(zip(columns, batch[index])), {kind: positions[index]}
         if isinstance(error, OverflowError):
             raise _overflow_error(row, where, origin) from None
+        if isinstance(error, UnicodeEncodeError):
+            raise _unencodable_error(row, where, origin) from None
         raise _row_error(error, row, where, origin) from None
     return len(batch)
 
@@ -237,6 +240,31 @@ def _overflow_error(row: dict[str, Any], where: dict[str, int], origin: Origin) 
         hint="fix the value in the source, or store it in a Numeric or String column",
         **where,
     )
+
+
+def _unencodable_error(row: dict[str, Any], where: dict[str, int], origin: Origin) -> BuildError:
+    # JSON escapes can spell lone surrogates ("\ud800"), which are not Unicode characters:
+    # the driver cannot encode them to UTF-8 and raises UnicodeEncodeError while binding.
+    column, value = next(((name, value) for name, value in row.items() if _unencodable(value)), (None, None))
+    return origin.error(
+        BadValueError,
+        f"{value!r} is not valid Unicode text (it holds a lone surrogate)",
+        column=column,
+        value=value,
+        expected="text of Unicode characters",
+        hint="fix the value in the source (a \\uXXXX escape of half a surrogate pair?)",
+        **where,
+    )
+
+
+def _unencodable(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 _CONSTRAINT = re.compile(r"^(UNIQUE|NOT NULL|CHECK) constraint failed: (.*)$")
@@ -266,6 +294,19 @@ def _row_error(error: DBAPIError, row: dict[str, Any], where: dict[str, int], or
             **where,
         )
     if kind == "NOT NULL":
+        value = row.get(names[0])
+        if isinstance(value, float) and math.isnan(value):
+            # SQLite stores a NaN as NULL (https://www.sqlite.org/floatingpoint.html), so the value
+            # was there: name it rather than say that none was given.
+            return origin.error(
+                BadValueError,
+                "nan is not a number SQLite can store (it stores NaN as NULL)",
+                column=names[0],
+                value=value,
+                expected="a number",
+                hint="give a number in the source, or make the column nullable",
+                **where,
+            )
         return origin.error(
             MissingValueError, "a value is required", column=names[0], hint="give a value in the source", **where
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Union
 
-from microcosm_sqlite.errors import BuildError, MalformedSourceError
+from microcosm_sqlite.errors import BuildError, MalformedSourceError, SourceNotFoundError
 
 SourceInput = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
 
@@ -86,11 +86,19 @@ def reader_for(name: str, format: str | None, origin: Origin) -> Reader:
 
 
 @contextmanager
-def open_text(source: SourceInput) -> Iterator[IO[str]]:
+def open_text(source: SourceInput, origin: Origin) -> Iterator[IO[str]]:
     """A text stream over a source; paths are opened (and closed) here, file objects are not closed."""
     if isinstance(source, (str, os.PathLike)):
-        # newline="" lets the csv module see quoted newlines as they are (csv module docs).
-        with open(source, encoding=ENCODING, newline="") as stream:
+        try:
+            # newline="" lets the csv module see quoted newlines as they are (csv module docs).
+            opened = open(source, encoding=ENCODING, newline="")
+        except OSError as error:
+            raise origin.error(
+                SourceNotFoundError,
+                f"cannot read the source ({error.strerror})",
+                hint="check the path of the source file",
+            ) from None
+        with opened as stream:
             yield stream
         return
     if isinstance(source, (io.RawIOBase, io.BufferedIOBase)) or "b" in str(getattr(source, "mode", "")):

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from microcosm_sqlite.cli.options import artifact_argument, format_option, opened_output, output_option
+from microcosm_sqlite.cli.options import (
+    artifact_argument,
+    format_option,
+    opened_output,
+    output_option,
+    refuse_to_overwrite,
+)
 from microcosm_sqlite.cli.render import ROW_FORMATS, write_rows
 from microcosm_sqlite.tables import reading_table
 
@@ -26,6 +32,7 @@ def dump(artifact: Path, table: str, output_format: str, output: Path) -> None:
     Example:
         microcosm-sqlite dump datasets/geography.db city --format jsonl -o city.jsonl
     """
+    refuse_to_overwrite(output, artifact)
     with reading_table(artifact, table) as (columns, rows), opened_output(output) as stream:
         # SQLAlchemy's JSON type is declared as JSON in the file: its text is nested in JSON Lines.
         json_columns = {column.name for column in columns if column.type.upper() == "JSON"}

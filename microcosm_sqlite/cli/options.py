@@ -95,7 +95,13 @@ def opened_output(path: Path) -> Iterator[IO[str]]:
     if str(path) == "-":
         yield sys.stdout
         return
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    except OSError as error:
+        # What click.File says of a file it cannot open: a usage error, exit status 2.
+        raise click.BadParameter(
+            f"cannot write {str(path)!r} ({error.strerror})", param_hint="'-o' / '--output'"
+        ) from None
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as output:
             yield output
@@ -104,6 +110,18 @@ def opened_output(path: Path) -> Iterator[IO[str]]:
         with suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+
+
+def refuse_to_overwrite(output: Path, *inputs: Path | None) -> None:
+    """A usage error when `-o` names a file the command reads: the dump would replace it."""
+    if str(output) == "-":
+        return
+    for path in inputs:
+        if path is not None and output.exists() and path.exists() and os.path.samefile(output, path):
+            raise click.BadParameter(
+                f"{str(output)!r} is the artifact being read: writing there would replace it",
+                param_hint="'-o' / '--output'",
+            )
 
 
 def format_option(*choices: str, default: str) -> Callable[[F], F]:

@@ -4,7 +4,6 @@
 """
 from collections.abc import Generator, Iterable
 from contextlib import ExitStack, closing
-from enum import Enum
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -13,12 +12,18 @@ import click
 from rich.console import Console
 from sqlalchemy import inspect as inspect_mapper
 
+from microcosm_sqlite.builders.coercion import read_text
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
-from microcosm_sqlite.cli.options import format_option, load_object, opened_output, output_option
+from microcosm_sqlite.cli.options import (
+    format_option,
+    load_object,
+    opened_output,
+    output_option,
+    refuse_to_overwrite,
+)
 from microcosm_sqlite.cli.render import DUMPERS, ROW_FORMATS, write_table
 from microcosm_sqlite.dataset import dispose_sqlite_connections
 from microcosm_sqlite.stores import Store
-from microcosm_sqlite.types import parse_truthy
 
 #: Rows a table shows when no --limit is given: a table is held in memory before it is printed.
 TABLE_LIMIT = 100
@@ -50,7 +55,7 @@ def search(
 
     Without --path, the dataset's file comes from config, as in a service: the
     <GRAPH_NAME>__SQLITE__PATHS__<DATASET> environment variable or a 'microcosm.sqlite' entry point.
-    Filter values are converted to the type of the model column of the same name.
+    Filter values are read as the CSV builder reads a cell of the model column of the same name.
     A table shows at most 100 rows unless --limit says otherwise; csv and jsonl stream everything.
 
     \b
@@ -58,6 +63,7 @@ def search(
         microcosm-sqlite search myapp.stores:CityStore --path datasets/geography.db \\
             --filter country_code=FR --limit 10 --columns id,name
     """
+    refuse_to_overwrite(output, path)
     store_class = load_object(store_spec, "the store")
     if not (isinstance(store_class, type) and issubclass(store_class, Store)):
         raise click.BadParameter(f"{store_spec!r} is not a Store class", param_hint="MODULE:StoreClass")
@@ -121,24 +127,11 @@ def split_filter(text: str) -> tuple[str, str]:
 
 
 def coerce(model_class: Any, name: str, value: str) -> Any:
-    """Convert a filter value to the Python type of the model column of the same name."""
+    """Convert a filter value to the model column of the same name, as the CSV builder reads a cell."""
     column = inspect_mapper(model_class).columns.get(name)
     if column is None:
         return value  # a keyword the store's own _filter understands
     try:
-        python_type = column.type.python_type
-    except NotImplementedError:
-        return value
-    try:
-        if python_type is bool:
-            return parse_truthy(value)
-        if issubclass(python_type, Enum):
-            members = python_type.__members__
-            return members[value] if value in members else python_type(value)
-        if python_type in (int, float):
-            return python_type(value)
-    except (ValueError, KeyError):
-        raise click.BadParameter(
-            f"{value!r} is not a valid {python_type.__name__} for column {name!r}", param_hint="--filter"
-        ) from None
-    return value
+        return read_text(column.type, value)
+    except ValueError as error:
+        raise click.BadParameter(f"{error} (column {name!r})", param_hint="--filter") from None

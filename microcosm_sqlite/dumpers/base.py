@@ -51,6 +51,8 @@ class Dumper:
         if field_names is None:
             field_names, records = self._default_field_names(records)
         field_names = list(field_names)
+        if items is None:
+            self._check_columns(field_names)
         labels = header_labels(field_names, custom_header)
         encoders = [self.encoder_for(self._column_type(name)) for name in field_names]
         attributes = self._attribute_names()
@@ -75,7 +77,7 @@ class Dumper:
 
     def _default_field_names(self, records: Iterable[Any]) -> tuple[list[str], Iterable[Any]]:
         if self.model_cls is not None:
-            return [column.name for column in self.model_cls.__table__.columns], records
+            return columns_in_order(self.model_cls), records
         # Without a model, the first mapping item names the fields.
         iterator = iter(records)
         first = next(iterator, None)
@@ -84,6 +86,18 @@ class Dumper:
         if not isinstance(first, Mapping):
             raise DumpError("field_names are needed to dump objects without a model class")
         return list(first), chain([first], iterator)
+
+    def _check_columns(self, field_names: list[str]) -> None:
+        """Streamed rows hold columns only: a name that is not one would dump as empty cells."""
+        if self.model_cls is None:
+            return
+        columns = {column.name for column in self.model_cls.__table__.columns}
+        unknown = [name for name in field_names if name not in columns]
+        if unknown:
+            raise DumpError(
+                f"{self.model_cls.__name__} has no field {unknown[0]!r} to dump "
+                f"(its columns: {', '.join(columns_in_order(self.model_cls))})"
+            )
 
     def _column_type(self, name: str) -> TypeEngine[Any] | None:
         if self.model_cls is None:
@@ -115,6 +129,10 @@ class Dumper:
             return {}
         mapper = inspect(self.model_cls)
         return {column.name: prop.key for prop in mapper.column_attrs for column in prop.columns}
+
+
+def columns_in_order(model_cls: Any) -> list[str]:
+    return [column.name for column in model_cls.__table__.columns]
 
 
 def _attribute(item: Any, name: str) -> Any:
