@@ -29,6 +29,7 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── SourceNotFoundError            a source file cannot be read
     │   └── ArtifactCheckError             a finished artifact failed SQLite's integrity check
     ├── NoSessionError                     a store was used with no session open for its dataset
+    ├── StoredValueError                   a value in the file cannot be read as its column's type
     ├── DumpError                          a dump was asked for fields or header labels it cannot write
     └── MigrationError (500)               a dataset's migrations cannot run as asked
         ├── MigrationsNotFoundError        the migrations folder is not configured or does not exist
@@ -226,6 +227,10 @@ class ArtifactCheckError(BuildError):
 
 class NoSessionError(SQLiteError):
     """A store was used outside any open session of its dataset."""
+
+
+class StoredValueError(SQLiteError, ValueError):
+    """A value in the file cannot be read as its column's type: file and models disagree."""
 
 
 class DumpError(SQLiteError, ValueError):

@@ -2,11 +2,14 @@
 Column types for reference data.
 
 """
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import Boolean, String, TypeDecorator
+
+from microcosm_sqlite.errors import StoredValueError
 
 TRUE_STRINGS = frozenset({"true", "t", "yes", "y", "on", "1"})
 FALSE_STRINGS = frozenset({"false", "f", "no", "n", "off", "0", ""})
@@ -31,6 +34,16 @@ def parse_truthy(value: Any) -> bool | None:
     if text in FALSE_STRINGS:
         return False
     raise ValueError(f"{value!r} is not a boolean (expected true/false, yes/no, 1/0)")
+
+
+def read_truthy(value: Any) -> bool | None:
+    """Read a stored boolean: 0/1 as SQLAlchemy writes them, or text that other tools wrote."""
+    if isinstance(value, (int, float)):
+        return bool(value)  # SQLite's own rule: any non-zero number is true
+    try:
+        return parse_truthy(value)
+    except ValueError as error:
+        raise StoredValueError(f"stored {error}; the file and the models disagree") from None
 
 
 class EnumType(TypeDecorator[Enum]):
@@ -65,7 +78,14 @@ class EnumType(TypeDecorator[Enum]):
     def process_result_value(self, value: Any, dialect: Dialect) -> Enum | None:
         if value is None:
             return None
-        return self.enum_class[value]
+        try:
+            return self.enum_class[value]
+        except KeyError:
+            raise StoredValueError(
+                f"stored value {value!r} is not a member of {self.enum_class.__name__} "
+                f"(expected one of {', '.join(self.enum_class.__members__)}); the file and the models "
+                "disagree: rebuild the artifact, or add the member to the enum"
+            ) from None
 
     @property
     def python_type(self) -> type[Enum]:
@@ -80,6 +100,11 @@ class Truthy(TypeDecorator[bool]):
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> bool | None:
         return parse_truthy(value)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], bool | None]:
+        # Files written by other tools hold 'false' or 'no' as text, which Boolean's own result
+        # processor would read as True (any non-empty string is truthy): parse the raw value.
+        return read_truthy
 
     @property
     def python_type(self) -> type[bool]:
