@@ -8,7 +8,6 @@ creates a graph.
 """
 from collections.abc import Iterator, Mapping
 from importlib.metadata import entry_points
-from threading import RLock
 from weakref import WeakSet
 from typing import Any, NamedTuple
 
@@ -94,7 +93,7 @@ class SQLiteBindFactory:
         self.datasets: dict[str, Bind] = {}
         self._checked_schemas: set[tuple[str, int]] = set()
         self._sessions: dict[str, WeakSet[Session]] = {}
-        self._lock = RLock()
+        self._lock = fork.ForkSafeLock()
 
     @property
     def paths(self) -> Mapping[str, str]:

@@ -8,12 +8,40 @@ of sessions see a new `generation()` and start afresh.
 
 """
 import os
+from threading import RLock
+from types import TracebackType
 from weakref import WeakSet
 
 from sqlalchemy.engine import Engine
 
 _engines: "WeakSet[Engine]" = WeakSet()
+_locks: "WeakSet[ForkSafeLock]" = WeakSet()
 _generation = 0
+
+
+class ForkSafeLock:
+    """
+    A re-entrant lock that a forked child gets fresh.
+
+    A lock held by another thread at the moment of a fork stays locked forever in the child, where
+    that thread does not exist: the child's first use would deadlock.
+
+    """
+
+    def __init__(self) -> None:
+        self._lock = RLock()
+        _locks.add(self)
+
+    def __enter__(self) -> bool:
+        return self._lock.__enter__()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._lock.__exit__(exc_type, exc, traceback)
 
 
 def track(engine: Engine) -> Engine:
@@ -30,6 +58,8 @@ def generation() -> int:
 def _after_fork_in_child() -> None:
     global _generation
     _generation += 1
+    for lock in list(_locks):
+        lock._lock = RLock()
     for engine in list(_engines):
         engine.dispose(close=False)
 

@@ -147,3 +147,37 @@ def test_more_threads_than_the_pool_each_keep_a_session(artifact, read_only):
         thread.join(timeout=60)
     dispose_sqlite_connections(graph)
     assert errors == [] and counts == [6] * 20
+
+
+def test_child_forked_while_another_thread_holds_the_factory_lock(read_only_graph):
+    """The holder thread does not exist in the child: an inherited held lock would deadlock it."""
+    factory = read_only_graph.sqlite
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_lock():
+        with factory._lock:
+            holding.set()
+            release.wait(timeout=30)
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    holding.wait(timeout=10)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+
+    def first_use_in_child():
+        with Geography.new_context(read_only_graph):
+            queue.put(CityStore().count())
+
+    try:
+        child = context.Process(target=first_use_in_child)
+        child.start()
+        child.join(timeout=20)
+        stuck = child.is_alive()
+        if stuck:
+            child.kill()
+    finally:
+        release.set()
+        holder.join()
+    assert not stuck
+    assert queue.get(timeout=5) == 6
