@@ -6,7 +6,7 @@ read them. Importing this module is cheap: microcosm imports every registered fa
 creates a graph.
 
 """
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from importlib.metadata import entry_points
 from weakref import WeakSet
 from typing import Any, NamedTuple
@@ -41,12 +41,29 @@ class Bind(NamedTuple):
     sessionmaker: sessionmaker[DataSetSession]
 
 
-def load_entry_point_paths(graph: Any) -> dict[str, str]:
-    """Paths declared by installed packages: entry points named after datasets, `f(graph) -> path`."""
-    return {
-        entry_point.name: str(entry_point.load()(graph))
-        for entry_point in entry_points(group=PATHS_ENTRY_POINT_GROUP)
-    }
+def load_entry_point_paths(graph: Any, overridden: Iterable[str] = ()) -> dict[str, str]:
+    """
+    Paths declared by installed packages: entry points named after datasets, `f(graph) -> path`.
+
+    Entry points of `overridden` datasets are not loaded at all: config has the last word.
+
+    """
+    skipped = {name.casefold() for name in overridden}
+    paths = {}
+    for entry_point in entry_points(group=PATHS_ENTRY_POINT_GROUP):
+        if entry_point.name.casefold() in skipped:
+            continue
+        try:
+            paths[entry_point.name] = str(entry_point.load()(graph))
+        except Exception as error:
+            # One broken package must not fail every graph with a bare exception from its code.
+            raise DataSetNotConfiguredError(
+                f"the '{PATHS_ENTRY_POINT_GROUP}' entry point {entry_point.name} = {entry_point.value} "
+                f"failed: {type(error).__name__}: {error}",
+                data_set=entry_point.name,
+                hint="fix or uninstall the package that declares it, or set config sqlite.paths instead",
+            ) from error
+    return paths
 
 
 @defaults(
@@ -86,10 +103,8 @@ class SQLiteBindFactory:
             busy_timeout=config.busy_timeout,
         )
         # Config wins over entry points, so a deployment can point a dataset at another file.
-        self._paths: dict[str, str] = {
-            **load_entry_point_paths(graph),
-            **{name: str(path) for name, path in (config.paths or {}).items()},
-        }
+        configured = {name: str(path) for name, path in (config.paths or {}).items()}
+        self._paths: dict[str, str] = {**load_entry_point_paths(graph, overridden=configured), **configured}
         self.datasets: dict[str, Bind] = {}
         self._checked_schemas: set[tuple[str, int]] = set()
         self._sessions: dict[str, WeakSet[Session]] = {}

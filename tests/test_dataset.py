@@ -94,7 +94,7 @@ def test_dispose_forgets_the_engine_and_closes_sessions(writable_graph):
     assert not session.in_transaction()
 
 
-def test_models_with_foreign_keys_between_datasets_are_separate_files(tmp_path):
+def test_each_dataset_lives_in_its_own_file(tmp_path):
     Left = DataSet.create("Left")
     Right = DataSet.create("Right")
 

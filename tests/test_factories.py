@@ -96,8 +96,9 @@ def test_foreign_keys_follow_config(tmp_path, use_foreign_keys):
             context.commit()
 
 
-def test_paths_from_entry_points(tmp_path, monkeypatch):
-    """A package declares where its dataset lives; config paths override it."""
+@pytest.fixture
+def entry_point_package(tmp_path, monkeypatch):
+    """A real installed distribution (a dist-info on sys.path) declaring dataset paths."""
     site = tmp_path / "site"
     (site / "geo_package-1.0.dist-info").mkdir(parents=True)
     (site / "geo_package-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: geo-package\nVersion: 1.0\n")
@@ -109,7 +110,12 @@ def test_paths_from_entry_points(tmp_path, monkeypatch):
         "def planets_path(graph):\n    return '/shipped/planets.db'\n"
     )
     monkeypatch.syspath_prepend(str(site))
+    yield site
+    sys.modules.pop("geo_package", None)
 
+
+def test_paths_from_entry_points(entry_point_package):
+    """A package declares where its dataset lives; config paths override it."""
     factory = make_graph().sqlite
     assert factory["Geography"] == "/shipped/test/geography.db"
     assert factory["Planets"] == "/shipped/planets.db"
@@ -117,6 +123,30 @@ def test_paths_from_entry_points(tmp_path, monkeypatch):
     overridden = make_graph(paths={"Geography": "/elsewhere.db"}).sqlite
     assert overridden.paths["Geography"] == "/elsewhere.db"
     assert overridden.paths["Planets"] == "/shipped/planets.db"
+    sys.modules.pop("geo_package", None)
+
+
+def test_environment_config_overrides_an_entry_point(entry_point_package, monkeypatch):
+    # The environment arrives lower-cased ("geography"); it must still beat the entry point "Geography".
+    monkeypatch.setenv("ENVTEST__SQLITE__PATHS__GEOGRAPHY", "/from/environment.db")
+    factory = create_object_graph("envtest", testing=True, loader=load_from_environ).sqlite
+    assert factory["Geography"] == "/from/environment.db"
+
+
+def test_broken_entry_point_names_itself(entry_point_package):
+    (entry_point_package / "geo_package.py").write_text(
+        "def geography_path(graph):\n    raise RuntimeError('no disk')\n"
+        "def planets_path(graph):\n    return '/shipped/planets.db'\n"
+    )
+    sys.modules.pop("geo_package", None)
+    with pytest.raises(
+        DataSetNotConfiguredError,
+        match=r"dataset 'Geography': the 'microcosm.sqlite' entry point Geography = geo_package:geography_path "
+        r"failed: RuntimeError: no disk; fix or uninstall the package",
+    ):
+        make_graph().sqlite
+    # Config for that dataset means the broken entry point is never called.
+    assert make_graph(paths={"Geography": "/ok.db"}).sqlite["Geography"] == "/ok.db"
     sys.modules.pop("geo_package", None)
 
 
