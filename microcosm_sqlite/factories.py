@@ -77,6 +77,7 @@ def load_entry_point_paths(graph: Any, overridden: Iterable[str] = ()) -> dict[s
     busy_timeout=typed(float, default_value=DEFAULT_BUSY_TIMEOUT),
     search_batch_size=typed(int, default_value=DEFAULT_SEARCH_BATCH_SIZE),
     check_integrity=typed(bool, default_value=False),
+    refuse_stale=typed(bool, default_value=True),
 )
 class SQLiteBindFactory:
     """
@@ -94,6 +95,7 @@ class SQLiteBindFactory:
         self.read_only: bool = config.read_only
         self.search_batch_size: int = config.search_batch_size
         self.check_integrity: bool = config.check_integrity
+        self.refuse_stale: bool = config.refuse_stale
         self.options = EngineOptions(
             read_only=config.read_only,
             immutable=config.immutable,
@@ -173,7 +175,8 @@ class SQLiteBindFactory:
         with self._lock:
             if key not in self._checked_schemas:
                 path, engine = self.path_for(name), self(name).engine
-                check_not_stale(name, path, engine, metadata)
+                if self.refuse_stale:
+                    check_not_stale(name, path, engine, metadata)
                 check_schema(name, path, engine, metadata)
                 self._checked_schemas.add(key)
 
