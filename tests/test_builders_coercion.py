@@ -211,3 +211,40 @@ def test_decimal_numerics_are_parsed_exactly_then_stored_as_sqlite_stores_them()
     for bad in ("NaN", "1,5", "ten"):
         with pytest.raises(ValueError):
             coercion.text(bad)
+
+
+@pytest.mark.parametrize(
+    "column, text, zone",
+    [("updated", "2024-01-01T10:00:00+05:00", "UTC+05:00"), ("opens", "10:00:00-02:30", "UTC-02:30")],
+)
+@pytest.mark.parametrize("suffix", ["csv", "jsonl"])
+def test_time_zone_offsets_are_refused_rather_than_dropped(empty_graph, tmp_path, column, text, zone, suffix):
+    source = tmp_path / f"products.{suffix}"
+    if suffix == "csv":
+        source.write_text(f"sku,name,{column}\nA,a,{text}\n")
+    else:
+        source.write_text(json.dumps({"sku": "A", "name": "a", column: text}) + "\n")
+
+    with pytest.raises(BadValueError) as raised:
+        empty_graph.sqlite_builder.csv(Product).build(source) if suffix == "csv" else empty_graph.sqlite_builder.jsonl(
+            Product
+        ).build(source)
+
+    error = raised.value
+    assert (error.line, error.column, error.value) == (2 if suffix == "csv" else 1, column, text)
+    assert error.problem == (
+        f"{text!r} has a time zone offset ({zone}), which the column cannot store: "
+        "SQLite keeps date-times without one, so the instant would change"
+    )
+    assert error.hint == "convert the value to UTC and write it without an offset (or with Z) in the source"
+    assert stored_rows(empty_graph, "Catalogue", "product") == []
+
+
+@pytest.mark.parametrize("text", ["2024-01-01T10:00:00Z", "2024-01-01T10:00:00+00:00"])
+def test_a_utc_date_time_is_stored_as_the_same_naive_instant(empty_graph, tmp_path, text):
+    source = tmp_path / "products.csv"
+    source.write_text(f"sku,name,updated\nA,a,{text}\n")
+
+    empty_graph.sqlite_builder.csv(Product).build(source)
+
+    assert read_products(empty_graph)["A"].updated == datetime(2024, 1, 1, 10, 0)

@@ -110,6 +110,46 @@ class BadDefault(Exception):
         self.value = value
 
 
+class ValueProblem(ValueError):
+    """
+    Raised by a parser when a value reads as its type but cannot be stored faithfully.
+
+    It carries its own problem and hint, which the build error shows instead of the generic
+    "is not <type>" wording (the caller adds source, position, column and value).
+
+    """
+
+    def __init__(self, problem: str, hint: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.hint = hint
+
+
+TIME_ZONE_HINT = "convert the value to UTC and write it without an offset (or with Z) in the source"
+
+
+def _naive(value: Any, original: str) -> Any:
+    """Drop a zero UTC offset; refuse any other, which a naive SQLite value would silently shift."""
+    offset = value.utcoffset()
+    if offset is None:
+        return value
+    if not offset:
+        return value.replace(tzinfo=None)
+    raise ValueProblem(
+        f"{original!r} has a time zone offset ({value.tzname()}), which the column cannot store: "
+        "SQLite keeps date-times without one, so the instant would change",
+        TIME_ZONE_HINT,
+    )
+
+
+def _text_datetime(value: str) -> datetime:
+    return _naive(datetime.fromisoformat(value), value)  # type: ignore[no-any-return]
+
+
+def _text_time(value: str) -> time:
+    return _naive(time.fromisoformat(value), value)  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class _Parser:
     expected: str
@@ -225,12 +265,11 @@ def _parser_for(type_: TypeEngine[Any]) -> _Parser:
     if isinstance(type_, Numeric):
         return _Parser("a decimal number", _text_decimal, _json_decimal)
     if isinstance(type_, DateTime):
-        return _Parser("an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS)", datetime.fromisoformat,
-                       _from_string(datetime.fromisoformat))
+        return _Parser("an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS)", _text_datetime, _from_string(_text_datetime))
     if isinstance(type_, Date):
         return _Parser("an ISO 8601 date (YYYY-MM-DD)", date.fromisoformat, _from_string(date.fromisoformat))
     if isinstance(type_, Time):
-        return _Parser("an ISO 8601 time (HH:MM:SS)", time.fromisoformat, _from_string(time.fromisoformat))
+        return _Parser("an ISO 8601 time (HH:MM:SS)", _text_time, _from_string(_text_time))
     if isinstance(type_, JSON):
         return _Parser("a JSON document", json.loads, lambda value: value)
     if isinstance(type_, Uuid):
@@ -252,6 +291,8 @@ def read_text(type_: TypeEngine[Any], value: str) -> Any:
     parser = _parser_for(type_)
     try:
         return parser.from_text(value)
+    except ValueProblem as problem:
+        raise ValueError(f"{problem.problem}; {problem.hint}") from None
     except Exception:
         raise ValueError(f"{value!r} is not {parser.expected}") from None
 

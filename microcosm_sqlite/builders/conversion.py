@@ -19,6 +19,7 @@ from microcosm_sqlite.builders.coercion import (
     ColumnCoercion,
     Factory,
     MissingValue,
+    ValueProblem,
     column_coercion,
     has_python_default,
     is_required,
@@ -199,6 +200,16 @@ def _coercion_error(
             value=value,
             expected=coercion.expected,
             hint=f"give {coercion.expected}, or give the builder .default({coercion.name}=...)",
+            **position,
+        )
+    except ValueProblem as problem:
+        return origin.error(
+            BadValueError,
+            problem.problem,
+            column=coercion.name,
+            value=value,
+            expected=coercion.expected,
+            hint=problem.hint,
             **position,
         )
     except Exception:
