@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.sqltypes import _Binary
 from sqlalchemy.types import (
     JSON,
     Boolean,
@@ -37,6 +38,7 @@ from sqlalchemy.types import (
     Uuid,
 )
 
+from microcosm_sqlite.dumpers.values import decode_binary
 from microcosm_sqlite.types import EnumType, parse_truthy
 
 
@@ -272,6 +274,9 @@ def _parser_for(type_: TypeEngine[Any]) -> _Parser:
         return _Parser("an ISO 8601 time (HH:MM:SS)", _text_time, _from_string(_text_time))
     if isinstance(type_, JSON):
         return _Parser("a JSON document", json.loads, lambda value: value)
+    if isinstance(type_, _Binary):  # LargeBinary, BINARY, VARBINARY
+        # The dumpers write bytes as base64 (dumpers/values.py), so a dump rebuilds.
+        return _Parser("base64 text", decode_binary, _from_string(decode_binary))
     if isinstance(type_, Uuid):
         return _Parser("a UUID", uuid.UUID, _from_string(uuid.UUID))
     if isinstance(type_, String):
