@@ -248,3 +248,35 @@ def test_a_utc_date_time_is_stored_as_the_same_naive_instant(empty_graph, tmp_pa
     empty_graph.sqlite_builder.csv(Product).build(source)
 
     assert read_products(empty_graph)["A"].updated == datetime(2024, 1, 1, 10, 0)
+
+
+@pytest.mark.parametrize("column", ["price", "exact_price"])
+@pytest.mark.parametrize("suffix, text", [("csv", "NaN"), ("csv", "nan"), ("jsonl", "NaN"), ("jsonl", '"nan"')])
+def test_nan_in_a_nullable_float_column_is_refused_not_stored_as_null(empty_graph, tmp_path, column, suffix, text):
+    source = tmp_path / f"products.{suffix}"
+    if suffix == "csv":
+        source.write_text(f"sku,name,{column}\nA,a,1.5\nB,b,{text}\n")
+        builder = empty_graph.sqlite_builder.csv(Product)
+    else:
+        source.write_text(f'{{"sku": "A", "name": "a", "{column}": 1.5}}\n{{"sku": "B", "name": "b", "{column}": {text}}}\n')
+        builder = empty_graph.sqlite_builder.jsonl(Product)
+
+    with pytest.raises(BadValueError) as raised:
+        builder.build(source)
+
+    assert (raised.value.line, raised.value.column) == (3 if suffix == "csv" else 2, column)
+    assert str(raised.value).endswith(
+        f"column {column!r}: nan is not a number SQLite can store (it stores NaN as NULL); "
+        "give a number in the source (an empty cell is NULL in a nullable column)"
+    )
+    assert stored_rows(empty_graph, "Catalogue", "product") == []
+
+
+def test_infinities_are_stored_as_sqlite_keeps_them(empty_graph, tmp_path):
+    source = tmp_path / "products.csv"
+    source.write_text("sku,name,price,exact_price\nA,a,inf,-Infinity\n")
+
+    empty_graph.sqlite_builder.csv(Product).build(source)
+
+    product = read_products(empty_graph)["A"]
+    assert (product.price, product.exact_price) == (float("inf"), float("-inf"))

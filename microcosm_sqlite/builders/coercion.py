@@ -73,6 +73,9 @@ class ColumnCoercion:
     from_json: Callable[[Any], Any]
     empty: EmptyPolicy
     text_verbatim: bool = False
+    #: "int" or "float" when the stored value is exactly the builtin's result (a float not NaN),
+    #: which the CSV fast path inlines; None otherwise.
+    fast: str | None = None
 
     def empty_value(self) -> Any:
         """The stored value for an empty cell; raises `MissingValue` when the column needs one."""
@@ -158,6 +161,8 @@ class _Parser:
     from_text: Callable[[str], Any]
     from_json: Callable[[Any], Any]
     text_verbatim: bool = False
+    #: "int" or "float" when the CSV fast path calls the builtin (with, for floats, an inline NaN check).
+    fast: str | None = None
 
 
 def verbatim(value: Any) -> Any:
@@ -167,6 +172,22 @@ def verbatim(value: Any) -> Any:
 
 def _not_bool(value: Any) -> bool:
     return not isinstance(value, bool)
+
+
+NAN_PROBLEM = "nan is not a number SQLite can store (it stores NaN as NULL)"
+NAN_HINT = "give a number in the source (an empty cell is NULL in a nullable column)"
+
+
+def _checked_float(number: float) -> float:
+    if number != number:
+        # SQLite stores a NaN as NULL (https://www.sqlite.org/floatingpoint.html): refused rather
+        # than silently lost. Infinities are REAL values SQLite keeps, so they pass.
+        raise ValueProblem(NAN_PROBLEM, NAN_HINT)
+    return number
+
+
+def _text_float(value: str) -> float:
+    return _checked_float(float(value))
 
 
 def _json_int(value: Any) -> int:
@@ -181,9 +202,9 @@ def _json_int(value: Any) -> int:
 
 def _json_float(value: Any) -> float:
     if isinstance(value, (int, float)) and _not_bool(value):
-        return float(value)
+        return _checked_float(float(value))
     if isinstance(value, str):
-        return float(value)
+        return _text_float(value)
     raise ValueError(value)
 
 
@@ -261,9 +282,9 @@ def _parser_for(type_: TypeEngine[Any]) -> _Parser:
     if isinstance(type_, Boolean):
         return _bool_parser()
     if isinstance(type_, Integer):
-        return _Parser("an integer", int, _json_int)
+        return _Parser("an integer", int, _json_int, fast="int")
     if isinstance(type_, Float) or (isinstance(type_, Numeric) and not type_.asdecimal):
-        return _Parser("a number", float, _json_float)
+        return _Parser("a number", _text_float, _json_float, fast="float")
     if isinstance(type_, Numeric):
         return _Parser("a decimal number", _text_decimal, _json_decimal)
     if isinstance(type_, DateTime):
@@ -313,7 +334,7 @@ def _stored(parse: Callable[[Any], Any], bind: Callable[[Any], Any] | None) -> C
 
 
 def _bind_processor(type_: TypeEngine[Any], dialect: Dialect, parser: _Parser) -> Callable[[Any], Any] | None:
-    if not isinstance(type_, TypeDecorator) and (parser.from_text in (int, float) or parser.text_verbatim):
+    if not isinstance(type_, TypeDecorator) and (parser.fast is not None or parser.text_verbatim):
         # Integers, floats and text come out of parsing exactly as the driver stores them; skipping
         # their (no-op or float()) processors keeps the CSV fast path to one builtin call per cell.
         return None
@@ -397,6 +418,7 @@ def column_coercion(
         from_json=_stored(parser.from_json, bind),
         empty=policy,
         text_verbatim=parser.text_verbatim,
+        fast=parser.fast if bind is None else None,
     )
 
 
