@@ -4,7 +4,7 @@ import pytest
 
 from microcosm_sqlite.artifacts import ArtifactBuild, read_metadata, schema_fingerprint
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
-from microcosm_sqlite.errors import BrokenForeignKeyError, SourceNotFoundError
+from microcosm_sqlite.errors import BrokenForeignKeyError, BuildError, SourceNotFoundError
 from tests.building import build_geography, folder_names
 from tests.fixtures import CITIES, COUNTRIES, City, Country, Geography
 
@@ -134,6 +134,24 @@ def test_a_failure_while_finishing_removes_every_temporary_file(tmp_path):
 
     assert folder_names(target.parent) == ["geography.db"]
     assert target.is_dir()
+
+
+def test_two_sources_with_one_file_name_for_one_table_are_refused(tmp_path, target):
+    for year in ("2023", "2024"):
+        (tmp_path / year).mkdir()
+        (tmp_path / year / "city.csv").write_text("id,name,country_code\n")
+    first, second = tmp_path / "2023" / "city.csv", tmp_path / "2024" / "city.csv"
+
+    with pytest.raises(BuildError) as raised:
+        ArtifactBuild(target, Geography, sources=[(City, first), (City, second)]).__enter__()
+
+    assert (raised.value.table, raised.value.source) == ("city", str(second))
+    assert str(raised.value) == (
+        f"dataset 'Geography', {second}: 2 sources have the file name 'city.csv' ({str(first)!r}, {str(second)!r}); "
+        "the artifact records sources by file name, so one would overwrite the other's record; "
+        "give the files distinct names, or merge them into one source; the previous artifact was kept"
+    )
+    assert folder_names(target.parent) == []
 
 
 def test_a_missing_source_fails_before_anything_is_written(tmp_path, target):

@@ -7,8 +7,12 @@ no wall-clock time, so two builds of the same sources are byte-identical.
 """
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from os import PathLike
+from pathlib import Path
+from typing import Any
 
 from microcosm_sqlite.artifacts.hashing import TableHash, quote_identifier
 
@@ -23,6 +27,25 @@ class SourceInfo:
     table: str
     name: str
     sha256: str
+
+
+def source_key(model: Any, path: "str | PathLike[str]") -> tuple[str, str]:
+    """How an artifact records a source: its table and its file name (folders are not recorded)."""
+    return model.__table__.name, Path(path).name
+
+
+def same_named_sources(sources: Iterable[tuple[Any, "str | PathLike[str]"]]) -> list[tuple[str, str, list[str]]]:
+    """
+    `(table, file name, paths)` for each file name given more than once for one table.
+
+    The metadata records sources by file name, so such sources would overwrite each other's
+    record (and `verify --sources` could not tell them apart).
+
+    """
+    paths: dict[tuple[str, str], list[str]] = {}
+    for model, path in sources:
+        paths.setdefault(source_key(model, path), []).append(str(path))
+    return [(table, name, given) for (table, name), given in paths.items() if len(given) > 1]
 
 
 @dataclass(frozen=True)
