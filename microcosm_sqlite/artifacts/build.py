@@ -31,6 +31,7 @@ from microcosm_sqlite.errors import (
     ArtifactCheckError,
     BrokenForeignKeyError,
     BuildError,
+    DataSetError,
     SourceNotFoundError,
 )
 
@@ -78,6 +79,15 @@ class ArtifactBuild:
         return self._engine
 
     def __enter__(self) -> "ArtifactBuild":
+        if self.target.is_dir():
+            # Checked first: the final rename could not replace a directory, and would fail only
+            # after the whole build.
+            raise DataSetError(
+                "the build target is a directory, not an artifact file",
+                data_set=self.data_set,
+                path=self.target,
+                hint="give the path of the artifact file to write (such as datasets/geography.db), not its folder",
+            )
         self._check_source_names()
         # Hash the sources first: a missing file fails before anything is written.
         self._source_infos = tuple(self._hash_source(model, path) for model, path in self.sources)
