@@ -14,7 +14,8 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from microcosm_sqlite.artifacts.hashing import TableHash, quote_identifier
+from microcosm_sqlite.artifacts.hashing import TableHash
+from microcosm_sqlite.tables import quote
 
 METADATA_TABLE = "_microcosm_sqlite_metadata"
 DISTRIBUTION = "microcosm-sqlite"
@@ -98,10 +99,10 @@ def library_version() -> str:
 def write_metadata(connection: sqlite3.Connection, info: ArtifactInfo) -> None:
     """Create the metadata table and fill it (the caller owns the transaction)."""
     connection.execute(
-        f"CREATE TABLE {quote_identifier(METADATA_TABLE)} (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
+        f"CREATE TABLE {quote(METADATA_TABLE)} (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
     )
     connection.executemany(
-        f"INSERT INTO {quote_identifier(METADATA_TABLE)} (key, value) VALUES (?, ?)",
+        f"INSERT INTO {quote(METADATA_TABLE)} (key, value) VALUES (?, ?)",
         sorted(info.to_items().items()),
     )
 
@@ -117,7 +118,7 @@ def read_metadata_value(connection: sqlite3.Connection, key: str) -> str | None:
     """One value of the metadata table, or None when the file has no metadata (or not that key)."""
     if not has_metadata(connection):
         return None
-    row = connection.execute(f"SELECT value FROM {quote_identifier(METADATA_TABLE)} WHERE key = ?", (key,)).fetchone()
+    row = connection.execute(f"SELECT value FROM {quote(METADATA_TABLE)} WHERE key = ?", (key,)).fetchone()
     return None if row is None else str(row[0])
 
 
@@ -125,7 +126,7 @@ def read_metadata(connection: sqlite3.Connection) -> ArtifactInfo | None:
     """The whole metadata of an artifact, or None for a file built by another tool."""
     if not has_metadata(connection):
         return None
-    rows = connection.execute(f"SELECT key, value FROM {quote_identifier(METADATA_TABLE)}").fetchall()
+    rows = connection.execute(f"SELECT key, value FROM {quote(METADATA_TABLE)}").fetchall()
     return ArtifactInfo.from_items({str(key): str(value) for key, value in rows})
 
 
