@@ -343,6 +343,15 @@ def _bind_processor(type_: TypeEngine[Any], dialect: Dialect, parser: _Parser) -
     return type_._cached_bind_processor(dialect)
 
 
+def _faithful(value: Any) -> Any:
+    """A default value as a source value would be checked: no NaN, no non-zero time zone offset."""
+    if isinstance(value, float):
+        return _checked_float(value)
+    if isinstance(value, (datetime, time)):
+        return _naive(value, value.isoformat())
+    return value
+
+
 def _bound_factory(make: Callable[[], Any], bind: Callable[[Any], Any]) -> Callable[[], Any]:
     def bound() -> Any:
         return bind(make())
@@ -397,6 +406,11 @@ def column_coercion(
     parser = _parser_for(column.type)
     bind = _bind_processor(column.type, dialect, parser)
     policy: EmptyPolicy = _python_default(column, given)
+    if policy is not None and not isinstance(policy, Factory):
+        try:
+            policy = _faithful(policy)
+        except ValueProblem as problem:
+            raise BadDefault(column.name, policy, problem) from None
     if policy is not None and bind is not None:
         # Defaults are Python values (an enum member, a date): store them as the ORM would.
         if isinstance(policy, Factory):
