@@ -352,6 +352,13 @@ def _faithful(value: Any) -> Any:
     return value
 
 
+def _faithful_factory(make: Callable[[], Any]) -> Callable[[], Any]:
+    def faithful() -> Any:
+        return _faithful(make())
+
+    return faithful
+
+
 def _bound_factory(make: Callable[[], Any], bind: Callable[[Any], Any]) -> Callable[[], Any]:
     def bound() -> Any:
         return bind(make())
@@ -406,7 +413,9 @@ def column_coercion(
     parser = _parser_for(column.type)
     bind = _bind_processor(column.type, dialect, parser)
     policy: EmptyPolicy = _python_default(column, given)
-    if policy is not None and not isinstance(policy, Factory):
+    if isinstance(policy, Factory):
+        policy = Factory(_faithful_factory(policy.make))
+    elif policy is not None:
         try:
             policy = _faithful(policy)
         except ValueProblem as problem:
