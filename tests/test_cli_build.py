@@ -150,3 +150,31 @@ def test_each_script_imports_the_modules_of_its_own_folder(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["models from one", "models from two"]
+
+
+def test_submodules_of_packages_loaded_before_the_script_are_kept(tmp_path, monkeypatch):
+    # A script at the root of the library's checkout imports library submodules from its own
+    # folder: they must stay single copies, or the command would hold two copies of their classes.
+    import importlib
+    import sys
+
+    from microcosm_sqlite.cli.build import forget_local_modules
+
+    (tmp_path / "loaded_library").mkdir()
+    (tmp_path / "loaded_library" / "__init__.py").write_text("")
+    (tmp_path / "loaded_library" / "errors.py").write_text("class Error(Exception): pass\n")
+    (tmp_path / "local_models.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        importlib.import_module("loaded_library")
+        loaded = set(sys.modules)
+        importlib.import_module("loaded_library.errors")
+        importlib.import_module("local_models")
+
+        forget_local_modules(tmp_path.resolve(), loaded)
+
+        assert "loaded_library.errors" in sys.modules
+        assert "local_models" not in sys.modules
+    finally:
+        for name in ("loaded_library", "loaded_library.errors", "local_models"):
+            sys.modules.pop(name, None)

@@ -112,8 +112,17 @@ def script_traceback(error: Exception, script: Path) -> str:
 
 
 def forget_local_modules(folder: Path, loaded: set[str]) -> None:
-    """Drop the modules imported since `loaded` whose file is inside `folder`."""
+    """
+    Drop the modules imported since `loaded` whose file is inside `folder`.
+
+    Submodules of packages that were already loaded (this library, when a script sits at the
+    root of its checkout) are kept: a second copy of them would hold a second copy of their
+    classes.
+
+    """
     for name in set(sys.modules) - loaded:
+        if name.partition(".")[0] in loaded:
+            continue
         file = getattr(sys.modules[name], "__file__", None)
         if file is not None and Path(file).resolve().is_relative_to(folder):
             del sys.modules[name]
