@@ -336,7 +336,8 @@ def _stored(parse: Callable[[Any], Any], bind: Callable[[Any], Any] | None) -> C
 def _bind_processor(type_: TypeEngine[Any], dialect: Dialect, parser: _Parser) -> Callable[[Any], Any] | None:
     if not isinstance(type_, TypeDecorator) and (parser.fast is not None or parser.text_verbatim):
         # Integers, floats and text come out of parsing exactly as the driver stores them; skipping
-        # their (no-op or float()) processors keeps the CSV fast path to one builtin call per cell.
+        # their (no-op or float()) processors keeps the CSV fast path to one builtin call per cell
+        # (and, for floats, the NaN comparison the row function inlines).
         return None
     # `_cached_bind_processor` resolves the dialect-specific implementation (SQLite stores dates
     # as ISO strings) and caches it on the type, as SQLAlchemy's own statement execution does.
