@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from microcosm_sqlite import tables
-from microcosm_sqlite.artifacts.hashing import TableHash, content_tables, hash_table
+from microcosm_sqlite.artifacts.hashing import TableHash, hash_table
 from microcosm_sqlite.tables import blaming, open_artifact, sort_key
 
 #: Keys of each kind a `TableDiff` keeps as examples.
@@ -103,9 +103,9 @@ def diff_artifacts(a: str | Path, b: str | Path, sample_size: int = DEFAULT_SAMP
     with open_artifact(a) as connection_a, open_artifact(b) as connection_b:
         left, right = Side(a, connection_a), Side(b, connection_b)
         with blaming(a):
-            names_a = set(content_tables(connection_a))
+            names_a = set(tables.table_names(connection_a))
         with blaming(b):
-            names_b = set(content_tables(connection_b))
+            names_b = set(tables.table_names(connection_b))
         diffs = [
             diff_table(left if name in names_a else None, right if name in names_b else None, name, sample_size)
             for name in sorted(names_a | names_b)

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from microcosm_sqlite import tables
-from microcosm_sqlite.artifacts.hashing import content_tables
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
 from microcosm_sqlite.tables import Column, open_artifact
 
@@ -55,7 +54,7 @@ def describe_artifact(path: str | Path) -> ArtifactSummary:
         info = read_metadata(connection)
         recorded = {} if info is None else info.tables
         summaries = []
-        for name in content_tables(connection):
+        for name in tables.table_names(connection):
             table_hash = recorded.get(name)
             summaries.append(
                 TableSummary(

@@ -95,13 +95,21 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+#: Tables that never count as content: SQLite's own (statistics, sequences) and the metadata table.
+INTERNAL_TABLE_PREFIXES = ("sqlite_", "_microcosm_sqlite_")
+
+
 def table_names(connection: sqlite3.Connection) -> list[str]:
-    """The file's tables, sorted, without SQLite's own (sqlite_sequence, sqlite_stat1, ...)."""
-    rows = connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-        "ORDER BY name"
-    )
-    return [name for (name,) in rows]
+    """
+    The tables whose rows are the artifact's content, sorted by name.
+
+    SQLite's own tables (sqlite_sequence, sqlite_stat1, ...) and the metadata table are left out:
+    they are what every command hides (inspect shows the metadata as build metadata), and what
+    content hashes leave out.
+
+    """
+    names = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return sorted(name for name in names if not name.startswith(INTERNAL_TABLE_PREFIXES))
 
 
 def table_sql(connection: sqlite3.Connection, table: str) -> list[str]:
@@ -114,6 +122,7 @@ def table_sql(connection: sqlite3.Connection, table: str) -> list[str]:
 
 
 def columns(connection: sqlite3.Connection, table: str) -> list[Column]:
+    """The columns of a table, in declaration order."""
     rows = connection.execute(f"PRAGMA table_info({quote(table)})")
     return [
         Column(name=name, type=type_, nullable=not notnull and not pk, primary_key=bool(pk))

@@ -97,7 +97,8 @@ def source_pairs(
     base: Any, info: ArtifactInfo | None, paths: Sequence[str | Path]
 ) -> tuple[list[tuple[Any, Path]], list[str]]:
     """
-    `(model, file)` pairs for `check_artifact`, and the files that were not part of the build.
+    `(model, file)` pairs for `check_artifact`, and problems: paths that do not exist, files that
+    were not part of the build.
 
     Folders are searched for the sources the build recorded; a file is matched to the recorded
     source of the same name.
@@ -107,6 +108,9 @@ def source_pairs(
     models = {mapper.local_table.name: mapper.class_ for mapper in base.registry.mappers}
     pairs, unknown = [], []
     for path in map(Path, paths):
+        if not path.exists():
+            unknown.append(f"source path {str(path)!r} does not exist; check the path given for the sources")
+            continue
         for file in [path / name for name in sorted(recorded)] if path.is_dir() else [path]:
             model = models.get(recorded.get(file.name, ""))
             if model is None:

@@ -4,7 +4,7 @@ import pytest
 
 from microcosm_sqlite.artifacts import ArtifactBuild, read_metadata, schema_fingerprint
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
-from microcosm_sqlite.errors import BrokenForeignKeyError, SourceNotFoundError
+from microcosm_sqlite.errors import BrokenForeignKeyError, BuildError, DataSetError, SourceNotFoundError
 from tests.building import build_geography, folder_names
 from tests.fixtures import CITIES, COUNTRIES, City, Country, Geography
 
@@ -124,16 +124,49 @@ def test_a_broken_foreign_key_fails_the_final_check(target):
     assert folder_names(target.parent) == ["geography.db"]
 
 
-def test_a_failure_while_finishing_removes_every_temporary_file(tmp_path):
-    # The final rename cannot replace a directory: the failure comes after VACUUM INTO.
+def test_a_failure_while_finishing_removes_every_temporary_file(tmp_path, target, monkeypatch):
+    # The final rename fails: the failure comes after VACUUM INTO.
+    def refuse(source, destination):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("microcosm_sqlite.artifacts.build.os.replace", refuse)
+
+    with pytest.raises(OSError, match="No space left"):
+        build_geography(target)
+
+    assert folder_names(target.parent) == []
+
+
+def test_a_target_that_is_a_directory_is_refused_before_anything_is_written(tmp_path):
     target = tmp_path / "datasets" / "geography.db"
     target.mkdir()
 
-    with pytest.raises(IsADirectoryError):
-        build_geography(target)
+    with pytest.raises(DataSetError) as raised:
+        ArtifactBuild(target, Geography).__enter__()
 
+    assert str(raised.value) == (
+        f"dataset 'Geography' ({target}): the build target is a directory, not an artifact file; "
+        "give the path of the artifact file to write (such as datasets/geography.db), not its folder"
+    )
     assert folder_names(target.parent) == ["geography.db"]
-    assert target.is_dir()
+
+
+def test_two_sources_with_one_file_name_for_one_table_are_refused(tmp_path, target):
+    for year in ("2023", "2024"):
+        (tmp_path / year).mkdir()
+        (tmp_path / year / "city.csv").write_text("id,name,country_code\n")
+    first, second = tmp_path / "2023" / "city.csv", tmp_path / "2024" / "city.csv"
+
+    with pytest.raises(BuildError) as raised:
+        ArtifactBuild(target, Geography, sources=[(City, first), (City, second)]).__enter__()
+
+    assert (raised.value.table, raised.value.source) == ("city", str(second))
+    assert str(raised.value) == (
+        f"dataset 'Geography', {second}: 2 sources have the file name 'city.csv' ({str(first)!r}, {str(second)!r}); "
+        "the artifact records sources by file name, so one would overwrite the other's record; "
+        "give the files distinct names, or merge them into one source; the previous artifact was kept"
+    )
+    assert folder_names(target.parent) == []
 
 
 def test_a_missing_source_fails_before_anything_is_written(tmp_path, target):

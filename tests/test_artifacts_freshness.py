@@ -138,3 +138,17 @@ def test_runtime_refuses_an_artifact_built_from_other_models(target):
 def test_runtime_accepts_current_artifacts_and_files_without_metadata(tmp_path, target):
     assert read_cities(target)[:2] == ["Paris", "Lyon"]
     assert read_cities(write_geography(tmp_path / "foreign.db"))[:2] == ["Paris", "Lyon"]
+
+
+def test_two_given_sources_with_one_file_name_for_one_table_are_reported(tmp_path, target, sources):
+    (tmp_path / "copy").mkdir()
+    copy = tmp_path / "copy" / "city.csv"
+    copy.write_text("id,name\n1,Paris\n")
+
+    report = check_artifact(target, Geography, [*sources, (City, copy)])
+
+    assert not report.up_to_date
+    assert report.problems[0] == (
+        f"sources {str(sources[1][1])!r}, {str(copy)!r} (table 'city') have the same file name, "
+        "which an artifact cannot tell apart"
+    )

@@ -211,3 +211,72 @@ def test_decimal_numerics_are_parsed_exactly_then_stored_as_sqlite_stores_them()
     for bad in ("NaN", "1,5", "ten"):
         with pytest.raises(ValueError):
             coercion.text(bad)
+
+
+@pytest.mark.parametrize(
+    "column, text, zone",
+    [("updated", "2024-01-01T10:00:00+05:00", "UTC+05:00"), ("opens", "10:00:00-02:30", "UTC-02:30")],
+)
+@pytest.mark.parametrize("suffix", ["csv", "jsonl"])
+def test_time_zone_offsets_are_refused_rather_than_dropped(empty_graph, tmp_path, column, text, zone, suffix):
+    source = tmp_path / f"products.{suffix}"
+    if suffix == "csv":
+        source.write_text(f"sku,name,{column}\nA,a,{text}\n")
+    else:
+        source.write_text(json.dumps({"sku": "A", "name": "a", column: text}) + "\n")
+
+    with pytest.raises(BadValueError) as raised:
+        empty_graph.sqlite_builder.csv(Product).build(source) if suffix == "csv" else empty_graph.sqlite_builder.jsonl(
+            Product
+        ).build(source)
+
+    error = raised.value
+    assert (error.line, error.column, error.value) == (2 if suffix == "csv" else 1, column, text)
+    assert error.problem == (
+        f"{text!r} has a time zone offset ({zone}), which the column cannot store: "
+        "SQLite keeps date-times without one, so the instant would change"
+    )
+    assert error.hint == "convert the value to UTC and write it without an offset (or with Z) in the source"
+    assert stored_rows(empty_graph, "Catalogue", "product") == []
+
+
+@pytest.mark.parametrize("text", ["2024-01-01T10:00:00Z", "2024-01-01T10:00:00+00:00"])
+def test_a_utc_date_time_is_stored_as_the_same_naive_instant(empty_graph, tmp_path, text):
+    source = tmp_path / "products.csv"
+    source.write_text(f"sku,name,updated\nA,a,{text}\n")
+
+    empty_graph.sqlite_builder.csv(Product).build(source)
+
+    assert read_products(empty_graph)["A"].updated == datetime(2024, 1, 1, 10, 0)
+
+
+@pytest.mark.parametrize("column", ["price", "exact_price"])
+@pytest.mark.parametrize("suffix, text", [("csv", "NaN"), ("csv", "nan"), ("jsonl", "NaN"), ("jsonl", '"nan"')])
+def test_nan_in_a_nullable_float_column_is_refused_not_stored_as_null(empty_graph, tmp_path, column, suffix, text):
+    source = tmp_path / f"products.{suffix}"
+    if suffix == "csv":
+        source.write_text(f"sku,name,{column}\nA,a,1.5\nB,b,{text}\n")
+        builder = empty_graph.sqlite_builder.csv(Product)
+    else:
+        source.write_text(f'{{"sku": "A", "name": "a", "{column}": 1.5}}\n{{"sku": "B", "name": "b", "{column}": {text}}}\n')
+        builder = empty_graph.sqlite_builder.jsonl(Product)
+
+    with pytest.raises(BadValueError) as raised:
+        builder.build(source)
+
+    assert (raised.value.line, raised.value.column) == (3 if suffix == "csv" else 2, column)
+    assert str(raised.value).endswith(
+        f"column {column!r}: nan is not a number SQLite can store (it stores NaN as NULL); "
+        "give a number in the source (an empty cell is NULL in a nullable column)"
+    )
+    assert stored_rows(empty_graph, "Catalogue", "product") == []
+
+
+def test_infinities_are_stored_as_sqlite_keeps_them(empty_graph, tmp_path):
+    source = tmp_path / "products.csv"
+    source.write_text("sku,name,price,exact_price\nA,a,inf,-Infinity\n")
+
+    empty_graph.sqlite_builder.csv(Product).build(source)
+
+    product = read_products(empty_graph)["A"]
+    assert (product.price, product.exact_price) == (float("inf"), float("-inf"))

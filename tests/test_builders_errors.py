@@ -3,6 +3,7 @@ Bad input stops a build with an error naming source, line, column and value; not
 
 """
 import io
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -385,3 +386,31 @@ def test_text_with_a_lone_surrogate_is_a_bad_value(empty_graph, tmp_path, name, 
     assert raised.value.problem.endswith("is not valid Unicode text (it holds a lone surrogate)")
     assert {key: getattr(raised.value, key) for key in where} == where
     assert_nothing_loaded(empty_graph)
+
+
+@pytest.mark.parametrize(
+    "column, default, reason",
+    [
+        ("price", float("nan"), "nan is not a number SQLite can store (it stores NaN as NULL)"),
+        ("updated", datetime(2024, 1, 1, 10, tzinfo=timezone(timedelta(hours=5))), "'2024-01-01T10:00:00+05:00' has a time zone offset"),
+    ],
+)
+def test_a_default_sqlite_would_not_store_faithfully_is_a_build_error(empty_graph, column, default, reason):
+    with pytest.raises(BadValueError) as raised:
+        empty_graph.sqlite_builder.csv(Product).default(**{column: default}).build(io.StringIO("sku,name\n007,Widget\n"))
+
+    assert raised.value.column == column
+    assert raised.value.problem.startswith(f"the default value {default!r} of column {column!r} cannot be stored ({reason}")
+    assert stored_rows(empty_graph, "Catalogue", "product") == []
+
+
+def test_a_callable_default_with_a_time_zone_offset_is_a_bad_value_naming_the_row(empty_graph):
+    def five_hours_east():
+        return datetime(2024, 1, 1, 10, tzinfo=timezone(timedelta(hours=5)))
+
+    with pytest.raises(BadValueError) as raised:
+        empty_graph.sqlite_builder.csv(Product).default(updated=five_hours_east).build(io.StringIO("sku,name\n007,Widget\n"))
+
+    assert (raised.value.line, raised.value.column) == (2, "updated")
+    assert raised.value.problem.startswith("'2024-01-01T10:00:00+05:00' has a time zone offset (UTC+05:00)")
+    assert stored_rows(empty_graph, "Catalogue", "product") == []

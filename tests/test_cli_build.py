@@ -122,3 +122,59 @@ def test_on_a_terminal_a_progress_bar_shows_rows_and_rows_per_second(project):
     city = [line for line in screen.splitlines() if "Geography.city" in line]
     assert city and "12,000 rows" in city[-1] and re.search(r"[\d,]+ rows/s", city[-1]), screen
     assert "━" in city[-1]
+
+
+def test_a_script_that_raises_shows_its_traceback_and_the_others_still_run(project):
+    (project / "build_scripts" / "build_aaa.py").write_text("def load():\n    raise RuntimeError('bug in the script')\n\nload()\n")
+
+    result = run("build", cwd=project)
+
+    assert result.returncode == 1
+    assert "Traceback (most recent call last):" in result.stderr
+    assert "RuntimeError: bug in the script" in result.stderr
+    assert 'File "build_scripts/build_aaa.py", line 4, in <module>' in result.stderr
+    assert "runpy" not in result.stderr  # the script's frames, not the runner's
+    assert "build_scripts/build_aaa.py: failed (exit status 1)" in result.stderr
+    assert "build_scripts/build_geography.py: done" in result.stderr
+    assert (project / "datasets" / "geography.db").exists()
+
+
+def test_each_script_imports_the_modules_of_its_own_folder(tmp_path):
+    for name in ("one", "two"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "models.py").write_text(f"NAME = {name!r}\n")
+        (folder / "build_it.py").write_text("import models\nprint('models from', models.NAME)\n")
+
+    result = run("build", tmp_path / "one" / "build_it.py", tmp_path / "two" / "build_it.py", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["models from one", "models from two"]
+
+
+def test_submodules_of_packages_loaded_before_the_script_are_kept(tmp_path, monkeypatch):
+    # A script at the root of the library's checkout imports library submodules from its own
+    # folder: they must stay single copies, or the command would hold two copies of their classes.
+    import importlib
+    import sys
+
+    from microcosm_sqlite.cli.build import forget_local_modules
+
+    (tmp_path / "loaded_library").mkdir()
+    (tmp_path / "loaded_library" / "__init__.py").write_text("")
+    (tmp_path / "loaded_library" / "errors.py").write_text("class Error(Exception): pass\n")
+    (tmp_path / "local_models.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        importlib.import_module("loaded_library")
+        loaded = set(sys.modules)
+        importlib.import_module("loaded_library.errors")
+        importlib.import_module("local_models")
+
+        forget_local_modules(tmp_path.resolve(), loaded)
+
+        assert "loaded_library.errors" in sys.modules
+        assert "local_models" not in sys.modules
+    finally:
+        for name in ("loaded_library", "loaded_library.errors", "local_models"):
+            sys.modules.pop(name, None)

@@ -42,7 +42,7 @@ def test_dump_of_an_unknown_table_names_the_tables(tmp_path):
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"Error: dataset 'geography' ({tmp_path / 'geography.db'}): the artifact has no table 'cities'; "
-        "choose one of: _microcosm_sqlite_metadata, city, country"
+        "choose one of: city, country"
     ]
 
 
@@ -135,3 +135,12 @@ def test_dump_of_a_missing_file_creates_nothing(tmp_path):
         "build it, or point config sqlite.paths at the shipped file"
     ]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_dump_hides_the_metadata_table_as_inspect_does(tmp_path):
+    build_geography(tmp_path / "geography.db")
+
+    result = run("dump", tmp_path / "geography.db", "_microcosm_sqlite_metadata")
+
+    assert result.returncode == 1
+    assert "the artifact has no table '_microcosm_sqlite_metadata'; choose one of: city, country" in result.stderr

@@ -162,3 +162,11 @@ def test_usage_errors_exit_2(built, sources):
         result = run("verify", *args)
         assert result.returncode == 2, (args, result.stderr)
         assert message in result.stderr
+
+
+def test_a_sources_path_that_does_not_exist_is_a_usage_error(built, tmp_path):
+    result = run("verify", built, "--models", MODELS, "--sources", tmp_path / "sourcse")
+
+    assert result.returncode == 2
+    assert f"Path '{tmp_path / 'sourcse'}' does not exist" in result.stderr
+    assert "was not part of the build" not in result.stderr

@@ -47,3 +47,15 @@ def test_a_file_that_is_not_whole_stops_after_the_file_check(tmp_path):
     assert result.passed == []
     assert len(result.failures) == 1
     assert "is not a whole number of 4096-byte pages" in result.failures[0]
+
+
+def test_a_sources_path_that_does_not_exist_is_named(tmp_path):
+    (tmp_path / "country.csv").write_text("code\n")
+    (tmp_path / "city.csv").write_text("id\n")
+    path = tmp_path / "geography.db"
+    build_geography(path, sources=[(Country, tmp_path / "country.csv"), (City, tmp_path / "city.csv")])
+
+    result = verify_artifact(path, base=Geography, sources=[tmp_path / "sourcse"])
+
+    assert not result.sound
+    assert f"source path '{tmp_path / 'sourcse'}' does not exist; check the path given for the sources" in str(result.failures)

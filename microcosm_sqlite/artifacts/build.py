@@ -24,10 +24,16 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
 from microcosm_sqlite.artifacts.hashing import file_sha256, hash_tables, overall_hash
-from microcosm_sqlite.artifacts.metadata import ArtifactInfo, SourceInfo, write_metadata
+from microcosm_sqlite.artifacts.metadata import ArtifactInfo, SourceInfo, same_named_sources, source_key, write_metadata
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
 from microcosm_sqlite.engines import EngineOptions, create_engine_for
-from microcosm_sqlite.errors import ArtifactCheckError, BrokenForeignKeyError, SourceNotFoundError
+from microcosm_sqlite.errors import (
+    ArtifactCheckError,
+    BrokenForeignKeyError,
+    BuildError,
+    DataSetError,
+    SourceNotFoundError,
+)
 
 if TYPE_CHECKING:
     from microcosm_sqlite.builders.loading import Progress
@@ -73,6 +79,16 @@ class ArtifactBuild:
         return self._engine
 
     def __enter__(self) -> "ArtifactBuild":
+        if self.target.is_dir():
+            # Checked first: the final rename could not replace a directory, and would fail only
+            # after the whole build.
+            raise DataSetError(
+                "the build target is a directory, not an artifact file",
+                data_set=self.data_set,
+                path=self.target,
+                hint="give the path of the artifact file to write (such as datasets/geography.db), not its folder",
+            )
+        self._check_source_names()
         # Hash the sources first: a missing file fails before anything is written.
         self._source_infos = tuple(self._hash_source(model, path) for model, path in self.sources)
         self.target.parent.mkdir(parents=True, exist_ok=True)
@@ -157,6 +173,17 @@ class ArtifactBuild:
                 hint=f"report this with the sources that produced it; {KEPT}",
             )
 
+    def _check_source_names(self) -> None:
+        for table, name, paths in same_named_sources(self.sources):
+            raise BuildError(
+                f"{len(paths)} sources have the file name {name!r} ({', '.join(map(repr, paths))}); the artifact "
+                "records sources by file name, so one would overwrite the other's record",
+                data_set=self.data_set,
+                source=paths[1],
+                table=table,
+                hint=f"give the files distinct names, or merge them into one source; {KEPT}",
+            )
+
     def _hash_source(self, model: Any, path: str | PathLike[str]) -> SourceInfo:
         try:
             sha256 = file_sha256(path)
@@ -168,7 +195,8 @@ class ArtifactBuild:
                 table=model.__table__.name,
                 hint=f"check the paths passed as sources; {KEPT}",
             ) from None
-        return SourceInfo(table=model.__table__.name, name=Path(path).name, sha256=sha256)
+        table, name = source_key(model, path)
+        return SourceInfo(table=table, name=name, sha256=sha256)
 
     def _clean_up(self) -> None:
         if self._engine is not None:

@@ -18,7 +18,14 @@ from sqlalchemy.engine import Engine
 
 from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
 from microcosm_sqlite.artifacts.hashing import TableHash, file_sha256, hash_tables
-from microcosm_sqlite.artifacts.metadata import ArtifactInfo, SourceInfo, read_metadata, read_metadata_value
+from microcosm_sqlite.artifacts.metadata import (
+    ArtifactInfo,
+    SourceInfo,
+    read_metadata,
+    read_metadata_value,
+    same_named_sources,
+    source_key,
+)
 from microcosm_sqlite.checks import check_artifact_file, damaged
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
 from microcosm_sqlite.engines import read_only_uri
@@ -122,11 +129,15 @@ def check_not_stale(data_set: str, path: str | Path, engine: Engine, metadata: M
 def _source_problems(
     recorded: Sequence[SourceInfo], sources: Sequence[tuple[Any, str | PathLike[str]]]
 ) -> list[str]:
-    problems = []
+    problems = [
+        f"sources {', '.join(map(repr, paths))} (table {table!r}) have the same file name, "
+        "which an artifact cannot tell apart"
+        for table, _, paths in same_named_sources(sources)
+    ]
     recorded_by_key = {(source.table, source.name): source for source in recorded}
     given_keys = set()
     for model, source_path in sources:
-        key = (model.__table__.name, Path(source_path).name)
+        key = source_key(model, source_path)
         given_keys.add(key)
         try:
             sha256 = file_sha256(source_path)

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from os import PathLike
 from typing import Any
 
-#: Tables that never count as content: SQLite's own (statistics, sequences) and the metadata table.
-INTERNAL_TABLE_PREFIXES = ("sqlite_", "_microcosm_sqlite_")
+from microcosm_sqlite.tables import columns, primary_key, quote, table_names
 
 
 @dataclass(frozen=True)
@@ -26,19 +25,9 @@ class TableHash:
     content_hash: str
 
 
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def content_tables(connection: sqlite3.Connection) -> list[str]:
-    """The tables whose rows are the artifact's content, sorted by name."""
-    names = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-    return sorted(name for name in names if not name.startswith(INTERNAL_TABLE_PREFIXES))
-
-
 def hash_tables(connection: sqlite3.Connection) -> dict[str, TableHash]:
     """The hash of every content table of a database."""
-    return {table: hash_table(connection, table) for table in content_tables(connection)}
+    return {table: hash_table(connection, table) for table in table_names(connection)}
 
 
 def overall_hash(tables: dict[str, TableHash]) -> str:
@@ -51,18 +40,17 @@ def overall_hash(tables: dict[str, TableHash]) -> str:
 
 def hash_table(connection: sqlite3.Connection, table: str) -> TableHash:
     """Hash a table's column names and its rows, read in primary-key order."""
-    columns = connection.execute(f"PRAGMA table_info({quote_identifier(table)})").fetchall()
-    names = [column[1] for column in columns]
-    key = [column[1] for column in sorted(columns, key=lambda column: column[5]) if column[5] > 0]
-    # Without a primary key, sorting by every column still gives an order that depends on content only.
-    order = ", ".join(quote_identifier(name) for name in key or names)
-    selected = ", ".join(quote_identifier(name) for name in names)
+    names = [column.name for column in columns(connection, table)]
+    # Without a primary key, every column: an order that still depends on content only. Plain
+    # ORDER BY (each column's own collation), as recorded hashes were computed.
+    order = ", ".join(quote(name) for name in primary_key(connection, table))
+    selected = ", ".join(quote(name) for name in names)
 
     digest = hashlib.sha256(_encode_text(table))
     for name in names:
         digest.update(_encode_text(name))
     rows = 0
-    cursor = connection.execute(f"SELECT {selected} FROM {quote_identifier(table)} ORDER BY {order}")
+    cursor = connection.execute(f"SELECT {selected} FROM {quote(table)} ORDER BY {order}")
     while batch := cursor.fetchmany(1000):
         rows += len(batch)
         digest.update(b"".join(_encode_row(row) for row in batch))

@@ -7,10 +7,15 @@ no wall-clock time, so two builds of the same sources are byte-identical.
 """
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
+from os import PathLike
+from pathlib import Path
+from typing import Any
 
-from microcosm_sqlite.artifacts.hashing import TableHash, quote_identifier
+from microcosm_sqlite.artifacts.hashing import TableHash
+from microcosm_sqlite.tables import quote
 
 METADATA_TABLE = "_microcosm_sqlite_metadata"
 DISTRIBUTION = "microcosm-sqlite"
@@ -23,6 +28,25 @@ class SourceInfo:
     table: str
     name: str
     sha256: str
+
+
+def source_key(model: Any, path: "str | PathLike[str]") -> tuple[str, str]:
+    """How an artifact records a source: its table and its file name (folders are not recorded)."""
+    return model.__table__.name, Path(path).name
+
+
+def same_named_sources(sources: Iterable[tuple[Any, "str | PathLike[str]"]]) -> list[tuple[str, str, list[str]]]:
+    """
+    `(table, file name, paths)` for each file name given more than once for one table.
+
+    The metadata records sources by file name, so such sources would overwrite each other's
+    record (and `verify --sources` could not tell them apart).
+
+    """
+    paths: dict[tuple[str, str], list[str]] = {}
+    for model, path in sources:
+        paths.setdefault(source_key(model, path), []).append(str(path))
+    return [(table, name, given) for (table, name), given in paths.items() if len(given) > 1]
 
 
 @dataclass(frozen=True)
@@ -75,10 +99,10 @@ def library_version() -> str:
 def write_metadata(connection: sqlite3.Connection, info: ArtifactInfo) -> None:
     """Create the metadata table and fill it (the caller owns the transaction)."""
     connection.execute(
-        f"CREATE TABLE {quote_identifier(METADATA_TABLE)} (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
+        f"CREATE TABLE {quote(METADATA_TABLE)} (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"
     )
     connection.executemany(
-        f"INSERT INTO {quote_identifier(METADATA_TABLE)} (key, value) VALUES (?, ?)",
+        f"INSERT INTO {quote(METADATA_TABLE)} (key, value) VALUES (?, ?)",
         sorted(info.to_items().items()),
     )
 
@@ -94,7 +118,7 @@ def read_metadata_value(connection: sqlite3.Connection, key: str) -> str | None:
     """One value of the metadata table, or None when the file has no metadata (or not that key)."""
     if not has_metadata(connection):
         return None
-    row = connection.execute(f"SELECT value FROM {quote_identifier(METADATA_TABLE)} WHERE key = ?", (key,)).fetchone()
+    row = connection.execute(f"SELECT value FROM {quote(METADATA_TABLE)} WHERE key = ?", (key,)).fetchone()
     return None if row is None else str(row[0])
 
 
@@ -102,7 +126,7 @@ def read_metadata(connection: sqlite3.Connection) -> ArtifactInfo | None:
     """The whole metadata of an artifact, or None for a file built by another tool."""
     if not has_metadata(connection):
         return None
-    rows = connection.execute(f"SELECT key, value FROM {quote_identifier(METADATA_TABLE)}").fetchall()
+    rows = connection.execute(f"SELECT key, value FROM {quote(METADATA_TABLE)}").fetchall()
     return ArtifactInfo.from_items({str(key): str(value) for key, value in rows})
 
 

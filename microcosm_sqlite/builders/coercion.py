@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.sqltypes import _Binary
 from sqlalchemy.types import (
     JSON,
     Boolean,
@@ -37,6 +38,7 @@ from sqlalchemy.types import (
     Uuid,
 )
 
+from microcosm_sqlite.dumpers.values import decode_binary
 from microcosm_sqlite.types import EnumType, parse_truthy
 
 
@@ -71,6 +73,9 @@ class ColumnCoercion:
     from_json: Callable[[Any], Any]
     empty: EmptyPolicy
     text_verbatim: bool = False
+    #: "int" or "float" when the stored value is exactly the builtin's result (a float not NaN),
+    #: which the CSV fast path inlines; None otherwise.
+    fast: str | None = None
 
     def empty_value(self) -> Any:
         """The stored value for an empty cell; raises `MissingValue` when the column needs one."""
@@ -110,12 +115,54 @@ class BadDefault(Exception):
         self.value = value
 
 
+class ValueProblem(ValueError):
+    """
+    Raised by a parser when a value reads as its type but cannot be stored faithfully.
+
+    It carries its own problem and hint, which the build error shows instead of the generic
+    "is not <type>" wording (the caller adds source, position, column and value).
+
+    """
+
+    def __init__(self, problem: str, hint: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.hint = hint
+
+
+TIME_ZONE_HINT = "convert the value to UTC and write it without an offset (or with Z) in the source"
+
+
+def _naive(value: Any, original: str) -> Any:
+    """Drop a zero UTC offset; refuse any other, which a naive SQLite value would silently shift."""
+    offset = value.utcoffset()
+    if offset is None:
+        return value
+    if not offset:
+        return value.replace(tzinfo=None)
+    raise ValueProblem(
+        f"{original!r} has a time zone offset ({value.tzname()}), which the column cannot store: "
+        "SQLite keeps date-times without one, so the instant would change",
+        TIME_ZONE_HINT,
+    )
+
+
+def _text_datetime(value: str) -> datetime:
+    return _naive(datetime.fromisoformat(value), value)  # type: ignore[no-any-return]
+
+
+def _text_time(value: str) -> time:
+    return _naive(time.fromisoformat(value), value)  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True)
 class _Parser:
     expected: str
     from_text: Callable[[str], Any]
     from_json: Callable[[Any], Any]
     text_verbatim: bool = False
+    #: "int" or "float" when the CSV fast path calls the builtin (with, for floats, an inline NaN check).
+    fast: str | None = None
 
 
 def verbatim(value: Any) -> Any:
@@ -125,6 +172,22 @@ def verbatim(value: Any) -> Any:
 
 def _not_bool(value: Any) -> bool:
     return not isinstance(value, bool)
+
+
+NAN_PROBLEM = "nan is not a number SQLite can store (it stores NaN as NULL)"
+NAN_HINT = "give a number in the source (an empty cell is NULL in a nullable column)"
+
+
+def _checked_float(number: float) -> float:
+    if number != number:
+        # SQLite stores a NaN as NULL (https://www.sqlite.org/floatingpoint.html): refused rather
+        # than silently lost. Infinities are REAL values SQLite keeps, so they pass.
+        raise ValueProblem(NAN_PROBLEM, NAN_HINT)
+    return number
+
+
+def _text_float(value: str) -> float:
+    return _checked_float(float(value))
 
 
 def _json_int(value: Any) -> int:
@@ -139,9 +202,9 @@ def _json_int(value: Any) -> int:
 
 def _json_float(value: Any) -> float:
     if isinstance(value, (int, float)) and _not_bool(value):
-        return float(value)
+        return _checked_float(float(value))
     if isinstance(value, str):
-        return float(value)
+        return _text_float(value)
     raise ValueError(value)
 
 
@@ -219,20 +282,22 @@ def _parser_for(type_: TypeEngine[Any]) -> _Parser:
     if isinstance(type_, Boolean):
         return _bool_parser()
     if isinstance(type_, Integer):
-        return _Parser("an integer", int, _json_int)
+        return _Parser("an integer", int, _json_int, fast="int")
     if isinstance(type_, Float) or (isinstance(type_, Numeric) and not type_.asdecimal):
-        return _Parser("a number", float, _json_float)
+        return _Parser("a number", _text_float, _json_float, fast="float")
     if isinstance(type_, Numeric):
         return _Parser("a decimal number", _text_decimal, _json_decimal)
     if isinstance(type_, DateTime):
-        return _Parser("an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS)", datetime.fromisoformat,
-                       _from_string(datetime.fromisoformat))
+        return _Parser("an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS)", _text_datetime, _from_string(_text_datetime))
     if isinstance(type_, Date):
         return _Parser("an ISO 8601 date (YYYY-MM-DD)", date.fromisoformat, _from_string(date.fromisoformat))
     if isinstance(type_, Time):
-        return _Parser("an ISO 8601 time (HH:MM:SS)", time.fromisoformat, _from_string(time.fromisoformat))
+        return _Parser("an ISO 8601 time (HH:MM:SS)", _text_time, _from_string(_text_time))
     if isinstance(type_, JSON):
         return _Parser("a JSON document", json.loads, lambda value: value)
+    if isinstance(type_, _Binary):  # LargeBinary, BINARY, VARBINARY
+        # The dumpers write bytes as base64 (dumpers/values.py), so a dump rebuilds.
+        return _Parser("base64 text", decode_binary, _from_string(decode_binary))
     if isinstance(type_, Uuid):
         return _Parser("a UUID", uuid.UUID, _from_string(uuid.UUID))
     if isinstance(type_, String):
@@ -252,6 +317,8 @@ def read_text(type_: TypeEngine[Any], value: str) -> Any:
     parser = _parser_for(type_)
     try:
         return parser.from_text(value)
+    except ValueProblem as problem:
+        raise ValueError(f"{problem.problem}; {problem.hint}") from None
     except Exception:
         raise ValueError(f"{value!r} is not {parser.expected}") from None
 
@@ -267,13 +334,30 @@ def _stored(parse: Callable[[Any], Any], bind: Callable[[Any], Any] | None) -> C
 
 
 def _bind_processor(type_: TypeEngine[Any], dialect: Dialect, parser: _Parser) -> Callable[[Any], Any] | None:
-    if not isinstance(type_, TypeDecorator) and (parser.from_text in (int, float) or parser.text_verbatim):
+    if not isinstance(type_, TypeDecorator) and (parser.fast is not None or parser.text_verbatim):
         # Integers, floats and text come out of parsing exactly as the driver stores them; skipping
-        # their (no-op or float()) processors keeps the CSV fast path to one builtin call per cell.
+        # their (no-op or float()) processors keeps the CSV fast path to one builtin call per cell
+        # (and, for floats, the NaN comparison the row function inlines).
         return None
     # `_cached_bind_processor` resolves the dialect-specific implementation (SQLite stores dates
     # as ISO strings) and caches it on the type, as SQLAlchemy's own statement execution does.
     return type_._cached_bind_processor(dialect)
+
+
+def _faithful(value: Any) -> Any:
+    """A default value as a source value would be checked: no NaN, no non-zero time zone offset."""
+    if isinstance(value, float):
+        return _checked_float(value)
+    if isinstance(value, (datetime, time)):
+        return _naive(value, value.isoformat())
+    return value
+
+
+def _faithful_factory(make: Callable[[], Any]) -> Callable[[], Any]:
+    def faithful() -> Any:
+        return _faithful(make())
+
+    return faithful
 
 
 def _bound_factory(make: Callable[[], Any], bind: Callable[[Any], Any]) -> Callable[[], Any]:
@@ -330,6 +414,13 @@ def column_coercion(
     parser = _parser_for(column.type)
     bind = _bind_processor(column.type, dialect, parser)
     policy: EmptyPolicy = _python_default(column, given)
+    if isinstance(policy, Factory):
+        policy = Factory(_faithful_factory(policy.make))
+    elif policy is not None:
+        try:
+            policy = _faithful(policy)
+        except ValueProblem as problem:
+            raise BadDefault(column.name, policy, problem) from None
     if policy is not None and bind is not None:
         # Defaults are Python values (an enum member, a date): store them as the ORM would.
         if isinstance(policy, Factory):
@@ -351,6 +442,7 @@ def column_coercion(
         from_json=_stored(parser.from_json, bind),
         empty=policy,
         text_verbatim=parser.text_verbatim,
+        fast=parser.fast if bind is None else None,
     )
 
 

@@ -19,6 +19,7 @@ from microcosm_sqlite.builders.coercion import (
     ColumnCoercion,
     Factory,
     MissingValue,
+    ValueProblem,
     column_coercion,
     has_python_default,
     is_required,
@@ -142,7 +143,7 @@ def _row_function(plan: list[tuple[int | None, ColumnCoercion]]) -> Callable[[li
     column through the same coercions to say which value was wrong.
 
     """
-    namespace: dict[str, Any] = {"_missing": _raise_missing}
+    namespace: dict[str, Any] = {"_missing": _raise_missing, "_bad": _raise_bad, "_float": float}
     parts = []
     for n, (index, coercion) in enumerate(plan):
         namespace[f"c{n}"] = coercion.from_text
@@ -158,6 +159,9 @@ def _row_function(plan: list[tuple[int | None, ColumnCoercion]]) -> Callable[[li
             parts.append(empty)
         elif coercion.from_text is verbatim:
             parts.append(f"(row[{index}] or {empty})")
+        elif coercion.fast == "float":
+            # float() inline, then refuse NaN (the one float unequal to itself) as the strict parser does.
+            parts.append(f"((v if (v := _float(row[{index}])) == v else _bad()) if row[{index}] else {empty})")
         else:
             parts.append(f"(c{n}(row[{index}]) if row[{index}] else {empty})")
     code = f"def convert(row):\n    return ({', '.join(parts)}{',' if parts else ''})\n"
@@ -167,6 +171,11 @@ def _row_function(plan: list[tuple[int | None, ColumnCoercion]]) -> Callable[[li
 
 def _raise_missing() -> None:
     raise MissingValue("")
+
+
+def _raise_bad() -> None:
+    # `_diagnose_row` then finds the column through the strict coercions and words the error.
+    raise ValueError("")
 
 
 def _diagnose_row(
@@ -199,6 +208,16 @@ def _coercion_error(
             value=value,
             expected=coercion.expected,
             hint=f"give {coercion.expected}, or give the builder .default({coercion.name}=...)",
+            **position,
+        )
+    except ValueProblem as problem:
+        return origin.error(
+            BadValueError,
+            problem.problem,
+            column=coercion.name,
+            value=value,
+            expected=coercion.expected,
+            hint=problem.hint,
             **position,
         )
     except Exception:

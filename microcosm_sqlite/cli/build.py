@@ -5,6 +5,7 @@
 import runpy
 import sys
 import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,8 +40,9 @@ def build(scripts: tuple[Path, ...], scripts_dir: Path) -> None:
     one plain line per table otherwise (CI logs).
 
     A script that raises a library error (bad source value, broken foreign key, ...) is reported
-    in one line, and its previous artifact stays as it was; the others still run. Exits 1 if any
-    script failed.
+    in one line, and its previous artifact stays as it was; any other exception shows its
+    traceback. Either way the other scripts still run, each importing its own folder's modules
+    afresh, and the command exits 1 if any script failed.
 
     \b
     Example:
@@ -62,6 +64,11 @@ def build(scripts: tuple[Path, ...], scripts_dir: Path) -> None:
             # The same line a failing command prints (click's "Error: " prefix).
             console.print(f"Error: {error}", style="red", highlight=False, soft_wrap=True)
             status = FAILED
+        except Exception as error:
+            # Any other exception is a bug in the script: its traceback is what its author needs.
+            # The remaining scripts still run, as after a library error.
+            click.echo(script_traceback(error, script), err=True, nl=False)
+            status = FAILED
         elapsed = time.perf_counter() - started
         if status:
             console.print(f"{script}: failed (exit status {status})", highlight=False)
@@ -73,17 +80,52 @@ def build(scripts: tuple[Path, ...], scripts_dir: Path) -> None:
 
 
 def run_script(script: Path) -> int:
-    """Run a script as `python SCRIPT` would (as __main__, its folder importable); its exit status."""
+    """
+    Run a script as `python SCRIPT` would (as __main__, its folder importable); its exit status.
+
+    Modules the script imports from its own folder are forgotten afterwards, so that the next
+    script imports its own `models.py` rather than reusing this one's, as separate `python`
+    runs would.
+
+    """
     argv, path = sys.argv, list(sys.path)
+    folder = script.resolve().parent
+    loaded = set(sys.modules)
     sys.argv = [str(script)]
-    sys.path.insert(0, str(script.resolve().parent))
+    sys.path.insert(0, str(folder))
     try:
         runpy.run_path(str(script), run_name="__main__")
     except SystemExit as exit:
         return exit_status(exit.code)
     finally:
         sys.argv, sys.path[:] = argv, path
+        forget_local_modules(folder, loaded)
     return 0
+
+
+def script_traceback(error: Exception, script: Path) -> str:
+    """The traceback of an exception a script raised, from the script's own frame (not the runner's)."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename != str(script):
+        tb = tb.tb_next
+    return "".join(traceback.format_exception(type(error), error, tb or error.__traceback__))
+
+
+def forget_local_modules(folder: Path, loaded: set[str]) -> None:
+    """
+    Drop the modules imported since `loaded` whose file is inside `folder`.
+
+    Submodules of packages that were already loaded (this library, when a script sits at the
+    root of its checkout) are kept: a second copy of them would hold a second copy of their
+    classes.
+
+    """
+    for name in set(sys.modules) - loaded:
+        if name.partition(".")[0] in loaded:
+            continue
+        file = getattr(sys.modules[name], "__file__", None)
+        if file is not None and Path(file).resolve().is_relative_to(folder):
+            del sys.modules[name]
 
 
 def exit_status(code: object) -> int:

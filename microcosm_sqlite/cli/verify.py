@@ -23,7 +23,8 @@ from microcosm_sqlite.verification import verify_artifact
 @click.option(
     "--sources",
     multiple=True,
-    type=click.Path(path_type=Path),
+    # A mistyped folder is a usage error (exit 2) naming the path, not a "not part of the build" failure.
+    type=click.Path(exists=True, path_type=Path),
     help="A source file, or a folder holding the recorded sources, to check the artifact is up to date "
     "with (repeatable; needs --models).",
 )
