@@ -6,9 +6,7 @@ runs them all and collects every failure rather than stopping at the first, so o
 everything wrong with a file.
 
 """
-import sqlite3
 from collections.abc import Callable, Sequence
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,9 +15,9 @@ from microcosm_sqlite.artifacts.freshness import NO_METADATA, REBUILD, check_art
 from microcosm_sqlite.artifacts.hashing import hash_tables
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
 from microcosm_sqlite.checks import check_artifact_file, check_integrity, check_schema
-from microcosm_sqlite.engines import EngineOptions, create_engine_for, read_only_uri
+from microcosm_sqlite.engines import EngineOptions, create_engine_for
 from microcosm_sqlite.errors import DataSetError, StaleArtifactError
-from microcosm_sqlite.tables import blaming, data_set_name
+from microcosm_sqlite.tables import data_set_name, open_artifact
 
 
 @dataclass
@@ -121,7 +119,7 @@ def source_pairs(
 
 
 def _read_metadata(path: str | Path) -> ArtifactInfo | None:
-    with blaming(path), closing(sqlite3.connect(read_only_uri(path, immutable=True), uri=True)) as connection:
+    with open_artifact(path) as connection:
         return read_metadata(connection)
 
 
@@ -129,6 +127,6 @@ def _content_problems(path: str | Path, info: ArtifactInfo | None) -> list[str]:
     """Without models: the file has metadata, and its tables still hold what the build recorded."""
     if info is None:
         return [NO_METADATA]
-    with blaming(path), closing(sqlite3.connect(read_only_uri(path, immutable=True), uri=True)) as connection:
+    with open_artifact(path) as connection:
         tables = hash_tables(connection)
     return content_problems(info.tables, tables)
