@@ -15,12 +15,17 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import QueuePool
 
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, MEMORY_PATH
+from microcosm_sqlite.errors import ConfigurationError
 
 # A session keeps its connection until it commits, rolls back or closes, and GetOrCreateSession
 # keeps one session per thread for good: with QueuePool's default bound (5 + 10 overflow) the
 # 16th thread would wait `pool_timeout` (30 s) and fail. No server limits SQLite connections, so
 # the overflow is unbounded; connections beyond the pool's 5 are closed when returned.
 UNBOUNDED_OVERFLOW = -1
+
+#: Journal modes a writable dataset may be kept in: `delete` keeps it one file (as artifacts are
+#: shipped); `wal` lets readers run while a writer commits (https://www.sqlite.org/wal.html).
+JOURNAL_MODES = ("delete", "wal")
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,17 @@ class EngineOptions:
     use_foreign_keys: bool = True
     autocommit: bool = False
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT
+    journal_mode: str = "delete"
+
+    def __post_init__(self) -> None:
+        # Environment variables arrive as typed ("WAL"); SQLite's pragma is case-insensitive too.
+        mode = str(self.journal_mode).strip().lower()
+        if mode not in JOURNAL_MODES:
+            raise ConfigurationError(
+                f"config sqlite.journal_mode is {self.journal_mode!r}: use 'delete' (the default: one file, "
+                "a rollback journal) or 'wal' (for a dataset maintained in place: readers never block the writer)"
+            )
+        object.__setattr__(self, "journal_mode", mode)
 
 
 def read_only_uri(path: str | Path, immutable: bool) -> str:
@@ -57,6 +73,8 @@ def create_engine_for(path: str, options: EngineOptions) -> Engine:
     else:
         engine = _create_writable_engine(path, options)
     _install_pragmas(engine, options)
+    if not options.read_only and path != MEMORY_PATH:
+        _install_journal_mode(engine, path, options.journal_mode)
     return engine
 
 
@@ -130,3 +148,37 @@ def _install_pragmas(engine: Engine, options: EngineOptions) -> None:
                 cursor.execute(f"PRAGMA busy_timeout = {int(options.busy_timeout * 1000)}")
         finally:
             cursor.close()
+
+
+def _install_journal_mode(engine: Engine, path: str, journal_mode: str) -> None:
+    """
+    Put every connection in the configured journal mode; a read-only engine never gets here.
+
+    Read-only artifacts stay single files: `check_artifact_file` refuses WAL ones, because
+    `immutable=1` would ignore rows in a -wal file. The mode is persistent in the file, so it is
+    asked first and set only when it differs: switching a file out of WAL needs every other
+    connection closed, and would otherwise wait on them on every connect.
+
+    """
+
+    @event.listens_for(engine, "connect")
+    def set_journal_mode(dbapi_connection: sqlite3.Connection, record: Any) -> None:
+        (current,) = dbapi_connection.execute("PRAGMA journal_mode").fetchone()
+        if current != journal_mode:
+            try:
+                (current,) = dbapi_connection.execute(f"PRAGMA journal_mode = {journal_mode}").fetchone()
+            except sqlite3.OperationalError as error:
+                raise ConfigurationError(
+                    f"config sqlite.journal_mode is {journal_mode!r}, but {path} cannot leave "
+                    f"{current!r} mode ({error}): other connections hold it open; give every process "
+                    "that writes it the same sqlite.journal_mode"
+                ) from None
+            if current != journal_mode:
+                raise ConfigurationError(
+                    f"config sqlite.journal_mode is {journal_mode!r}, but SQLite keeps {path} in "
+                    f"{current!r} mode (its file system may not support it)"
+                )
+        if journal_mode == "wal":
+            # NORMAL is durable against application crashes under WAL and only a power loss can
+            # undo the last commits (https://www.sqlite.org/pragma.html#pragma_synchronous).
+            dbapi_connection.execute("PRAGMA synchronous = NORMAL")

@@ -9,6 +9,7 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── DuplicateModelError (409)
     │   └── MultipleModelsFoundError (409)
     ├── ModelNotFoundError (404)
+    ├── ConfigurationError                 a config setting has a value the library does not accept
     ├── DataSetError (500)                 something is wrong with a dataset or its file
     │   ├── DataSetNotConfiguredError      no path is configured for the dataset
     │   ├── ArtifactNotFoundError          the configured file does not exist
@@ -77,6 +78,10 @@ class ModelNotFoundError(SQLiteError):
     """A query that expects a row matched none."""
 
     status_code = 404
+
+
+class ConfigurationError(SQLiteError, ValueError):
+    """A config setting has a value the library does not accept (a ValueError, as bad values are)."""
 
 
 class _DataSetProblem(SQLiteError):

@@ -75,6 +75,7 @@ def load_entry_point_paths(graph: Any, overridden: Iterable[str] = ()) -> dict[s
     read_only=typed(bool, default_value=False),
     immutable=typed(bool, default_value=True),
     busy_timeout=typed(float, default_value=DEFAULT_BUSY_TIMEOUT),
+    journal_mode=typed(str, default_value="delete"),
     search_batch_size=typed(int, default_value=DEFAULT_SEARCH_BATCH_SIZE),
     check_integrity=typed(bool, default_value=False),
     refuse_stale=typed(bool, default_value=True),
@@ -103,6 +104,7 @@ class SQLiteBindFactory:
             use_foreign_keys=config.use_foreign_keys,
             autocommit=config.autocommit,
             busy_timeout=config.busy_timeout,
+            journal_mode=config.journal_mode,
         )
         # Config wins over entry points, so a deployment can point a dataset at another file.
         configured = {name: str(path) for name, path in (config.paths or {}).items()}
