@@ -37,7 +37,11 @@ microcosm-flask style error handlers render them without a traceback.
         ├── MigrationCommandError          Alembic refused the command or its arguments
         ├── RevisionNotFoundError          a revision id names no migration in the folder
         ├── IrreversibleMigrationError     a forward-only migration was asked to downgrade
-        └── StaleDBError                   the models need a migration that does not exist yet
+        ├── StaleDBError                   the models need a migration that does not exist yet
+        └── MigrationFileError             the numbered .sql migration files cannot run as they are
+            ├── AppliedMigrationChangedError   an applied file was changed, renamed or deleted
+            ├── MigrationNumberingError        a file is misnamed, or a number is missing or repeated
+            └── MigrationFailedError           a file's SQL failed: that file was rolled back, the run stopped
 
 Messages name the dataset and the path and say what to do next: DataSetError and MigrationError
 share that format through a private base, _DataSetProblem (`data_set`, `path`, `problem`, `hint`).
@@ -264,3 +268,19 @@ class IrreversibleMigrationError(MigrationError):
 
 class StaleDBError(MigrationError):
     """The models have changed and need a migration that does not exist yet."""
+
+
+class MigrationFileError(MigrationError):
+    """The folder's numbered `.sql` migration files cannot run as they are."""
+
+
+class AppliedMigrationChangedError(MigrationFileError):
+    """A migration file already applied to the dataset was changed, renamed or deleted since."""
+
+
+class MigrationNumberingError(MigrationFileError):
+    """A `.sql` file is not named `NNN_name.sql`, or a number is missing or repeated."""
+
+
+class MigrationFailedError(MigrationFileError):
+    """A migration file's SQL failed: that file was rolled back and the run stopped there."""
