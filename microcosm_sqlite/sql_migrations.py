@@ -12,7 +12,7 @@ An applied file is history: changing, renaming or deleting it is an error, never
 import hashlib
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -59,13 +59,16 @@ class _MigrationFile:
     statements: tuple[_Statement, ...]
 
 
-def run_migrations(graph: Any, Base: Any, directory: str | Path) -> list[str]:
+def run_migrations(
+    graph: Any, Base: Any, directory: str | Path, on_applied: Callable[[str], None] | None = None
+) -> list[str]:
     """
     Apply every `NNN_name.sql` file of `directory` not yet applied to the dataset of `Base`, in
     numeric order, each in its own transaction; return the names applied by this call.
 
     Every file is read and checked before any runs. A failing file is rolled back alone (those
     before it stay applied) and raises `MigrationFailedError` naming it, the line and the SQL error.
+    `on_applied(name)` is called as each file commits, so progress is known even if a later one fails.
 
     """
     data_set = _data_set_name(Base)
@@ -91,6 +94,8 @@ def run_migrations(graph: Any, Base: Any, directory: str | Path) -> list[str]:
                 if connection.in_transaction:
                     connection.rollback()
             done.append(migration.name)
+            if on_applied is not None:
+                on_applied(migration.name)
 
 
 def pending_migrations(graph: Any, Base: Any, directory: str | Path) -> list[str]:

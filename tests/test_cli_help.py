@@ -9,7 +9,7 @@ from tests.cli import ROOT, run
 
 def test_every_command_documents_itself_with_an_example():
     assert sorted(COMMANDS) == [
-        "build", "check-migration", "diff", "dump", "inspect", "migrate", "search", "verify",
+        "build", "check-migration", "diff", "dump", "inspect", "migrate", "migrate-sql", "search", "verify",
     ]
     runner = CliRunner()
     for name in COMMANDS:

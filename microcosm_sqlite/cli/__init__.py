@@ -17,6 +17,7 @@ COMMANDS = {
     "dump": "microcosm_sqlite.cli.dump:dump",
     "inspect": "microcosm_sqlite.cli.inspect:inspect",
     "migrate": "microcosm_sqlite.cli.migrate:migrate",
+    "migrate-sql": "microcosm_sqlite.cli.migrate_sql:migrate_sql",
     "search": "microcosm_sqlite.cli.search:search",
     "verify": "microcosm_sqlite.cli.verify:verify",
 }
