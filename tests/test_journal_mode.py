@@ -182,7 +182,8 @@ def test_under_wal_readers_never_wait_for_the_writer_and_no_row_is_lost(tmp_path
     Journal.create_all(graph)
     dispose_sqlite_connections(graph)
 
-    context = multiprocessing.get_context("spawn")
+    # Forked children open their own graphs: nothing of the parent's connections is used.
+    context = multiprocessing.get_context("fork")
     start, done, results = context.Event(), context.Event(), context.Queue()
     processes = [context.Process(target=writer, args=(str(path), start, done, results))]
     processes += [context.Process(target=reader, args=(str(path), start, done, results)) for _ in range(READERS)]

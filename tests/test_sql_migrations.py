@@ -298,7 +298,7 @@ def test_two_processes_at_once_apply_each_file_exactly_once(tmp_path, folder, da
     files.update({f"{n:03}_step": f"{slow}INSERT INTO run VALUES ('{n:03}');\n" for n in range(2, 9)})
     write(folder, **files)
 
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork")
     start, results = context.Barrier(2), context.Queue()
     processes = [context.Process(target=run_in_process, args=(str(database), str(folder), journal_mode, start, results)) for _ in range(2)]
     for process in processes:
