@@ -78,6 +78,7 @@ def load_entry_point_paths(graph: Any, overridden: Iterable[str] = ()) -> dict[s
     search_batch_size=typed(int, default_value=DEFAULT_SEARCH_BATCH_SIZE),
     check_integrity=typed(bool, default_value=False),
     refuse_stale=typed(bool, default_value=True),
+    poolclass=None,
 )
 class SQLiteBindFactory:
     """
@@ -103,6 +104,7 @@ class SQLiteBindFactory:
             use_foreign_keys=config.use_foreign_keys,
             autocommit=config.autocommit,
             busy_timeout=config.busy_timeout,
+            poolclass=config.poolclass,
         )
         # Config wins over entry points, so a deployment can point a dataset at another file.
         configured = {name: str(path) for name, path in (config.paths or {}).items()}
@@ -216,7 +218,7 @@ class SQLiteBindFactory:
         path = self.path_for(name)
         if self.read_only:
             check_artifact_file(name, path)
-        engine = fork.track(create_engine_for(path, self.options))
+        engine = fork.track(create_engine_for(path, self.options, data_set=name))
         factory = sessionmaker(
             bind=engine,
             class_=DataSetSession,
