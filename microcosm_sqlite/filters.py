@@ -24,7 +24,7 @@ not such a use: that hook is read in turn.
 import ast
 import inspect
 import textwrap
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from microcosm_sqlite.errors import UnknownFilterError
@@ -64,13 +64,15 @@ def hook_keywords(store_class: type) -> frozenset[str] | None:
         pass
     declared = getattr(store_class, "accepted_filters", None)
     keywords: set[str] = set(declared or ())
-    try:
-        for function, skipped, is_dict in _overridden_hooks(store_class):
-            keywords.update(_keywords_of(function, skipped, is_dict))
-        result: frozenset[str] | None = frozenset(keywords)
-    except _AnyKeyword:
-        # A declared list is the store's word on what its hooks read.
-        result = frozenset(keywords) if declared is not None else None
+    unseen = False
+    for hook, skipped, is_dict in _overridden_hooks(store_class):
+        try:
+            keywords.update(_parameters_of(hook, skipped, is_dict))
+            keywords.update(_keys_read_by(hook, skipped, is_dict))
+        except _AnyKeyword:
+            unseen = True
+    # A declared list is the store's word on what its hooks read where their source does not show.
+    result = None if unseen and declared is None else frozenset(keywords)
     _hook_keywords[store_class] = result
     return result
 
@@ -79,15 +81,33 @@ def auto_filter_names(auto_filter_fields: Iterable[Any] | None) -> list[str]:
     return [field if isinstance(field, str) else field.key for field in auto_filter_fields or ()]
 
 
+# Per store class: (its auto_filter_fields object, every keyword it accepts, or None for any).
+# Reading `.key` off each column costs microseconds, more than a primary-key lookup's own work;
+# the entry is reused while the class gives the very same fields object.
+_accepted: dict[type, tuple[Any, frozenset[str] | None]] = {}
+
+
+def accepted_keywords(store: Any) -> frozenset[str] | None:
+    """Every keyword the store accepts, or None when a hook may read any."""
+    store_class = type(store)
+    fields = store.auto_filter_fields
+    cached = _accepted.get(store_class)
+    if cached is not None and cached[0] is fields:
+        return cached[1]
+    hooks = hook_keywords(store_class)
+    accepted = None if hooks is None else hooks | frozenset(auto_filter_names(fields))
+    _accepted[store_class] = (fields, accepted)
+    return accepted
+
+
 def check_filters(store: Any, kwargs: Mapping[str, Any], also: Iterable[str] = ()) -> None:
     """Raise `UnknownFilterError` unless the store uses every keyword in `kwargs`."""
     if not kwargs:
         return
-    hooks = hook_keywords(type(store))
-    if hooks is None:
+    accepted = accepted_keywords(store)
+    if accepted is None:
         return
-    auto = auto_filter_names(store.auto_filter_fields)
-    unknown = [name for name in kwargs if name not in hooks and name not in auto and name not in also]
+    unknown = [name for name in kwargs if name not in accepted and name not in also]
     if unknown:
         model = store.model_class
         resolve = getattr(model, "resolve", None)
@@ -96,53 +116,60 @@ def check_filters(store: Any, kwargs: Mapping[str, Any], also: Iterable[str] = (
             store=type(store).__name__,
             data_set=data_set,
             unknown=unknown,
-            accepted=sorted({*auto, *hooks}),
+            accepted=sorted(accepted),
         )
 
 
-def _overridden_hooks(store_class: type) -> Iterable[tuple[Callable[..., Any], int, bool]]:
+def _overridden_hooks(store_class: type) -> Iterable[tuple[Any, int, bool]]:
     """Every hook a class between `store_class` and the library's `Store` defines."""
     from microcosm_sqlite.stores import Store
 
     for klass in store_class.__mro__:
-        if klass is Store or klass is object or (isinstance(klass, type) and issubclass(Store, klass)):
-            continue
-        for name in HOOKS & vars(klass).keys():
-            function = vars(klass)[name]
-            if not inspect.isfunction(function):
-                raise _AnyKeyword
+        if issubclass(Store, klass):
+            continue  # Store itself and its bases
+        for name in sorted(HOOKS & vars(klass).keys()):
             if name in DICT_HOOKS:
-                yield function, DICT_HOOKS[name], True
+                yield vars(klass)[name], DICT_HOOKS[name], True
             else:
-                yield function, KEYWORD_HOOKS[name], False
+                yield vars(klass)[name], KEYWORD_HOOKS[name], False
 
 
-def _keywords_of(function: Callable[..., Any], skipped: int, is_dict: bool) -> set[str]:
-    """The keywords one hook reads: named parameters, and literal keys read from its **kwargs."""
-    parameters = list(inspect.signature(function).parameters.values())
+def _parameters(hook: Any) -> list[inspect.Parameter]:
+    if not inspect.isfunction(hook):
+        raise _AnyKeyword  # a staticmethod, partial or other callable: not read
+    return list(inspect.signature(hook).parameters.values())
+
+
+def _parameters_of(hook: Any, skipped: int, is_dict: bool) -> set[str]:
+    """The keywords a hook names as parameters (`def _filter(self, query, last=None, **kwargs)`)."""
+    if is_dict:
+        return set()
+    parameters = _parameters(hook)
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     leading = {p.name for p in positional[:skipped]}
+    return {
+        p.name for p in parameters if p.name not in leading and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
+
+
+def _keys_read_by(hook: Any, skipped: int, is_dict: bool) -> set[str]:
+    """The literal keys a hook reads from its `**kwargs` (or, for `_auto_filters`, its dict)."""
+    parameters = _parameters(hook)
     if is_dict:
+        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         if len(positional) <= skipped:
             raise _AnyKeyword
         mapping = positional[skipped].name
-        named: set[str] = set()
     else:
-        named = {
-            p.name
-            for p in parameters
-            if p.name not in leading and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-        }
         var_keyword = [p.name for p in parameters if p.kind == p.VAR_KEYWORD]
         if not var_keyword:
-            return named
+            return set()
         mapping = var_keyword[0]
     try:
-        source = textwrap.dedent(inspect.getsource(function))
-        tree = ast.parse(source)
+        tree = ast.parse(textwrap.dedent(inspect.getsource(hook)))
     except (OSError, TypeError, SyntaxError):
         raise _AnyKeyword from None
-    return named | _keys_read(tree, mapping)
+    return _keys_read(tree, mapping)
 
 
 def _keys_read(tree: ast.AST, mapping: str) -> set[str]:

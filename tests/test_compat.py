@@ -473,3 +473,62 @@ def test_multiple_models_found_still_names_the_filters_applied(planets):
     with Planets.new_context(graph):
         with pytest.raises(MultipleModelsFoundError, match="kind='rocky'"):
             PlanetStore().one(kind="rocky")
+
+
+class InStore(Store):
+    model_class = Planet
+
+    def _filter(self, query, **kwargs):
+        if "rocky_only" in kwargs and kwargs["rocky_only"]:
+            query = query.filter(Planet.kind == "rocky")
+        return self._auto_filter(query, **kwargs)
+
+
+class ItemsStore(Store):
+    model_class = Planet
+
+    def _filter(self, query, **kwargs):
+        for name, value in kwargs.items():
+            if name in Planet.__table__.columns:
+                query = query.filter(getattr(Planet, name) == value)
+        return query
+
+
+class DictHookStore(Store):
+    model_class = Planet
+    auto_filter_fields = (Planet.kind,)
+
+    def _auto_filters(self, kwargs):
+        filters = super()._auto_filters(kwargs)
+        if kwargs.get("named") is not None:
+            filters.append((Planet.name, kwargs["named"]))
+        return filters
+
+
+class DeclaredAndNamedStore(ItemsStore):
+    accepted_filters = ("name",)
+
+    def _order_by(self, query, by_size=False, **kwargs):
+        return query.order_by(Planet.radius_km if by_size else Planet.id)
+
+
+@pytest.mark.parametrize(
+    "store_class, accepted, refused",
+    [
+        (InStore, dict(rocky_only=True), "rocky"),
+        (DictHookStore, dict(named="Earth", kind="rocky"), "name"),
+        # Iterating kwargs cannot be read: anything goes...
+        (ItemsStore, dict(name="Earth"), None),
+        # ...unless the store declares what it reads; named parameters of other hooks still count.
+        (DeclaredAndNamedStore, dict(name="Earth", by_size=True), "kind"),
+    ],
+)
+def test_how_hooks_use_keywords_is_read_from_their_source(planets, store_class, accepted, refused):
+    graph, _ = planets
+    with Planets.new_context(graph):
+        store = store_class()
+        assert 0 < store.count(**accepted) < 5
+        if refused is None:
+            return
+        with pytest.raises(UnknownFilterError, match=f"no filter '{refused}'"):
+            store.count(**{refused: "x"})
