@@ -29,6 +29,8 @@ from typing import Any, Final
 
 from microcosm_sqlite.errors import UnknownFilterError
 
+__all__ = ["accepted_keywords", "check_filters", "hook_keywords"]
+
 #: Hooks that receive the store's keyword arguments, and how many leading positional parameters
 #: each takes before them (self, query...). `_auto_filters` receives them as one dict.
 KEYWORD_HOOKS: Final[Mapping[str, int]] = {

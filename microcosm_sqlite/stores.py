@@ -15,13 +15,13 @@ from sqlalchemy.orm import Query, Session
 from microcosm_sqlite import fork
 from microcosm_sqlite.constants import DEFAULT_SEARCH_BATCH_SIZE
 from microcosm_sqlite.context import current_session
-from microcosm_sqlite.filters import check_filters
 from microcosm_sqlite.errors import (
     DuplicateModelError,
     ModelIntegrityError,
     ModelNotFoundError,
     MultipleModelsFoundError,
 )
+from microcosm_sqlite.filters import check_filters
 from microcosm_sqlite.lookups import NOT_FOUND, find_by_primary_key
 from microcosm_sqlite.results import SearchResult
 
