@@ -5,6 +5,7 @@ Session contexts: a session opened for a block of work on one dataset.
 from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -12,21 +13,61 @@ from sqlalchemy.orm import Session
 from microcosm_sqlite import fork
 from microcosm_sqlite.errors import NoSessionError
 
-# Innermost last: (dataset name, fork generation, session). A ContextVar keeps threads and
-# asyncio tasks apart; the generation hides sessions a forked child inherited from its parent.
-_open_sessions: ContextVar[tuple[tuple[str, int, Session], ...]] = ContextVar("open_sessions", default=())
+# Innermost last: (dataset name, fork generation, session, the dataset's disposals and their count
+# at opening). A ContextVar keeps threads and asyncio tasks apart; the generation hides sessions a
+# forked child inherited from its parent.
+_open_sessions: ContextVar[tuple[tuple[str, int, Session, "Disposals", int], ...]] = ContextVar(
+    "open_sessions", default=()
+)
+
+
+class Disposals:
+    """How many times one graph has disposed one dataset, as seen by the contexts opened on it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+# Per graph and dataset name. A context remembers the count when it opens: once its dataset is
+# disposed, `Base.session` no longer offers the (closed) session, in any thread.
+_disposals: "WeakKeyDictionary[Any, dict[str, Disposals]]" = WeakKeyDictionary()
+
+
+def _disposals_of(graph: Any, data_set: str) -> Disposals:
+    per_graph = _disposals.get(graph)
+    if per_graph is None:
+        per_graph = _disposals.setdefault(graph, {})
+    return per_graph.setdefault(data_set, Disposals())
+
+
+def mark_disposed(graph: Any, data_set: str) -> None:
+    """Record that the graph disposed the dataset: contexts opened before no longer count as open."""
+    _disposals_of(graph, data_set).count += 1
 
 
 def current_session(data_set: str) -> Session:
     """The session of the innermost open `SessionContext` for a dataset."""
     generation = fork.generation()
-    for name, opened_in, session in reversed(_open_sessions.get()):
+    for name, opened_in, session, _, _ in reversed(_open_sessions.get()):
         if name == data_set and opened_in == generation:
             return session
     raise NoSessionError(
         f"no session is open for dataset {data_set!r}: use `with Base.new_context(graph):` around the "
         "work, or give the store get_session=GetOrCreateSession(graph)"
     )
+
+
+def open_session(data_set: str) -> Session | None:
+    """
+    The session of the innermost `SessionContext` open for a dataset in this thread, or None
+    (also once the dataset has been disposed since the context opened).
+
+    """
+    generation = fork.generation()
+    for name, opened_in, session, disposals, disposed_before in reversed(_open_sessions.get()):
+        if name == data_set and opened_in == generation:
+            return session if disposals.count == disposed_before else None
+    return None
 
 
 class SessionContext:
@@ -64,7 +105,9 @@ class SessionContext:
         if self.defer_foreign_keys:
             # The pragma is reset at every COMMIT and ROLLBACK, so it is set in each new transaction.
             event.listen(self.session, "after_begin", _defer_foreign_keys)
-        _open_sessions.set(_open_sessions.get() + ((self.name, fork.generation(), self.session),))
+        disposals = _disposals_of(self.graph, self.name)
+        entry = (self.name, fork.generation(), self.session, disposals, disposals.count)
+        _open_sessions.set(_open_sessions.get() + (entry,))
         return self
 
     def close(self) -> None:

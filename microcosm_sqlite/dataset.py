@@ -3,13 +3,33 @@ Datasets: declarative bases whose class name selects the SQLite file their model
 
 """
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import Session, declarative_base
 
 from microcosm_sqlite.constants import naming_convention
-from microcosm_sqlite.context import SessionContext
+from microcosm_sqlite.context import SessionContext, mark_disposed, open_session
 from microcosm_sqlite.factories import Bind
+
+# The declarative bases each graph has opened (by identity), so that `dispose_sqlite_connections`
+# disposes through each base's own `dispose`, which a dataset may override.
+_opened_bases: "WeakKeyDictionary[Any, dict[int, Any]]" = WeakKeyDictionary()
+
+
+def _opened(graph: Any, base: Any) -> None:
+    bases = _opened_bases.get(graph)
+    if bases is None:
+        bases = _opened_bases.setdefault(graph, {})
+    bases.setdefault(id(base), base)
+
+
+class OpenSession:
+    """`Base.session`: the session of the `SessionContext` open for the dataset in this thread, or None."""
+
+    def __get__(self, instance: Any, owner: type) -> Session | None:
+        base = getattr(owner, "__data_set_base__", None)
+        return None if base is None else open_session(base.__name__)
 
 
 class DataSet:
@@ -28,6 +48,7 @@ class DataSet:
     """
 
     __data_set_base__: Any
+    session = OpenSession()
 
     @classmethod
     def create(data_set_class, name: str, cls: type | None = None, **kwargs: Any) -> Any:
@@ -57,6 +78,7 @@ class DataSet:
     @classmethod
     def _data_set_bind(cls, graph: Any) -> Bind:
         base = cls.resolve()
+        _opened(graph, base)
         bind: Bind = graph.sqlite(base.__name__)
         graph.sqlite.check_models(base.__name__, base.metadata)
         return bind
@@ -65,12 +87,14 @@ class DataSet:
     def create_all(cls, graph: Any) -> None:
         base = cls.resolve()
         graph.sqlite.refuse_if_read_only(base.__name__, "create tables")
+        _opened(graph, base)
         base.metadata.create_all(graph.sqlite(base.__name__).engine)
 
     @classmethod
     def drop_all(cls, graph: Any) -> None:
         base = cls.resolve()
         graph.sqlite.refuse_if_read_only(base.__name__, "drop tables")
+        _opened(graph, base)
         base.metadata.drop_all(graph.sqlite(base.__name__).engine)
 
     @classmethod
@@ -89,9 +113,24 @@ class DataSet:
     @classmethod
     def dispose(cls, graph: Any) -> None:
         """Close the dataset's sessions and connections (the next use opens the file again)."""
-        graph.sqlite.dispose(cls.resolve().__name__)
+        name = cls.resolve().__name__
+        graph.sqlite.dispose(name)
+        mark_disposed(graph, name)
 
 
 def dispose_sqlite_connections(graph: Any) -> None:
-    """Close every session and dispose every engine of the graph's datasets."""
-    graph.sqlite.dispose_all()
+    """
+    Close every session and dispose every engine of the graph's datasets.
+
+    Each dataset base the graph has opened is disposed through its own `dispose(graph)`, once,
+    so a base that overrides it is honoured; datasets opened without a base (a builder on
+    `graph.sqlite(name)`) are disposed directly.
+
+    """
+    bases = list((_opened_bases.pop(graph, None) or {}).values())
+    for base in bases:
+        base.dispose(graph)
+    through_bases = {base.__name__ for base in bases}
+    for name in list(graph.sqlite.datasets):
+        if name not in through_bases:
+            graph.sqlite.dispose(name)

@@ -6,16 +6,17 @@ Plain functions with no graph: the bind factory reads configuration and calls `c
 """
 import sqlite3
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import Pool, QueuePool
 
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, MEMORY_PATH
-from microcosm_sqlite.errors import ConfigurationError
+from microcosm_sqlite.errors import ConfigurationError, DataSetError
 
 # A session keeps its connection until it commits, rolls back or closes, and GetOrCreateSession
 # keeps one session per thread for good: with QueuePool's default bound (5 + 10 overflow) the
@@ -39,6 +40,9 @@ class EngineOptions:
     autocommit: bool = False
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT
     journal_mode: str = "delete"
+    #: Config `poolclass` (1.0 line): a pool class, or its name in sqlalchemy.pool or as
+    #: "module:Class"; None lets the library choose.
+    poolclass: Any = None
 
     def __post_init__(self) -> None:
         # Environment variables arrive as typed ("WAL"); SQLite's pragma is case-insensitive too.
@@ -49,6 +53,39 @@ class EngineOptions:
                 "a rollback journal) or 'wal' (for a dataset maintained in place: readers never block the writer)"
             )
         object.__setattr__(self, "journal_mode", mode)
+
+
+class FileURL(URL):
+    """
+    An engine URL that prints as microcosm-sqlite 2.0 printed it: `sqlite:///` and the path as
+    configured (`sqlite:///:memory:`), where SQLAlchemy 2.1 would escape it (`%3Amemory%3A`).
+
+    """
+
+    def render_as_string(self, hide_password: bool = True) -> str:
+        if self.database is None or self.query or self.host or self.username:
+            return super().render_as_string(hide_password)
+        return f"{self.drivername}:///{self.database}"
+
+
+def pool_class(setting: Any, data_set: str) -> type[Pool] | None:
+    """The pool class config `poolclass` names, or None for the library's choice."""
+    if setting is None or setting == "":
+        return None
+    found = setting
+    if isinstance(setting, str):
+        module, _, name = setting.rpartition(":")
+        try:
+            found = getattr(import_module(module or "sqlalchemy.pool"), name)
+        except (ImportError, AttributeError, ValueError):
+            found = None
+    if isinstance(found, type) and issubclass(found, Pool):
+        return found
+    raise DataSetError(
+        f"config sqlite.poolclass {setting!r} is not a SQLAlchemy pool class",
+        data_set=data_set,
+        hint="name a class of sqlalchemy.pool (NullPool, StaticPool, QueuePool) or 'module:Class', or leave it unset",
+    )
 
 
 def read_only_uri(path: str | Path, immutable: bool) -> str:
@@ -66,42 +103,55 @@ def read_only_uri(path: str | Path, immutable: bool) -> str:
     return uri
 
 
-def create_engine_for(path: str, options: EngineOptions) -> Engine:
+def create_engine_for(path: str, options: EngineOptions, data_set: str | None = None) -> Engine:
     """Create an engine for one dataset file (or an in-memory database)."""
+    poolclass = pool_class(options.poolclass, data_set or path)
     if options.read_only:
-        engine = _create_read_only_engine(path, options)
+        engine = _create_read_only_engine(path, options, poolclass)
     else:
-        engine = _create_writable_engine(path, options)
+        engine = _create_writable_engine(path, options, poolclass)
     _install_pragmas(engine, options)
     if not options.read_only and path != MEMORY_PATH:
         _install_journal_mode(engine, path, options.journal_mode)
     return engine
 
 
-def _create_read_only_engine(path: str, options: EngineOptions) -> Engine:
+def _pool_options(poolclass: type[Pool]) -> dict[str, Any]:
+    options: dict[str, Any] = {"poolclass": poolclass}
+    if issubclass(poolclass, QueuePool):
+        options["max_overflow"] = UNBOUNDED_OVERFLOW
+    return options
+
+
+def _create_read_only_engine(path: str, options: EngineOptions, poolclass: type[Pool] | None) -> Engine:
     uri = read_only_uri(path, options.immutable)
     timeout = options.busy_timeout
 
     # A creator is used rather than a `sqlite:///file:...?uri=true` URL so that any path (spaces,
-    # '?', '#', '%') survives; the pool class must then be named, because a URL without a database
-    # makes SQLAlchemy pick the in-memory SingletonThreadPool.
+    # '?', '#', '%') survives; the URL only names the file, as users print it. The pool class is
+    # named, because SQLAlchemy would pick the in-memory SingletonThreadPool for a path it
+    # mistakes for `:memory:`.
     def connect() -> sqlite3.Connection:
         return sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
 
     return create_engine(
-        "sqlite://", creator=connect, poolclass=QueuePool, max_overflow=UNBOUNDED_OVERFLOW, echo=options.echo
+        FileURL.create("sqlite", database=str(path)),
+        creator=connect,
+        echo=options.echo,
+        **_pool_options(poolclass or QueuePool),
     )
 
 
-def _create_writable_engine(path: str, options: EngineOptions) -> Engine:
-    database = None if path == MEMORY_PATH else path
+def _create_writable_engine(path: str, options: EngineOptions, poolclass: type[Pool] | None) -> Engine:
     kwargs: dict[str, Any] = {"echo": options.echo}
-    if database is not None:
+    if path != MEMORY_PATH:
         kwargs["connect_args"] = {"timeout": options.busy_timeout}
-        kwargs["max_overflow"] = UNBOUNDED_OVERFLOW
+        kwargs.update(_pool_options(poolclass or QueuePool))
+    elif poolclass is not None:
+        kwargs.update(_pool_options(poolclass))
     if options.autocommit:
         kwargs["isolation_level"] = "AUTOCOMMIT"
-    engine = create_engine(URL.create("sqlite", database=database), **kwargs)
+    engine = create_engine(FileURL.create("sqlite", database=str(path)), **kwargs)
     if not options.autocommit:
         _use_explicit_transactions(engine)
     return engine

@@ -30,6 +30,7 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── SourceNotFoundError            a source file cannot be read
     │   └── ArtifactCheckError             a finished artifact failed SQLite's integrity check
     ├── NoSessionError                     a store was used with no session open for its dataset
+    ├── UnknownFilterError (400)           a store was given a keyword that nothing of it uses
     ├── StoredValueError                   a value in the file cannot be read as its column's type
     ├── DumpError                          a dump was asked for fields or header labels it cannot write
     └── MigrationError (500)               a dataset's migrations cannot run as asked
@@ -236,6 +237,25 @@ class ArtifactCheckError(BuildError):
 
 class NoSessionError(SQLiteError):
     """A store was used outside any open session of its dataset."""
+
+
+class UnknownFilterError(SQLiteError, ValueError):
+    """A store was given a keyword that neither its auto_filter_fields nor its hooks use."""
+
+    status_code = 400
+
+    def __init__(self, *, store: str, data_set: str, unknown: list[str], accepted: list[str]) -> None:
+        self.store = store
+        self.data_set = data_set
+        self.unknown = unknown
+        self.accepted = accepted
+        names = ", ".join(map(repr, unknown))
+        filters = f"filters {names}" if len(unknown) > 1 else f"filter {names}"
+        accepts = ", ".join(accepted) if accepted else "no filters"
+        super().__init__(
+            f"dataset {data_set!r}: {store} has no {filters} (it accepts: {accepts}), so nothing was run; "
+            f"check the spelling, or name the keyword in {store}.accepted_filters if a hook of the store reads it"
+        )
 
 
 class StoredValueError(SQLiteError, ValueError):

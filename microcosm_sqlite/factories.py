@@ -79,6 +79,7 @@ def load_entry_point_paths(graph: Any, overridden: Iterable[str] = ()) -> dict[s
     search_batch_size=typed(int, default_value=DEFAULT_SEARCH_BATCH_SIZE),
     check_integrity=typed(bool, default_value=False),
     refuse_stale=typed(bool, default_value=True),
+    poolclass=None,
 )
 class SQLiteBindFactory:
     """
@@ -105,6 +106,7 @@ class SQLiteBindFactory:
             autocommit=config.autocommit,
             busy_timeout=config.busy_timeout,
             journal_mode=config.journal_mode,
+            poolclass=config.poolclass,
         )
         # Config wins over entry points, so a deployment can point a dataset at another file.
         configured = {name: str(path) for name, path in (config.paths or {}).items()}
@@ -218,7 +220,7 @@ class SQLiteBindFactory:
         path = self.path_for(name)
         if self.read_only:
             check_artifact_file(name, path)
-        engine = fork.track(create_engine_for(path, self.options))
+        engine = fork.track(create_engine_for(path, self.options, data_set=name))
         factory = sessionmaker(
             bind=engine,
             class_=DataSetSession,

@@ -21,8 +21,11 @@ from microcosm_sqlite.errors import (
     ModelNotFoundError,
     MultipleModelsFoundError,
 )
+from microcosm_sqlite.filters import check_filters
 from microcosm_sqlite.lookups import NOT_FOUND, find_by_primary_key
 from microcosm_sqlite.results import SearchResult
+
+PAGINATION = ("offset", "limit")
 
 UNIQUE_VIOLATIONS = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
 
@@ -103,17 +106,31 @@ class Store:
     arguments of the same name filter on (None values are ignored). Queries are built by the
     overridable hooks `_query`, `_filter`, `_order_by` and `_paginate`, in that order.
 
+    A keyword that neither `auto_filter_fields` nor the store's own hooks use is
+    `UnknownFilterError`, raised before any SQL runs (see `microcosm_sqlite.filters`).
+    `accepted_filters` lists keywords the hooks read in ways their source does not show.
+
+    `get_session` is a plain attribute, assignable at any time: `get_session(store)` or
+    `get_session()` returning the session to use.
+
     """
 
     model_class: ClassVar[Any] = None
     auto_filter_fields: ClassVar[Any] = ()
+    accepted_filters: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, get_session: Callable[..., Session] = get_session) -> None:
-        self._get_session = _session_getter(get_session)
+        self.get_session = get_session
 
     @property
     def session(self) -> Session:
-        return self._get_session(self)
+        # getattr: a subclass may not have called Store.__init__.
+        getter = getattr(self, "get_session", get_session)
+        # Adapting inspects a signature: done once per getter, not once per query.
+        adapted = self.__dict__.get("_adapted_get_session")
+        if adapted is None or adapted[0] is not getter:
+            adapted = self.__dict__["_adapted_get_session"] = (getter, _session_getter(getter))
+        return adapted[1](self)
 
     @contextmanager
     def flushing(self) -> Iterator[None]:
@@ -131,6 +148,7 @@ class Store:
         return instance
 
     def delete(self, **kwargs: Any) -> bool:
+        check_filters(self, kwargs)
         with self.flushing():
             deleted = self._filter(self._query(), **kwargs).delete(synchronize_session=False)
         if not deleted:
@@ -138,17 +156,22 @@ class Store:
         return True
 
     def count(self, **kwargs: Any) -> int:
+        # Pagination means nothing to a count, as in 2.0: ignored rather than refused.
+        check_filters(self, kwargs, also=PAGINATION)
         return self._filter(self._query(), **kwargs).count()
 
     def search(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> SearchResult[Any]:
         """The matching models, streamed in batches as they are iterated."""
+        check_filters(self, kwargs)
         batch_size = self.session.info.get("search_batch_size", DEFAULT_SEARCH_BATCH_SIZE)
         return SearchResult(self._search_query(offset, limit, **kwargs), batch_size)
 
     def first(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> Any:
+        check_filters(self, kwargs)
         return self._search_query(offset, limit, **kwargs).first()
 
     def one(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> Any:
+        check_filters(self, kwargs)
         if offset is None and limit is None and _uses_default_hooks(type(self)):
             found = self._find_by_primary_key(kwargs)
             if found is NOT_FOUND:

@@ -11,6 +11,8 @@ def test_public_names_are_pinned():
         "DataSet",
         "GetOrCreateSession",
         "SQLiteBindFactory",
+        "SQLiteBuilder",
+        "SQLiteDumper",
         "Store",
         "dispose_sqlite_connections",
     ]

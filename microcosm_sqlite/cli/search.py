@@ -23,6 +23,8 @@ from microcosm_sqlite.cli.options import (
 )
 from microcosm_sqlite.cli.render import DUMPERS, ROW_FORMATS, write_table
 from microcosm_sqlite.dataset import dispose_sqlite_connections
+from microcosm_sqlite.errors import UnknownFilterError
+from microcosm_sqlite.filters import check_filters
 from microcosm_sqlite.stores import Store
 
 #: Rows a table shows when no --limit is given: a table is held in memory before it is printed.
@@ -69,6 +71,10 @@ def search(
         raise click.BadParameter(f"{store_spec!r} is not a Store class", param_hint="MODULE:StoreClass")
     model_class = store_class.model_class
     keywords = {name: coerce(model_class, name, value) for name, value in map(split_filter, filters)}
+    try:
+        check_filters(store_class(), keywords)
+    except UnknownFilterError as error:
+        raise click.BadParameter(str(error), param_hint="--filter") from None
     column_names = chosen_columns(model_class, columns)
     shown_limit = limit
     if output_format == "table" and limit is None:

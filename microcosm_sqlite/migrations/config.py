@@ -41,7 +41,8 @@ def make_config(
 
     `script_location` is the library's own folder (its `env.py` and `script.py.mako`);
     `version_locations` is the dataset's folder in the user's tree, the only place revision files
-    are read from and written to.
+    are read from and written to. Without a graph and base (`microcosm_sqlite.alembic`), the
+    config serves commands that only read revision files; the dataset is named after the folder.
 
     """
     config = Config(
@@ -51,7 +52,7 @@ def make_config(
         attributes={
             GRAPH: graph,
             BASE: base,
-            DATA_SET: base.__name__,
+            DATA_SET: folder.name if base is None else base.__name__,
             INCLUDE_DOWNGRADE: include_downgrade,
         },
     )

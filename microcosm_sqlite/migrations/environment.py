@@ -15,7 +15,7 @@ from alembic.runtime.environment import EnvironmentContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
-from microcosm_sqlite.errors import MigrationError
+from microcosm_sqlite.errors import MigrationCommandError, MigrationError
 from microcosm_sqlite.constants import MEMORY_PATH
 from microcosm_sqlite.migrations.config import BASE, DATA_SET, ENGINE, GRAPH
 
@@ -58,6 +58,12 @@ AUTOGENERATE_OPTIONS: Final[dict[str, Any]] = {
 def run_environment(context: EnvironmentContext) -> None:
     """Configure Alembic for the dataset named in the config, then let it run its command."""
     attributes = context.config.attributes
+    if attributes.get(BASE) is None or attributes.get(GRAPH) is None:
+        raise MigrationCommandError(
+            "this Alembic config was made without a graph and a dataset base, so it cannot reach a database",
+            data_set=attributes.get(DATA_SET, "?"),
+            hint="pass graph= and Base= to make_alembic_config, or run microcosm_sqlite.cmd.migrate.main(graph, Base)",
+        )
     # Our writable engines emit BEGIN themselves, so DDL is transactional: a migration that fails
     # halfway leaves the file as it was (and `--sql` output is wrapped in BEGIN/COMMIT).
     options = dict(

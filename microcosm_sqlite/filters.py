@@ -1,0 +1,217 @@
+"""
+Which keyword arguments a store uses, so that a filter is never silently dropped.
+
+A keyword given to `search`, `first`, `one`, `count` or `delete` is accepted when
+
+- it names one of the store's `auto_filter_fields`;
+- it is listed in the store's `accepted_filters`;
+- an overridden hook (`_filter`, `_auto_filter`, `_order_by`, `_search_query`, `_auto_filters`)
+  names it as a parameter (`def _filter(self, query, last=None, **kwargs)`), or reads it from its
+  `**kwargs` by a literal name: `kwargs.pop("last")`, `kwargs.get("last")`, `kwargs["last"]`,
+  `"last" in kwargs`.
+
+Anything else is `UnknownFilterError`, raised before any SQL runs: under 2.0 a misspelt keyword
+was ignored, and `delete(naem="Earth")` deleted every row.
+
+A hook may also use its `**kwargs` in ways that cannot be read from its source: iterating it,
+passing it to a helper, looking keys up by a computed name, or a hook whose source is not
+available. Such a store accepts every keyword rather than risk refusing one its hook reads; it
+becomes strict again by listing what its hooks read in `accepted_filters`. Passing `**kwargs` on
+to another hook (`super()._filter(query, **kwargs)`, `self._auto_filter(query, **kwargs)`) is
+not such a use: that hook is read in turn.
+
+"""
+import ast
+import inspect
+import textwrap
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from microcosm_sqlite.errors import UnknownFilterError
+
+__all__ = ["accepted_keywords", "check_filters", "hook_keywords"]
+
+#: Hooks that receive the store's keyword arguments, and how many leading positional parameters
+#: each takes before them (self, query...). `_auto_filters` receives them as one dict.
+KEYWORD_HOOKS: Final[Mapping[str, int]] = {
+    "_search_query": 3,
+    "_filter": 2,
+    "_auto_filter": 2,
+    "_order_by": 2,
+}
+DICT_HOOKS: Final[Mapping[str, int]] = {"_auto_filters": 1}
+HOOKS: Final = frozenset({*KEYWORD_HOOKS, *DICT_HOOKS})
+
+#: Methods of a dict whose first argument names the one key they read or remove.
+KEY_METHODS: Final = frozenset({"get", "pop", "setdefault"})
+
+
+class _AnyKeyword(Exception):
+    """Raised inside the analysis when a hook's use of its keywords cannot be read."""
+
+
+_hook_keywords: dict[type, frozenset[str] | None] = {}
+
+
+def hook_keywords(store_class: type) -> frozenset[str] | None:
+    """
+    The keywords the store class's own hooks and `accepted_filters` use, or None for "any".
+
+    Computed once per class: hooks are read from their source, which does not change.
+
+    """
+    try:
+        return _hook_keywords[store_class]
+    except KeyError:
+        pass
+    declared = getattr(store_class, "accepted_filters", None)
+    keywords: set[str] = set(declared or ())
+    unseen = False
+    for hook, skipped, is_dict in _overridden_hooks(store_class):
+        try:
+            keywords.update(_parameters_of(hook, skipped, is_dict))
+            keywords.update(_keys_read_by(hook, skipped, is_dict))
+        except _AnyKeyword:
+            unseen = True
+    # A declared list is the store's word on what its hooks read where their source does not show.
+    result = None if unseen and declared is None else frozenset(keywords)
+    _hook_keywords[store_class] = result
+    return result
+
+
+def auto_filter_names(auto_filter_fields: Iterable[Any] | None) -> list[str]:
+    return [field if isinstance(field, str) else field.key for field in auto_filter_fields or ()]
+
+
+# Per store class: (its auto_filter_fields object, every keyword it accepts, or None for any).
+# Reading `.key` off each column costs microseconds, more than a primary-key lookup's own work;
+# the entry is reused while the class gives the very same fields object.
+_accepted: dict[type, tuple[Any, frozenset[str] | None]] = {}
+
+
+def accepted_keywords(store: Any) -> frozenset[str] | None:
+    """Every keyword the store accepts, or None when a hook may read any."""
+    store_class = type(store)
+    fields = store.auto_filter_fields
+    cached = _accepted.get(store_class)
+    if cached is not None and cached[0] is fields:
+        return cached[1]
+    hooks = hook_keywords(store_class)
+    accepted = None if hooks is None else hooks | frozenset(auto_filter_names(fields))
+    _accepted[store_class] = (fields, accepted)
+    return accepted
+
+
+def check_filters(store: Any, kwargs: Mapping[str, Any], also: Iterable[str] = ()) -> None:
+    """Raise `UnknownFilterError` unless the store uses every keyword in `kwargs`."""
+    if not kwargs:
+        return
+    accepted = accepted_keywords(store)
+    if accepted is None:
+        return
+    unknown = [name for name in kwargs if name not in accepted and name not in also]
+    if unknown:
+        model = store.model_class
+        resolve = getattr(model, "resolve", None)
+        data_set = resolve().__name__ if callable(resolve) else getattr(model, "__name__", str(model))
+        raise UnknownFilterError(
+            store=type(store).__name__,
+            data_set=data_set,
+            unknown=unknown,
+            accepted=sorted(accepted),
+        )
+
+
+def _overridden_hooks(store_class: type) -> Iterable[tuple[Any, int, bool]]:
+    """Every hook a class between `store_class` and the library's `Store` defines."""
+    from microcosm_sqlite.stores import Store
+
+    for klass in store_class.__mro__:
+        if issubclass(Store, klass):
+            continue  # Store itself and its bases
+        for name in sorted(HOOKS & vars(klass).keys()):
+            if name in DICT_HOOKS:
+                yield vars(klass)[name], DICT_HOOKS[name], True
+            else:
+                yield vars(klass)[name], KEYWORD_HOOKS[name], False
+
+
+def _parameters(hook: Any) -> list[inspect.Parameter]:
+    if not inspect.isfunction(hook):
+        raise _AnyKeyword  # a staticmethod, partial or other callable: not read
+    return list(inspect.signature(hook).parameters.values())
+
+
+def _parameters_of(hook: Any, skipped: int, is_dict: bool) -> set[str]:
+    """The keywords a hook names as parameters (`def _filter(self, query, last=None, **kwargs)`)."""
+    if is_dict:
+        return set()
+    parameters = _parameters(hook)
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    leading = {p.name for p in positional[:skipped]}
+    return {
+        p.name for p in parameters if p.name not in leading and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
+
+
+def _keys_read_by(hook: Any, skipped: int, is_dict: bool) -> set[str]:
+    """The literal keys a hook reads from its `**kwargs` (or, for `_auto_filters`, its dict)."""
+    parameters = _parameters(hook)
+    if is_dict:
+        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        if len(positional) <= skipped:
+            raise _AnyKeyword
+        mapping = positional[skipped].name
+    else:
+        var_keyword = [p.name for p in parameters if p.kind == p.VAR_KEYWORD]
+        if not var_keyword:
+            return set()
+        mapping = var_keyword[0]
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(hook)))
+    except (OSError, TypeError, SyntaxError):
+        raise _AnyKeyword from None
+    return _keys_read(tree, mapping)
+
+
+def _keys_read(tree: ast.AST, mapping: str) -> set[str]:
+    """The literal keys read from the dict named `mapping`; `_AnyKeyword` for any other use of it."""
+    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    keys = set()
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Name) and node.id == mapping):
+            continue
+        parent = parents.get(node)
+        if not isinstance(node.ctx, ast.Load):
+            raise _AnyKeyword  # rebound: what it then holds is not the store's keywords
+        keys.add(_key_read(node, parent, parents))
+    keys.discard("")
+    return keys
+
+
+def _key_read(node: ast.Name, parent: ast.AST | None, parents: Mapping[ast.AST, ast.AST]) -> str:
+    """The literal key one use of the mapping reads ("" for a pass-through); `_AnyKeyword` otherwise."""
+    if isinstance(parent, ast.Attribute) and parent.attr in KEY_METHODS:
+        call = parents.get(parent)
+        if isinstance(call, ast.Call) and call.func is parent and call.args and _is_text(call.args[0]):
+            return call.args[0].value  # type: ignore[attr-defined, no-any-return]
+    elif isinstance(parent, ast.Subscript) and parent.value is node and _is_text(parent.slice):
+        return parent.slice.value  # type: ignore[attr-defined, no-any-return]
+    elif isinstance(parent, ast.Compare) and node in parent.comparators and len(parent.ops) == 1:
+        if isinstance(parent.ops[0], (ast.In, ast.NotIn)) and _is_text(parent.left):
+            return parent.left.value  # type: ignore[attr-defined, no-any-return]
+    elif isinstance(parent, ast.keyword) and parent.arg is None:
+        # `**kwargs` handed on to another hook, which is read in its own right.
+        if _calls_a_hook(parents.get(parent)):
+            return ""
+    elif isinstance(parent, ast.Call) and node in parent.args and _calls_a_hook(parent):
+        return ""  # the dict handed on to `_auto_filters`
+    raise _AnyKeyword
+
+
+def _calls_a_hook(call: ast.AST | None) -> bool:
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in HOOKS
+
+
+def _is_text(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
