@@ -21,6 +21,7 @@ from microcosm_sqlite.checks import check_artifact_file, check_integrity, check_
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, DEFAULT_SEARCH_BATCH_SIZE, MEMORY_PATH
 from microcosm_sqlite.engines import EngineOptions, create_engine_for
 from microcosm_sqlite.errors import DataSetNotConfiguredError, ReadOnlyDataSetError
+from microcosm_sqlite.names import ByDataSet, data_set_key
 from microcosm_sqlite.readonly import guard_engine, guard_sessions
 
 PATHS_ENTRY_POINT_GROUP = "microcosm.sqlite"
@@ -29,7 +30,7 @@ PATHS_ENTRY_POINT_GROUP = "microcosm.sqlite"
 class DataSetSession(Session):
     """A session its bind factory can find again, to close it when the dataset is disposed."""
 
-    def __init__(self, *args: Any, open_sessions: "WeakSet[Session]", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, open_sessions: "WeakSet[DataSetSession]", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         open_sessions.add(self)
 
@@ -48,10 +49,10 @@ def load_entry_point_paths(graph: Any, overridden: Iterable[str] = ()) -> dict[s
     Entry points of `overridden` datasets are not loaded at all: config has the last word.
 
     """
-    skipped = {name.casefold() for name in overridden}
+    skipped = {data_set_key(name) for name in overridden}
     paths = {}
     for entry_point in entry_points(group=PATHS_ENTRY_POINT_GROUP):
-        if entry_point.name.casefold() in skipped:
+        if data_set_key(entry_point.name) in skipped:
             continue
         try:
             paths[entry_point.name] = str(entry_point.load()(graph))
@@ -87,6 +88,9 @@ class SQLiteBindFactory:
     cached in `datasets`. With `read_only`, first use also checks that the file exists and is a
     whole SQLite artifact; `DataSet` classes then check that it matches their models.
 
+    Dataset names are matched case-insensitively everywhere (paths, binds, checks, sessions):
+    environment variables reach config lower-cased, while dataset names are class names.
+
     """
 
     def __init__(self, graph: Any) -> None:
@@ -106,10 +110,11 @@ class SQLiteBindFactory:
         )
         # Config wins over entry points, so a deployment can point a dataset at another file.
         configured = {name: str(path) for name, path in (config.paths or {}).items()}
-        self._paths: dict[str, str] = {**load_entry_point_paths(graph, overridden=configured), **configured}
-        self.datasets: dict[str, Bind] = {}
+        self._paths: ByDataSet[str] = ByDataSet(load_entry_point_paths(graph, overridden=configured))
+        self._paths.update(configured)
+        self.datasets: ByDataSet[Bind] = ByDataSet()
         self._checked_schemas: set[tuple[str, int]] = set()
-        self._sessions: dict[str, WeakSet[Session]] = {}
+        self._sessions: ByDataSet[WeakSet[DataSetSession]] = ByDataSet()
         self._lock = fork.ForkSafeLock()
 
     @property
@@ -118,10 +123,7 @@ class SQLiteBindFactory:
         return dict(self._paths)
 
     def __getitem__(self, name: str) -> str:
-        try:
-            return self._paths[self._key(name)]
-        except KeyError:
-            raise KeyError(name) from None
+        return self._paths[name]
 
     def __setitem__(self, name: str, path: str) -> None:
         with self._lock:
@@ -130,7 +132,7 @@ class SQLiteBindFactory:
             self.dispose(name)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self._key(name) in self._paths
+        return name in self._paths
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)
@@ -169,7 +171,7 @@ class SQLiteBindFactory:
         """
         if not self.read_only:
             return
-        key = (name, id(metadata))
+        key = (data_set_key(name), id(metadata))
         if key in self._checked_schemas:
             return
         with self._lock:
@@ -191,9 +193,10 @@ class SQLiteBindFactory:
 
     def dispose(self, name: str) -> None:
         """Close a dataset's connections; the next use opens (and checks) the file again."""
+        key = data_set_key(name)
         with self._lock:
             bind = self.datasets.pop(name, None)
-            self._checked_schemas = {key for key in self._checked_schemas if key[0] != name}
+            self._checked_schemas = {checked for checked in self._checked_schemas if checked[0] != key}
             sessions = list(self._sessions.pop(name, ()))
         for session in sessions:
             session.close()
@@ -203,14 +206,6 @@ class SQLiteBindFactory:
     def dispose_all(self) -> None:
         for name in list(self.datasets):
             self.dispose(name)
-
-    def _key(self, name: str) -> str:
-        if name in self._paths:
-            return name
-        # Environment variables reach microcosm config lower-cased, while dataset names are
-        # class names: match them case-insensitively rather than lose the setting.
-        folded = name.casefold()
-        return next((key for key in self._paths if key.casefold() == folded), name)
 
     def _create_bind(self, name: str) -> Bind:
         path = self.path_for(name)

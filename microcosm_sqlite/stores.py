@@ -22,6 +22,7 @@ from microcosm_sqlite.errors import (
     MultipleModelsFoundError,
 )
 from microcosm_sqlite.lookups import NOT_FOUND, find_by_primary_key
+from microcosm_sqlite.names import data_set_key
 from microcosm_sqlite.results import SearchResult
 
 UNIQUE_VIOLATIONS = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
@@ -57,10 +58,12 @@ class GetOrCreateSession:
             sessions = self._local.sessions = {}
             self._local.generation = fork.generation()
         name = data_set_name(store)
-        session = sessions.get(name)
+        session = sessions.get(data_set_key(name))
         if session is None or session.bind is not self.graph.sqlite(name).engine:
             base = store.model_class.resolve()
-            session = sessions[name] = base.new_session(self.graph, expire_on_commit=self.expire_on_commit)
+            session = sessions[data_set_key(name)] = base.new_session(
+                self.graph, expire_on_commit=self.expire_on_commit
+            )
         return session
 
 
