@@ -88,10 +88,10 @@ class DataSet:
 
     @classmethod
     def dispose(cls, graph: Any) -> None:
-        """Close the dataset's sessions and connections (the next use opens the file again)."""
+        """Close the dataset's connections as they go unused (the next use opens the file again)."""
         graph.sqlite.dispose(cls.resolve().__name__)
 
 
 def dispose_sqlite_connections(graph: Any) -> None:
-    """Close every session and dispose every engine of the graph's datasets."""
+    """Dispose every dataset of the graph (see `DataSet.dispose`): other threads are not disturbed."""
     graph.sqlite.dispose_all()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from weakref import WeakSet
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
@@ -21,6 +22,9 @@ from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, MEMORY_PATH
 # 16th thread would wait `pool_timeout` (30 s) and fail. No server limits SQLite connections, so
 # the overflow is unbounded; connections beyond the pool's 5 are closed when returned.
 UNBOUNDED_OVERFLOW = -1
+
+#: Engines whose dataset was disposed or pointed at another file (see `retire`).
+_retired: "WeakSet[Engine]" = WeakSet()
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,26 @@ def create_engine_for(path: str, options: EngineOptions) -> Engine:
     else:
         engine = _create_writable_engine(path, options)
     _install_pragmas(engine, options)
+    _close_returned_connections_once_retired(engine)
     return engine
+
+
+def retire(engine: Engine) -> None:
+    """
+    Close an engine's connections as soon as no one uses them: its dataset now reads another bind.
+
+    Other threads may be reading through this engine right now, in the middle of a `fetchmany()`.
+    Closing a pysqlite connection under a cursor another thread is stepping is not an error but a
+    crash (a segfault in `fetchmany`), and closing their sessions from here breaks SQLAlchemy's
+    state machine (`IllegalStateChangeError`). So only what is idle is closed now
+    (`Engine.dispose()` closes checked-in connections and never touches checked-out ones), and
+    every connection checked out at this moment, or later by a session that still holds this
+    engine, is closed when it is returned instead of going back to the pool. The engine is then
+    left with no open file, and is freed with the last session that refers to it.
+
+    """
+    _retired.add(engine)
+    engine.dispose()
 
 
 def _create_read_only_engine(path: str, options: EngineOptions) -> Engine:
@@ -114,6 +137,17 @@ def _use_explicit_transactions(engine: Engine) -> None:
         # connection would fail with "cannot start a transaction within a transaction".
         if dbapi_connection is not None and dbapi_connection.in_transaction:
             dbapi_connection.rollback()
+
+
+def _close_returned_connections_once_retired(engine: Engine) -> None:
+    # Registered at creation, never at retirement: adding a listener while other threads run the
+    # engine's listeners would mutate the collection they iterate. Pool events follow the engine
+    # to the pool `dispose()` creates.
+    @event.listens_for(engine, "checkin")
+    def close_once_retired(dbapi_connection: sqlite3.Connection | None, record: Any) -> None:
+        if engine in _retired:
+            # The pool keeps the emptied entry and would open a new connection if asked again.
+            record.close()
 
 
 def _install_pragmas(engine: Engine, options: EngineOptions) -> None:

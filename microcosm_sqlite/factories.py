@@ -6,6 +6,7 @@ read them. Importing this module is cheap: microcosm imports every registered fa
 creates a graph.
 
 """
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from importlib.metadata import entry_points
 from weakref import WeakSet
@@ -19,7 +20,7 @@ from microcosm_sqlite import fork
 from microcosm_sqlite.artifacts.freshness import check_not_stale
 from microcosm_sqlite.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, DEFAULT_SEARCH_BATCH_SIZE, MEMORY_PATH
-from microcosm_sqlite.engines import EngineOptions, create_engine_for
+from microcosm_sqlite.engines import EngineOptions, create_engine_for, retire
 from microcosm_sqlite.errors import DataSetNotConfiguredError, ReadOnlyDataSetError
 from microcosm_sqlite.names import ByDataSet, data_set_key
 from microcosm_sqlite.readonly import guard_engine, guard_sessions
@@ -32,7 +33,14 @@ class DataSetSession(Session):
 
     def __init__(self, *args: Any, open_sessions: "WeakSet[DataSetSession]", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Sessions are used by one thread at a time, and a forked child must not touch its
+        # parent's: only the thread (and process) that opened a session may close it for others.
+        self.owner = _current_owner()
         open_sessions.add(self)
+
+
+def _current_owner() -> tuple[int, int]:
+    return threading.get_ident(), fork.generation()
 
 
 class Bind(NamedTuple):
@@ -128,7 +136,7 @@ class SQLiteBindFactory:
     def __setitem__(self, name: str, path: str) -> None:
         with self._lock:
             self._paths[name] = str(path)
-            # A new path must take effect: forget the bind (and checks) made for the old one.
+            # A new path must take effect: retire the bind (and checks) made for the old one.
             self.dispose(name)
 
     def __contains__(self, name: object) -> bool:
@@ -192,16 +200,27 @@ class SQLiteBindFactory:
             )
 
     def dispose(self, name: str) -> None:
-        """Close a dataset's connections; the next use opens (and checks) the file again."""
+        """
+        Retire a dataset's bind: the next use opens (and checks) its file again.
+
+        Threads reading through the old bind are never disturbed: their queries finish on the old
+        file, and its connections are closed as they are returned (`engines.retire`). Sessions
+        opened by the calling thread are closed now; other threads' sessions are theirs to close
+        (`GetOrCreateSession` replaces them on their next use), since closing a session another
+        thread is using crashes it.
+
+        """
         key = data_set_key(name)
         with self._lock:
             bind = self.datasets.pop(name, None)
             self._checked_schemas = {checked for checked in self._checked_schemas if checked[0] != key}
             sessions = list(self._sessions.pop(name, ()))
+        owner = _current_owner()
         for session in sessions:
-            session.close()
+            if session.owner == owner:
+                session.close()
         if bind is not None:
-            bind.engine.dispose()
+            retire(bind.engine)
 
     def dispose_all(self) -> None:
         for name in list(self.datasets):
