@@ -7,7 +7,7 @@ cached checks, or a change made under one spelling is not seen under the other.
 
 """
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 V = TypeVar("V")
 
@@ -43,6 +43,12 @@ class ByDataSet(MutableMapping[str, V]):
             del self._items[data_set_key(name)]
         except KeyError:
             raise KeyError(name) from None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        # Not Mapping.get, which goes through __getitem__ and a KeyError: binds are looked up
+        # this way on every store call.
+        item = self._items.get(data_set_key(name))
+        return default if item is None else item[1]
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and data_set_key(name) in self._items
