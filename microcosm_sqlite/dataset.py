@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, declarative_base
 from microcosm_sqlite.constants import naming_convention
 from microcosm_sqlite.context import SessionContext, mark_disposed, open_session
 from microcosm_sqlite.factories import Bind
+from microcosm_sqlite.names import data_set_key
 
 # The declarative bases each graph has opened (by identity), so that `dispose_sqlite_connections`
 # disposes through each base's own `dispose`, which a dataset may override.
@@ -112,7 +113,7 @@ class DataSet:
 
     @classmethod
     def dispose(cls, graph: Any) -> None:
-        """Close the dataset's sessions and connections (the next use opens the file again)."""
+        """Close the dataset's connections as they go unused (the next use opens the file again)."""
         name = cls.resolve().__name__
         graph.sqlite.dispose(name)
         mark_disposed(graph, name)
@@ -124,13 +125,14 @@ def dispose_sqlite_connections(graph: Any) -> None:
 
     Each dataset base the graph has opened is disposed through its own `dispose(graph)`, once,
     so a base that overrides it is honoured; datasets opened without a base (a builder on
-    `graph.sqlite(name)`) are disposed directly.
+    `graph.sqlite(name)`) are disposed directly. Other threads are not disturbed: what they are
+    using is closed once they give it back (see `DataSet.dispose`).
 
     """
     bases = list((_opened_bases.pop(graph, None) or {}).values())
     for base in bases:
         base.dispose(graph)
-    through_bases = {base.__name__ for base in bases}
+    through_bases = {data_set_key(base.__name__) for base in bases}
     for name in list(graph.sqlite.datasets):
-        if name not in through_bases:
+        if data_set_key(name) not in through_bases:
             graph.sqlite.dispose(name)

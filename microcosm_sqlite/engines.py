@@ -10,6 +10,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from weakref import WeakSet
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
@@ -27,6 +28,8 @@ UNBOUNDED_OVERFLOW = -1
 #: Journal modes a writable dataset may be kept in: `delete` keeps it one file (as artifacts are
 #: shipped); `wal` lets readers run while a writer commits (https://www.sqlite.org/wal.html).
 JOURNAL_MODES = ("delete", "wal")
+#: Engines whose dataset was disposed or pointed at another file (see `retire`).
+_retired: "WeakSet[Engine]" = WeakSet()
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,26 @@ def create_engine_for(path: str, options: EngineOptions, data_set: str | None = 
     _install_pragmas(engine, options)
     if not options.read_only and path != MEMORY_PATH:
         _install_journal_mode(engine, path, options.journal_mode)
+    _close_returned_connections_once_retired(engine)
     return engine
+
+
+def retire(engine: Engine) -> None:
+    """
+    Close an engine's connections as soon as no one uses them: its dataset now reads another bind.
+
+    Other threads may be reading through this engine right now, in the middle of a `fetchmany()`.
+    Closing a pysqlite connection under a cursor another thread is stepping is not an error but a
+    crash (a segfault in `fetchmany`), and closing their sessions from here breaks SQLAlchemy's
+    state machine (`IllegalStateChangeError`). So only what is idle is closed now
+    (`Engine.dispose()` closes checked-in connections and never touches checked-out ones), and
+    every connection checked out at this moment, or later by a session that still holds this
+    engine, is closed when it is returned instead of going back to the pool. The engine is then
+    left with no open file, and is freed with the last session that refers to it.
+
+    """
+    _retired.add(engine)
+    engine.dispose()
 
 
 def _pool_options(poolclass: type[Pool]) -> dict[str, Any]:
@@ -182,6 +204,17 @@ def _use_explicit_transactions(engine: Engine) -> None:
         # connection would fail with "cannot start a transaction within a transaction".
         if dbapi_connection is not None and dbapi_connection.in_transaction:
             dbapi_connection.rollback()
+
+
+def _close_returned_connections_once_retired(engine: Engine) -> None:
+    # Registered at creation, never at retirement: adding a listener while other threads run the
+    # engine's listeners would mutate the collection they iterate. Pool events follow the engine
+    # to the pool `dispose()` creates.
+    @event.listens_for(engine, "checkin")
+    def close_once_retired(dbapi_connection: sqlite3.Connection | None, record: Any) -> None:
+        if engine in _retired:
+            # The pool keeps the emptied entry and would open a new connection if asked again.
+            record.close()
 
 
 def _install_pragmas(engine: Engine, options: EngineOptions) -> None:

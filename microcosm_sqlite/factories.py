@@ -6,6 +6,7 @@ read them. Importing this module is cheap: microcosm imports every registered fa
 creates a graph.
 
 """
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from importlib.metadata import entry_points
 from weakref import WeakSet
@@ -19,8 +20,9 @@ from microcosm_sqlite import fork
 from microcosm_sqlite.artifacts.freshness import check_not_stale
 from microcosm_sqlite.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, DEFAULT_SEARCH_BATCH_SIZE, MEMORY_PATH
-from microcosm_sqlite.engines import EngineOptions, create_engine_for
+from microcosm_sqlite.engines import EngineOptions, create_engine_for, retire
 from microcosm_sqlite.errors import DataSetNotConfiguredError, ReadOnlyDataSetError
+from microcosm_sqlite.names import ByDataSet, data_set_key
 from microcosm_sqlite.readonly import guard_engine, guard_sessions
 
 PATHS_ENTRY_POINT_GROUP = "microcosm.sqlite"
@@ -29,9 +31,16 @@ PATHS_ENTRY_POINT_GROUP = "microcosm.sqlite"
 class DataSetSession(Session):
     """A session its bind factory can find again, to close it when the dataset is disposed."""
 
-    def __init__(self, *args: Any, open_sessions: "WeakSet[Session]", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, open_sessions: "WeakSet[DataSetSession]", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Sessions are used by one thread at a time, and a forked child must not touch its
+        # parent's: only the thread (and process) that opened a session may close it for others.
+        self.owner = _current_owner()
         open_sessions.add(self)
+
+
+def _current_owner() -> tuple[int, int]:
+    return threading.get_ident(), fork.generation()
 
 
 class Bind(NamedTuple):
@@ -48,10 +57,10 @@ def load_entry_point_paths(graph: Any, overridden: Iterable[str] = ()) -> dict[s
     Entry points of `overridden` datasets are not loaded at all: config has the last word.
 
     """
-    skipped = {name.casefold() for name in overridden}
+    skipped = {data_set_key(name) for name in overridden}
     paths = {}
     for entry_point in entry_points(group=PATHS_ENTRY_POINT_GROUP):
-        if entry_point.name.casefold() in skipped:
+        if data_set_key(entry_point.name) in skipped:
             continue
         try:
             paths[entry_point.name] = str(entry_point.load()(graph))
@@ -89,6 +98,9 @@ class SQLiteBindFactory:
     cached in `datasets`. With `read_only`, first use also checks that the file exists and is a
     whole SQLite artifact; `DataSet` classes then check that it matches their models.
 
+    Dataset names are matched case-insensitively everywhere (paths, binds, checks, sessions):
+    environment variables reach config lower-cased, while dataset names are class names.
+
     """
 
     def __init__(self, graph: Any) -> None:
@@ -110,10 +122,11 @@ class SQLiteBindFactory:
         )
         # Config wins over entry points, so a deployment can point a dataset at another file.
         configured = {name: str(path) for name, path in (config.paths or {}).items()}
-        self._paths: dict[str, str] = {**load_entry_point_paths(graph, overridden=configured), **configured}
-        self.datasets: dict[str, Bind] = {}
+        self._paths: ByDataSet[str] = ByDataSet(load_entry_point_paths(graph, overridden=configured))
+        self._paths.update(configured)
+        self.datasets: ByDataSet[Bind] = ByDataSet()
         self._checked_schemas: set[tuple[str, int]] = set()
-        self._sessions: dict[str, WeakSet[Session]] = {}
+        self._sessions: ByDataSet[WeakSet[DataSetSession]] = ByDataSet()
         self._lock = fork.ForkSafeLock()
 
     @property
@@ -122,19 +135,16 @@ class SQLiteBindFactory:
         return dict(self._paths)
 
     def __getitem__(self, name: str) -> str:
-        try:
-            return self._paths[self._key(name)]
-        except KeyError:
-            raise KeyError(name) from None
+        return self._paths[name]
 
     def __setitem__(self, name: str, path: str) -> None:
         with self._lock:
             self._paths[name] = str(path)
-            # A new path must take effect: forget the bind (and checks) made for the old one.
+            # A new path must take effect: retire the bind (and checks) made for the old one.
             self.dispose(name)
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self._key(name) in self._paths
+        return name in self._paths
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)
@@ -173,7 +183,7 @@ class SQLiteBindFactory:
         """
         if not self.read_only:
             return
-        key = (name, id(metadata))
+        key = (data_set_key(name), id(metadata))
         if key in self._checked_schemas:
             return
         with self._lock:
@@ -194,27 +204,31 @@ class SQLiteBindFactory:
             )
 
     def dispose(self, name: str) -> None:
-        """Close a dataset's connections; the next use opens (and checks) the file again."""
+        """
+        Retire a dataset's bind: the next use opens (and checks) its file again.
+
+        Threads reading through the old bind are never disturbed: their queries finish on the old
+        file, and its connections are closed as they are returned (`engines.retire`). Sessions
+        opened by the calling thread are closed now; other threads' sessions are theirs to close
+        (`GetOrCreateSession` replaces them on their next use), since closing a session another
+        thread is using crashes it.
+
+        """
+        key = data_set_key(name)
         with self._lock:
             bind = self.datasets.pop(name, None)
-            self._checked_schemas = {key for key in self._checked_schemas if key[0] != name}
+            self._checked_schemas = {checked for checked in self._checked_schemas if checked[0] != key}
             sessions = list(self._sessions.pop(name, ()))
+        owner = _current_owner()
         for session in sessions:
-            session.close()
+            if session.owner == owner:
+                session.close()
         if bind is not None:
-            bind.engine.dispose()
+            retire(bind.engine)
 
     def dispose_all(self) -> None:
         for name in list(self.datasets):
             self.dispose(name)
-
-    def _key(self, name: str) -> str:
-        if name in self._paths:
-            return name
-        # Environment variables reach microcosm config lower-cased, while dataset names are
-        # class names: match them case-insensitively rather than lose the setting.
-        folded = name.casefold()
-        return next((key for key in self._paths if key.casefold() == folded), name)
 
     def _create_bind(self, name: str) -> Bind:
         path = self.path_for(name)

@@ -2,16 +2,41 @@
 Lazy, streaming search results.
 
 """
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import Select
 from sqlalchemy.exc import InvalidRequestError
-from sqlalchemy.orm import Query
+from sqlalchemy.orm import Query, Session
 
 from microcosm_sqlite.lookups import orm_listeners_are_select_safe
 
 T = TypeVar("T")
+
+#: `Session.info` key: how many searches are streaming from the session at this moment.
+_STREAMS = "microcosm_sqlite.streams"
+
+
+def is_streaming(session: Session) -> bool:
+    """Whether a search is still being iterated on `session`: closing it would break that search."""
+    return bool(session.info.get(_STREAMS))
+
+
+@contextmanager
+def _streaming(session: Session) -> Iterator[None]:
+    # A session is used by one thread at a time, so the count needs no lock.
+    info = session.info
+    info[_STREAMS] = info.get(_STREAMS, 0) + 1
+    try:
+        yield
+    finally:
+        info[_STREAMS] -= 1
+
+
+def _stream_rows(session: Session, rows: Iterable[Any]) -> Iterator[Any]:
+    with _streaming(session):
+        yield from rows
 
 
 class SearchResult(Sequence[T], Generic[T]):
@@ -37,20 +62,21 @@ class SearchResult(Sequence[T], Generic[T]):
         return self._stream()
 
     def _stream(self) -> Iterator[T]:
-        rows = iter(self.query.yield_per(self.batch_size))
-        try:
-            first = next(rows)
-        except StopIteration:
-            return
-        except InvalidRequestError:
-            # SQLAlchemy refuses yield_per with eager loaders that must see every row first
-            # (joinedload of a collection, subqueryload), before any row is read and after
-            # closing its cursor. Such a query cannot stream: run it unbatched, as the original
-            # `search()` did. Any other error recurs on this second run and propagates.
-            yield from self.query
-            return
-        yield first
-        yield from rows
+        with _streaming(self.query.session):
+            rows = iter(self.query.yield_per(self.batch_size))
+            try:
+                first = next(rows)
+            except StopIteration:
+                return
+            except InvalidRequestError:
+                # SQLAlchemy refuses yield_per with eager loaders that must see every row first
+                # (joinedload of a collection, subqueryload), before any row is read and after
+                # closing its cursor. Such a query cannot stream: run it unbatched, as the original
+                # `search()` did. Any other error recurs on this second run and propagates.
+                yield from self.query
+                return
+            yield first
+            yield from rows
 
     def __len__(self) -> int:
         if self._rows is not None:
@@ -110,10 +136,10 @@ class SearchResult(Sequence[T], Generic[T]):
         columns = columns.execution_options(yield_per=self.batch_size)
         session = self.query.session
         if not orm_listeners_are_select_safe(session):
-            return iter(session.execute(columns))
+            return _stream_rows(session, session.execute(columns))
         # The ORM's execute would wrap every row through its loading machinery for nothing here
         # (the columns are plain); Core returns the same Row objects about 1.5x faster. What the
         # ORM execute would have done first is kept: autoflush pending changes.
         if session.autoflush:
             session.flush()
-        return iter(session.connection().execute(columns))
+        return _stream_rows(session, session.connection().execute(columns))

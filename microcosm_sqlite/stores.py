@@ -23,7 +23,8 @@ from microcosm_sqlite.errors import (
 )
 from microcosm_sqlite.filters import check_filters
 from microcosm_sqlite.lookups import NOT_FOUND, find_by_primary_key
-from microcosm_sqlite.results import SearchResult
+from microcosm_sqlite.names import data_set_key
+from microcosm_sqlite.results import SearchResult, is_streaming
 
 PAGINATION = ("offset", "limit")
 
@@ -60,10 +61,18 @@ class GetOrCreateSession:
             sessions = self._local.sessions = {}
             self._local.generation = fork.generation()
         name = data_set_name(store)
-        session = sessions.get(name)
+        session = sessions.get(data_set_key(name))
         if session is None or session.bind is not self.graph.sqlite(name).engine:
+            if session is not None and not is_streaming(session):
+                # Its dataset was disposed or repointed: give its connection back now, for the
+                # retired engine to close. One this thread is still streaming a search from is
+                # left to finish on the old file; SQLAlchemy gives its connection back once the
+                # session is garbage.
+                session.close()
             base = store.model_class.resolve()
-            session = sessions[name] = base.new_session(self.graph, expire_on_commit=self.expire_on_commit)
+            session = sessions[data_set_key(name)] = base.new_session(
+                self.graph, expire_on_commit=self.expire_on_commit
+            )
         return session
 
 

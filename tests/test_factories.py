@@ -8,10 +8,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import QueuePool
 
-from microcosm_sqlite import SQLiteBindFactory
+from microcosm_sqlite import GetOrCreateSession, SQLiteBindFactory, dispose_sqlite_connections
 from microcosm_sqlite.errors import DataSetNotConfiguredError
+from tests.building import build_geography
 from tests.conftest import make_graph
-from tests.fixtures import City, Geography
+from tests.fixtures import CITIES, City, CityStore, Geography
 
 
 def test_defaults():
@@ -59,6 +60,48 @@ def test_setitem_points_an_open_dataset_at_the_new_file(tmp_path):
     assert second is not first
     Geography.create_all(graph)
     assert (tmp_path / "b.db").exists()
+
+
+@pytest.mark.parametrize("read_only", [True, False])
+@pytest.mark.parametrize(
+    "configured, repointed",
+    [("geography", "Geography"), ("geography", "geography"), ("Geography", "geography"), ("GEOGRAPHY", "gEoGrApHy")],
+)
+def test_repointing_under_another_spelling_reads_the_new_file(tmp_path, configured, repointed, read_only):
+    """Config from the environment arrives lower-cased; any spelling of a dataset is that dataset."""
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    build_geography(first)
+    build_geography(second, cities=CITIES[:2])
+    graph = make_graph(paths={configured: str(first)}, read_only=read_only)
+    store = CityStore(get_session=GetOrCreateSession(graph))
+    try:
+        assert [city.name for city in store.search()] == [city["name"] for city in CITIES]
+        kept = store.session
+
+        graph.sqlite[repointed] = str(second)
+
+        assert graph.sqlite["Geography"] == graph.sqlite[configured] == str(second)
+        # One dataset, one entry (installed packages may declare other datasets).
+        assert [path for name, path in graph.sqlite.paths.items() if name.casefold() == "geography"] == [str(second)]
+        assert [city.name for city in store.search()] == ["Paris", "Lyon"]
+        assert store.session is not kept
+        with Geography.new_context(graph):
+            assert [city.name for city in CityStore().search()] == ["Paris", "Lyon"]
+        assert graph.sqlite.datasets[configured] is graph.sqlite.datasets["Geography"]
+        assert [name for name in graph.sqlite.datasets if name.casefold() == "geography"] == ["Geography"]
+    finally:
+        dispose_sqlite_connections(graph)
+
+
+def test_dispose_under_another_spelling_forgets_the_bind(tmp_path):
+    build_geography(tmp_path / "geo.db")
+    graph = make_graph(paths={"geography": str(tmp_path / "geo.db")}, read_only=True)
+    engine = graph.sqlite("Geography").engine
+    graph.sqlite.dispose("GEOGRAPHY")
+    assert "Geography" not in graph.sqlite.datasets
+    assert graph.sqlite("geography").engine is not engine
+    assert graph.sqlite("Geography") is graph.sqlite("geography")
+    dispose_sqlite_connections(graph)
 
 
 def test_bind_is_created_once_per_name(tmp_path):
