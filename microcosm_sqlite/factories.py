@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from microcosm_sqlite import fork
 from microcosm_sqlite.artifacts.freshness import check_not_stale
-from microcosm_sqlite.checks import check_artifact_file, check_integrity, check_schema
+from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, DEFAULT_SEARCH_BATCH_SIZE, MEMORY_PATH
 from microcosm_sqlite.engines import EngineOptions, create_engine_for, retire
 from microcosm_sqlite.errors import DataSetNotConfiguredError, ReadOnlyDataSetError

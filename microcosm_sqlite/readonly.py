@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from microcosm_sqlite.checks import damaged, is_damage
+from microcosm_sqlite.artifacts.checks import damaged, is_damage
 from microcosm_sqlite.errors import ArtifactNotFoundError, ReadOnlyDataSetError
 from microcosm_sqlite.lookups import select_safe
 

@@ -1,8 +1,8 @@
 import sqlite3
 import tracemalloc
 
-from microcosm_sqlite.diffing import Change, Side, diff_table, merge_join
-from microcosm_sqlite.tables import sort_key
+from microcosm_sqlite.artifacts.diff import Change, Side, diff_table, merge_join
+from microcosm_sqlite.artifacts.reading import sort_key
 
 
 def keyed(rows):

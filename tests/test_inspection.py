@@ -1,7 +1,7 @@
 import json
 import sqlite3
 
-from microcosm_sqlite.inspection import describe_artifact
+from microcosm_sqlite.artifacts.inspect import describe_artifact
 from tests.building import build_geography
 from tests.conftest import write_geography
 

@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from microcosm_sqlite.errors import DamagedArtifactError, TableNotFoundError, UnsupportedArtifactError
-from microcosm_sqlite.tables import columns, open_artifact, primary_key, reading_table, stream_rows, table_names
+from microcosm_sqlite.artifacts.reading import columns, open_artifact, primary_key, reading_table, stream_rows, table_names
 from tests.building import build_geography
 
 

@@ -1,6 +1,6 @@
 import sqlite3
 
-from microcosm_sqlite.verification import verify_artifact
+from microcosm_sqlite.artifacts.verify import verify_artifact
 from tests.building import build_geography
 from tests.fixtures import City, Country, Geography
 

@@ -26,7 +26,7 @@ from microcosm_sqlite.artifacts.metadata import (
     same_named_sources,
     source_key,
 )
-from microcosm_sqlite.checks import check_artifact_file, damaged
+from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
 from microcosm_sqlite.engines import read_only_uri
 from microcosm_sqlite.errors import DataSetError, StaleArtifactError

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from os import PathLike
 from typing import Any
 
-from microcosm_sqlite.tables import columns, primary_key, quote, table_names
+from microcosm_sqlite.artifacts.reading import columns, primary_key, quote, table_names
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from microcosm_sqlite.artifacts.hashing import TableHash
-from microcosm_sqlite.tables import quote
+from microcosm_sqlite.artifacts.reading import quote
 
 METADATA_TABLE = "_microcosm_sqlite_metadata"
 DISTRIBUTION = "microcosm-sqlite"

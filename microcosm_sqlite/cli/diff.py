@@ -11,7 +11,7 @@ from rich.table import Table
 
 from microcosm_sqlite.cli.options import FAILED, artifact_argument, json_option
 from microcosm_sqlite.cli.render import print_json
-from microcosm_sqlite.diffing import DEFAULT_SAMPLE_SIZE, ArtifactDiff, Change, diff_artifacts
+from microcosm_sqlite.artifacts.diff import DEFAULT_SAMPLE_SIZE, ArtifactDiff, Change, diff_artifacts
 
 
 @click.command(short_help='Compare two artifacts table by table.')

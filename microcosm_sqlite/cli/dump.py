@@ -14,7 +14,7 @@ from microcosm_sqlite.cli.options import (
     refuse_to_overwrite,
 )
 from microcosm_sqlite.cli.render import ROW_FORMATS, write_rows
-from microcosm_sqlite.tables import reading_table
+from microcosm_sqlite.artifacts.reading import reading_table
 
 
 @click.command(short_help='Stream a table as CSV or JSON Lines.')

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from microcosm_sqlite.cli.options import artifact_argument, json_option
 from microcosm_sqlite.cli.render import print_json
-from microcosm_sqlite.inspection import ArtifactSummary, describe_artifact
+from microcosm_sqlite.artifacts.inspect import ArtifactSummary, describe_artifact
 
 
 @click.command(short_help='Show tables, row counts, size, schema, build metadata.')

@@ -9,7 +9,7 @@ import click
 
 from microcosm_sqlite.cli.options import FAILED, artifact_argument, json_option, load_models
 from microcosm_sqlite.cli.render import print_json
-from microcosm_sqlite.verification import verify_artifact
+from microcosm_sqlite.artifacts.verify import verify_artifact
 
 
 @click.command(short_help='Check artifacts are sound and current (for CI).')

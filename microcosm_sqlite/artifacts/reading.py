@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from microcosm_sqlite.checks import check_artifact_file, damaged, is_damage
+from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged, is_damage
 from microcosm_sqlite.engines import read_only_uri
 from microcosm_sqlite.errors import TableNotFoundError
 

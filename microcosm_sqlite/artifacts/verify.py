@@ -14,10 +14,10 @@ from typing import Any
 from microcosm_sqlite.artifacts.freshness import NO_METADATA, REBUILD, check_artifact, content_problems
 from microcosm_sqlite.artifacts.hashing import hash_tables
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
-from microcosm_sqlite.checks import check_artifact_file, check_integrity, check_schema
+from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite.engines import EngineOptions, create_engine_for
 from microcosm_sqlite.errors import DataSetError, StaleArtifactError
-from microcosm_sqlite.tables import data_set_name, open_artifact
+from microcosm_sqlite.artifacts.reading import data_set_name, open_artifact
 
 
 @dataclass

@@ -6,9 +6,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from microcosm_sqlite import tables
+from microcosm_sqlite.artifacts import reading
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
-from microcosm_sqlite.tables import Column, open_artifact
+from microcosm_sqlite.artifacts.reading import Column, open_artifact
 
 
 @dataclass(frozen=True)
@@ -54,17 +54,17 @@ def describe_artifact(path: str | Path) -> ArtifactSummary:
         info = read_metadata(connection)
         recorded = {} if info is None else info.tables
         summaries = []
-        for name in tables.table_names(connection):
+        for name in reading.table_names(connection):
             table_hash = recorded.get(name)
             summaries.append(
                 TableSummary(
                     name=name,
-                    rows=tables.count_rows(connection, name) if table_hash is None else table_hash.rows,
+                    rows=reading.count_rows(connection, name) if table_hash is None else table_hash.rows,
                     rows_from="count" if table_hash is None else "metadata",
                     content_hash=None if table_hash is None else table_hash.content_hash,
-                    primary_key=tables.primary_key(connection, name),
-                    columns=tables.columns(connection, name),
-                    sql=tables.table_sql(connection, name),
+                    primary_key=reading.primary_key(connection, name),
+                    columns=reading.columns(connection, name),
+                    sql=reading.table_sql(connection, name),
                 )
             )
         (page_size,) = connection.execute("PRAGMA page_size").fetchone()

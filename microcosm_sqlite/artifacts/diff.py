@@ -13,9 +13,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from microcosm_sqlite import tables
+from microcosm_sqlite.artifacts import reading
 from microcosm_sqlite.artifacts.hashing import TableHash, hash_table
-from microcosm_sqlite.tables import blaming, open_artifact, sort_key
+from microcosm_sqlite.artifacts.reading import blaming, open_artifact, sort_key
 
 #: Keys of each kind a `TableDiff` keeps as examples.
 DEFAULT_SAMPLE_SIZE = 10
@@ -79,11 +79,11 @@ class Side(NamedTuple):
 
     def key(self, table: str) -> list[str]:
         with blaming(self.path):
-            return tables.primary_key(self.connection, table)
+            return reading.primary_key(self.connection, table)
 
     def column_names(self, table: str) -> list[str]:
         with blaming(self.path):
-            return [column.name for column in tables.columns(self.connection, table)]
+            return [column.name for column in reading.columns(self.connection, table)]
 
     def table_hash(self, table: str) -> TableHash:
         with blaming(self.path):
@@ -94,7 +94,7 @@ class Side(NamedTuple):
         positions = [all_columns.index(column) for column in shared]
         key_positions = [all_columns.index(column) for column in key]
         with blaming(self.path):
-            for row in tables.stream_rows(self.connection, table, all_columns, order_by=key):
+            for row in reading.stream_rows(self.connection, table, all_columns, order_by=key):
                 yield tuple(row[i] for i in key_positions), tuple(row[i] for i in positions), row
 
 
@@ -103,9 +103,9 @@ def diff_artifacts(a: str | Path, b: str | Path, sample_size: int = DEFAULT_SAMP
     with open_artifact(a) as connection_a, open_artifact(b) as connection_b:
         left, right = Side(a, connection_a), Side(b, connection_b)
         with blaming(a):
-            names_a = set(tables.table_names(connection_a))
+            names_a = set(reading.table_names(connection_a))
         with blaming(b):
-            names_b = set(tables.table_names(connection_b))
+            names_b = set(reading.table_names(connection_b))
         diffs = [
             diff_table(left if name in names_a else None, right if name in names_b else None, name, sample_size)
             for name in sorted(names_a | names_b)
