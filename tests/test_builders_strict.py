@@ -265,7 +265,9 @@ def test_build_artifact_refuses_extra_columns_unless_told_to_ignore_them(tmp_pat
     from tests.fixtures import Geography
 
     target = tmp_path / "geography.db"
-    sources = [(Country, DATA / "countries.csv"), (City, DATA / "cities.csv")]  # cities.csv has a 'mayor' column
+    cities = tmp_path / "cities.csv"
+    cities.write_text("id,name,country_code,mayor\n1,Paris,FR,someone\n")
+    sources = [(Country, DATA / "countries.csv"), (City, cities)]
 
     with pytest.raises(UnknownColumnError) as raised:
         build_artifact(target, Geography, sources)
@@ -273,4 +275,4 @@ def test_build_artifact_refuses_extra_columns_unless_told_to_ignore_them(tmp_pat
     assert not target.exists()
 
     info = build_artifact(target, Geography, sources, ignore_columns=True)
-    assert info.tables["city"].rows == 6
+    assert info.tables["city"].rows == 1
