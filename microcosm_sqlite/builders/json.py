@@ -47,6 +47,10 @@ def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return record
 
 
+#: One decoder for every record: `json.loads(text, object_pairs_hook=...)` would build one per call.
+DECODER = json.JSONDecoder(object_pairs_hook=unique_keys)
+
+
 def repeated_key_error(origin: Origin, key: str, text: str, start: int, starts: str = "", **where: Any) -> BuildError:
     """The error for a repeated key in the record that starts at `text[start]` (`starts` says where)."""
     # Parsed again, keeping the last value, to tell the record's own keys (columns) from a nested
@@ -73,7 +77,7 @@ def read(stream: IO[str], origin: Origin) -> Records:
     """Parse the document now, so a syntax error is reported before any row is inserted."""
     text = strip_bom(stream.read())
     try:
-        document = json.loads(text, object_pairs_hook=unique_keys)
+        document = DECODER.decode(text)
     except RepeatedKey as repeated:
         raise _locate_repeated_key(text, repeated.key, origin) from None
     except json.JSONDecodeError as error:
@@ -96,7 +100,6 @@ def read(stream: IO[str], origin: Origin) -> Records:
 
 def _locate_repeated_key(text: str, key: str, origin: Origin) -> BuildError:
     """Walk the array record by record (only on this failure path) to name the record at fault."""
-    decoder = json.JSONDecoder(object_pairs_hook=unique_keys)
     position = _WHITESPACE.match(text).end()  # type: ignore[union-attr]
     if text.startswith("[", position):
         record = 0
@@ -105,10 +108,10 @@ def _locate_repeated_key(text: str, key: str, origin: Origin) -> BuildError:
             position = _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]
             record += 1
             try:
-                _, position = decoder.raw_decode(text, position)
+                _, position = DECODER.raw_decode(text, position)
             except RepeatedKey:
-                starts = f" (starting on line {text.count(chr(10), 0, position) + 1})"
-                return repeated_key_error(origin, key, text, position, starts, record=record)
+                line = text.count("\n", 0, position) + 1
+                return repeated_key_error(origin, key, text, position, f" (starting on line {line})", record=record)
             except ValueError:
                 break  # not where the parse failed: fall back to naming the key only
             position = _WHITESPACE.match(text, position).end()  # type: ignore[union-attr]

@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, Any
 
-from microcosm_sqlite.builders.json import NESTED, NESTED_HINT, RepeatedKey, repeated_key_error, unique_keys
+from microcosm_sqlite.builders.json import DECODER, NESTED, NESTED_HINT, RepeatedKey, repeated_key_error
 from microcosm_sqlite.builders.sources import Origin, Records, strip_bom
 from microcosm_sqlite.errors import MalformedSourceError
 
@@ -23,7 +23,7 @@ def _records(stream: IO[str], origin: Origin) -> Iterator[tuple[int, Any]]:
             continue  # blank lines, often a trailing one, carry no record
         text = text.rstrip("\r\n")
         try:
-            record = json.loads(text, object_pairs_hook=unique_keys)
+            record = DECODER.decode(text)
         except RepeatedKey as repeated:
             raise repeated_key_error(origin, repeated.key, text, 0, line=line) from None
         except json.JSONDecodeError as error:
