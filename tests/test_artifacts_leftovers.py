@@ -118,3 +118,44 @@ def test_verify_lists_leftovers_beside_the_artifact(tmp_path):
         assert "killed" in killed
     finally:
         kill(running)
+
+
+def _reaped_pid() -> int:
+    """The pid of a process that has exited and been waited for."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait(timeout=TIMEOUT)
+    return process.pid
+
+
+def test_a_file_whose_lock_is_held_is_kept_even_if_its_pid_looks_dead(tmp_path):
+    # As a build in another pid namespace (a container sharing the folder) would look.
+    import fcntl
+    import os
+
+    target = tmp_path / "geography.db"
+    theirs = tmp_path / f".geography.db.{_reaped_pid()}.abcd1234.building"
+    theirs.write_bytes(b"half a build")
+    descriptor = os.open(theirs, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        build_geography(target)
+        assert theirs.exists()
+        [listed] = verify_artifact(target).leftovers
+        assert "running" in listed
+    finally:
+        os.close(descriptor)
+
+    build_geography(target)
+    assert folder_names(tmp_path) == ["geography.db"]
+
+
+def test_files_named_by_earlier_versions_are_listed_but_never_removed(tmp_path):
+    target = tmp_path / "geography.db"
+    legacy = tmp_path / ".geography.db.abcd1234.building"
+    legacy.write_bytes(b"half a build")
+
+    build_geography(target)
+
+    assert legacy.exists()
+    [listed] = verify_artifact(target).leftovers
+    assert str(legacy) in listed and "earlier" in listed
