@@ -93,7 +93,8 @@ def remove_stale(target: str | os.PathLike[str]) -> list[Path]:
     for leftover in leftovers(target):
         if leftover.stale:
             for derived in DERIVED:
-                with suppress(FileNotFoundError):
+                # Gone already (another build swept it), or not ours to remove: never stop a build.
+                with suppress(OSError):
                     os.unlink(f"{leftover.path}{derived}")
             removed.append(leftover.path)
     return removed
