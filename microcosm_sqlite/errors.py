@@ -23,6 +23,7 @@ microcosm-flask style error handlers render them without a traceback.
     ├── BuildError (422)                   a build stopped on bad input; nothing of it was kept
     │   ├── MalformedSourceError           the source is not valid CSV / JSON / JSON Lines
     │   ├── MissingColumnError             the source lacks a column the model requires
+    │   ├── UnknownColumnError             the source has a column the model lacks
     │   ├── MissingValueError              a required value is empty, null or absent
     │   ├── BadValueError                  a value cannot be read as its column's type
     │   ├── DuplicateKeyError (409)        a row repeats a primary or unique key
@@ -205,6 +206,10 @@ class MalformedSourceError(BuildError):
 
 class MissingColumnError(BuildError):
     """The source lacks a column the model requires (no default, not nullable)."""
+
+
+class UnknownColumnError(BuildError):
+    """The source has a column (a CSV header field, a JSON key) the model lacks."""
 
 
 class MissingValueError(BuildError):

@@ -63,11 +63,11 @@ def test_fields_larger_than_the_csv_module_limit_are_read(empty_graph, tmp_path)
     assert stored_rows(empty_graph, "Geography", "country")[0][1] == name
 
 
-def test_columns_the_model_lacks_are_ignored_and_order_does_not_matter(empty_graph, tmp_path):
+def test_columns_the_model_lacks_are_ignored_when_asked_and_order_does_not_matter(empty_graph, tmp_path):
     source = tmp_path / "countries.csv"
     source.write_text("flag,continent,name,code\n🇫🇷,EUROPE,France,FR\n")
 
-    load_geography(empty_graph, (Country, source))
+    load_geography(empty_graph, (Country, source), ignore_columns=True)
 
     assert stored_rows(empty_graph, "Geography", "country") == [("FR", "France", "EUROPE", 0)]
 

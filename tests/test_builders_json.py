@@ -16,7 +16,7 @@ def test_a_json_array_of_objects(empty_graph):
     assert stored_rows(empty_graph, "Geography", "city") == EXPECTED
 
 
-def test_json_lines_skip_blank_lines_and_ignore_unknown_keys(empty_graph):
+def test_json_lines_skip_blank_lines(empty_graph):
     load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, DATA / "cities.jsonl"))
 
     assert stored_rows(empty_graph, "Geography", "city") == [

@@ -3,14 +3,14 @@ Building an artifact: a whole dataset written to a new file, checked, then renam
 
 Everything happens in a temporary file beside the target, so the final `os.replace` is an atomic
 rename on the same file system: readers see the old file or the new one, never a half-built one,
-and a build that fails (or is killed) leaves the target exactly as it was.
+and a build that fails (or is killed) leaves the target exactly as it was. A killed build's
+temporary file is removed by the next build of the target (`leftovers`).
 
 """
 from __future__ import annotations
 
 import os
 import sqlite3
-import tempfile
 from collections.abc import Sequence
 from contextlib import closing, suppress
 from os import PathLike
@@ -24,6 +24,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 
 from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
 from microcosm_sqlite.artifacts.hashing import file_sha256, hash_tables, overall_hash
+from microcosm_sqlite.artifacts.leftovers import create_temporary, remove_stale
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, SourceInfo, same_named_sources, source_key, write_metadata
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
 from microcosm_sqlite.engines import EngineOptions, create_engine_for
@@ -57,12 +58,16 @@ class ArtifactBuild:
     A clean exit checks foreign keys and integrity, analyses, writes the metadata table, stamps
     `application_id`/`user_version`, compacts into a rollback-journal file, fsyncs it and renames
     it onto the target. Any exception (from the block or from those steps) leaves the target
-    untouched, removes the temporary files and propagates.
+    untouched, removes the temporary files and propagates. With `ignore_columns`, `load` skips
+    source columns the models lack rather than refusing them.
 
     """
 
-    def __init__(self, target: str | PathLike[str], base: Any, sources: Sequence[Source] = ()) -> None:
+    def __init__(
+        self, target: str | PathLike[str], base: Any, sources: Sequence[Source] = (), ignore_columns: bool = False
+    ) -> None:
         self.target = Path(target)
+        self.ignore_columns = ignore_columns
         self.base = base.resolve() if hasattr(base, "resolve") else base
         self.data_set: str = self.base.__name__
         self.sources = list(sources)
@@ -70,6 +75,8 @@ class ArtifactBuild:
         self._source_infos: tuple[SourceInfo, ...] = ()
         self._engine: Engine | None = None
         self._temporary: Path | None = None
+        #: Held open (and flock-ed) for the build's life: how other builds tell it is running.
+        self._lock: int | None = None
 
     @property
     def engine(self) -> Engine:
@@ -92,11 +99,11 @@ class ArtifactBuild:
         # Hash the sources first: a missing file fails before anything is written.
         self._source_infos = tuple(self._hash_source(model, path) for model, path in self.sources)
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, name = tempfile.mkstemp(dir=self.target.parent, prefix=f".{self.target.name}.", suffix=".building")
-        os.close(descriptor)
-        self._temporary = Path(name)
+        # What builds killed before this one left (nothing runs after SIGKILL) goes now.
+        remove_stale(self.target)
+        self._temporary, self._lock = create_temporary(self.target)
         try:
-            self._engine = create_engine_for(name, EngineOptions(use_foreign_keys=True))
+            self._engine = create_engine_for(str(self._temporary), EngineOptions(use_foreign_keys=True))
             _use_fast_settings(self._engine)
             _create_schema(self.base.metadata, self._engine)
         except BaseException:
@@ -108,7 +115,9 @@ class ArtifactBuild:
         """Load every source through the builders in one transaction; rows loaded per table."""
         from microcosm_sqlite.builders import load_sources
 
-        loaded: dict[str, int] = load_sources(self.engine, self.sources, data_set=self.data_set, progress=progress)
+        loaded: dict[str, int] = load_sources(
+            self.engine, self.sources, data_set=self.data_set, progress=progress, ignore_columns=self.ignore_columns
+        )
         return loaded
 
     def __exit__(
@@ -208,6 +217,9 @@ class ArtifactBuild:
                 with suppress(FileNotFoundError):
                     os.unlink(leftover)
             self._temporary = None
+        if self._lock is not None:
+            os.close(self._lock)  # last: the files are gone before the lock says the build is over
+            self._lock = None
 
 
 def build_artifact(
@@ -215,9 +227,15 @@ def build_artifact(
     base: Any,
     sources: Sequence[Source],
     progress: Progress | None = None,
+    ignore_columns: bool = False,
 ) -> ArtifactInfo:
-    """Build `target` for the dataset `base` from `sources`, atomically; what its metadata says."""
-    with ArtifactBuild(target, base, sources=sources) as build:
+    """
+    Build `target` for the dataset `base` from `sources`, atomically; what its metadata says.
+
+    A source column the models lack is an error unless `ignore_columns` is true, which skips it.
+
+    """
+    with ArtifactBuild(target, base, sources=sources, ignore_columns=ignore_columns) as build:
         build.load(progress=progress)
     assert build.info is not None
     return build.info

@@ -13,6 +13,7 @@ from typing import Any
 
 from microcosm_sqlite.artifacts.freshness import NO_METADATA, REBUILD, check_artifact, content_problems
 from microcosm_sqlite.artifacts.hashing import hash_tables
+from microcosm_sqlite.artifacts.leftovers import leftovers
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
 from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite.engines import EngineOptions, create_engine_for
@@ -28,6 +29,8 @@ class Verification:
     data_set: str
     passed: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    #: Temporary files of builds beside the artifact (running or killed): listed, not failures.
+    leftovers: list[str] = field(default_factory=list)
 
     @property
     def sound(self) -> bool:
@@ -64,11 +67,12 @@ def verify_artifact(
     column they declare; given `sources`, built from these source files.
 
     `sources` are files, or folders in which the sources the build recorded are looked up by name.
-    `full` runs SQLite's complete integrity check rather than the quicker page check.
+    `full` runs SQLite's complete integrity check rather than the quicker page check. Temporary
+    files of builds found beside the artifact are listed in `leftovers`.
 
     """
     data_set = base.resolve().__name__ if hasattr(base, "resolve") else data_set_name(path)
-    verification = Verification(path=str(path), data_set=data_set)
+    verification = Verification(path=str(path), data_set=data_set, leftovers=list(map(str, leftovers(path))))
     if not verification.run("file", lambda: check_artifact_file(data_set, path)):
         return verification  # SQL checks on a file that is not a whole SQLite file only add noise
     engine = create_engine_for(str(path), EngineOptions(read_only=True, use_foreign_keys=False))

@@ -393,9 +393,20 @@ def is_required(column: Column[Any], given: Mapping[str, Any]) -> bool:
         _python_default(column, given) is None
         and column.server_default is None
         and not column.nullable
-        # An autoincrement primary key left out or NULL gets the next rowid from SQLite.
-        and column.table.autoincrement_column is not column
+        and not is_autoincrement(column)
     )
+
+
+def is_autoincrement(column: Column[Any]) -> bool:
+    """
+    Whether SQLite may number this primary key column: only when the model says so explicitly.
+
+    SQLAlchemy treats every single integer primary key as autoincrementing ("auto"), so a source
+    whose key column was misspelt or left out would load with its rows silently renumbered; a key
+    left out or NULL gets the next rowid only with `autoincrement=True` on the column.
+
+    """
+    return column.table.autoincrement_column is column and column.autoincrement is True
 
 
 def column_coercion(

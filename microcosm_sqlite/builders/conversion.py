@@ -26,7 +26,14 @@ from microcosm_sqlite.builders.coercion import (
     verbatim,
 )
 from microcosm_sqlite.builders.sources import Origin, Records, Rows
-from microcosm_sqlite.errors import BadValueError, BuildError, MalformedSourceError, MissingColumnError, MissingValueError
+from microcosm_sqlite.errors import (
+    BadValueError,
+    BuildError,
+    MalformedSourceError,
+    MissingColumnError,
+    MissingValueError,
+    UnknownColumnError,
+)
 
 FIX_VALUE_HINT = "fix the value in the source, or change the column's type in the model"
 
@@ -44,6 +51,8 @@ class Target:
     given: Mapping[str, Any]
     server_defaults: Mapping[str, Any]
     batch_size: int
+    #: Skip source columns the model lacks rather than refuse them (an explicit opt-in).
+    ignore_columns: bool = False
 
     def coercion(self, column: Column[Any]) -> ColumnCoercion:
         try:
@@ -76,12 +85,23 @@ def plan_rows(target: Target, content: Rows) -> tuple[list[str], Converted]:
     """Check the header against the model, then convert rows through a generated function."""
     table, origin, given = target.table, target.origin, target.given
     present: dict[str, int] = {}
+    unknown = []
     for index, field in enumerate(content.fields):
         column = column_for(table, field)
-        if column is not None and column.name not in present:
+        if column is None:
+            unknown.append(field)
+        elif column.name not in present:
             present[column.name] = index
+    if unknown and not target.ignore_columns:
+        raise _unknown_columns(target, unknown, "the header names", line=1)
     missing = [column.name for column in table.columns if column.name not in present and is_required(column, given)]
     if missing:
+        key = table.autoincrement_column
+        numbered = (
+            f" (for SQLite to number the rows, declare {key.name!r} with autoincrement=True)"
+            if key is not None and key.name in missing
+            else ""
+        )
         raise origin.error(
             MissingColumnError,
             f"the header lacks required column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
@@ -90,7 +110,7 @@ def plan_rows(target: Target, content: Rows) -> tuple[list[str], Converted]:
             column=missing[0],
             expected=", ".join(missing),
             hint="add the column to the source, give the builder .default(column=value), "
-            "or make the column nullable or give it a default in the model",
+            f"or make the column nullable or give it a default in the model{numbered}",
         )
     plan: list[tuple[int | None, ColumnCoercion]] = []
     for column in table.columns:
@@ -102,6 +122,21 @@ def plan_rows(target: Target, content: Rows) -> tuple[list[str], Converted]:
             plan.append((None, coercion))
     convert = _row_function(plan)
     return [coercion.name for _, coercion in plan], _convert_rows(content, convert, plan, origin, target.batch_size)
+
+
+def _unknown_columns(target: Target, unknown: list[str], names: str, **where: int) -> BuildError:
+    # 2.0 skipped such columns silently, which turned a misspelt key ("Id" for "id") into rows
+    # numbered by SQLite; naming the model's columns makes the near miss plain to see.
+    plural = "s" if len(unknown) > 1 else ""
+    return target.origin.error(
+        UnknownColumnError,
+        f"{names} column{plural} {', '.join(map(repr, unknown))}, which table {target.table.name!r} lacks "
+        f"(its columns: {', '.join(repr(column.name) for column in target.table.columns)})",
+        column=unknown[0],
+        hint="rename or remove the column in the source, or build with ignore_columns=True to skip "
+        "columns the model lacks (microcosm-sqlite 2.0 skipped them silently)",
+        **where,
+    )
 
 
 def _listed(fields: list[str], limit: int = 12) -> str:
@@ -241,12 +276,12 @@ def _shorten(value: Any, limit: int = 60) -> str:
 def plan_records(target: Target, content: Records) -> tuple[list[str], Converted]:
     """Every column is inserted; a key a record lacks counts as an empty value."""
     plan = [(column.name, column.key, target.coercion(column)) for column in target.table.columns]
-    return [name for name, _, _ in plan], _convert_records(content, plan, target.origin, target.batch_size)
+    return [name for name, _, _ in plan], _convert_records(content, plan, target)
 
 
-def _convert_records(
-    content: Records, plan: list[tuple[str, str, ColumnCoercion]], origin: Origin, batch_size: int
-) -> Converted:
+def _convert_records(content: Records, plan: list[tuple[str, str, ColumnCoercion]], target: Target) -> Converted:
+    origin, batch_size = target.origin, target.batch_size
+    known = None if target.ignore_columns else {name for name, _, _ in plan} | {key for _, key, _ in plan}
     positions: list[int] = []
     batch: list[tuple[Any, ...]] = []
     for position, record in content.records:
@@ -258,6 +293,9 @@ def _convert_records(
                 hint="each record must be an object of column names to values",
                 **where,
             )
+        if known is not None and not known.issuperset(record):
+            unknown = [key for key in record if key not in known]
+            raise _unknown_columns(target, unknown, "the record has", **where)
         values = []
         for name, key, coercion in plan:
             value = record.get(name, record.get(key))

@@ -35,7 +35,7 @@ def read(stream: IO[str], origin: Origin) -> Rows:
             line=1,
             hint="a CSV source starts with a header row naming its columns",
         ) from None
-    except (csv.Error, UnicodeDecodeError) as error:
+    except csv.Error as error:
         raise _malformed(origin, error, 1) from None
     fields = [strip_bom(header[0]), *header[1:]] if header else []
     seen: set[str] = set()
@@ -67,18 +67,12 @@ def _rows(reader: Any, width: int, origin: Origin) -> Iterator[tuple[int, list[s
                     hint="check for a missing or extra delimiter, or an unquoted comma in a value",
                 )
             yield start, row
-    except (csv.Error, UnicodeDecodeError) as error:
+    except csv.Error as error:
         raise _malformed(origin, error, last + 1) from None
 
 
 def _malformed(origin: Origin, error: Exception, line: int) -> MalformedSourceError:
-    if isinstance(error, UnicodeDecodeError):
-        return origin.error(  # type: ignore[return-value]
-            MalformedSourceError,
-            f"the file is not UTF-8 ({error.reason} at byte {error.start} of a read block)",
-            line=line,
-            hint="save it as UTF-8 (with or without BOM)",
-        )
+    # Bytes that are not UTF-8 are reported by `open_text`, which can find their true line.
     return origin.error(  # type: ignore[return-value]
         MalformedSourceError, f"malformed CSV ({error})", line=line, hint=FIX_HINT
     )

@@ -25,6 +25,8 @@ class Builder:
 
     `commit_on_insert` is accepted for compatibility with microcosm-sqlite 2.0 and changes nothing:
     every build commits exactly once, after its last row, so it can never be left half done.
+    `ignore_columns` skips source columns the model lacks, which are an error otherwise (2.0 skipped
+    them silently, so a misspelt key column went unnoticed).
 
     """
 
@@ -36,6 +38,7 @@ class Builder:
         bulk_mode: bool = False,
         commit_on_insert: bool = False,
         delete_before_load: bool = False,
+        ignore_columns: bool = False,
     ) -> None:
         self.graph = graph
         self.model_cls = model_cls
@@ -43,6 +46,7 @@ class Builder:
         self.bulk_mode = bulk_mode
         self.commit_on_insert = commit_on_insert
         self.delete_before_load = delete_before_load
+        self.ignore_columns = ignore_columns
         self.defaults: dict[str, Any] = {}
 
     @property
@@ -70,6 +74,7 @@ class Builder:
             defaults=self._defaults_for([model for model, _ in pairs]),
             format=self.format,
             replace=self.delete_before_load,
+            ignore_columns=self.ignore_columns,
         )
 
     def _pairs(self, sources: Any) -> list[tuple[type, Source]]:
@@ -121,19 +126,34 @@ class SQLiteBuilderFactory:
         self.graph = graph
 
     def csv(
-        self, model_cls: Any, bulk_mode: bool = False, commit_on_insert: bool = False, delete_before_load: bool = False
+        self,
+        model_cls: Any,
+        bulk_mode: bool = False,
+        commit_on_insert: bool = False,
+        delete_before_load: bool = False,
+        ignore_columns: bool = False,
     ) -> Builder:
         """A builder for CSV sources: a header row naming columns, then one row per record."""
-        return Builder(self.graph, model_cls, "csv", bulk_mode, commit_on_insert, delete_before_load)
+        return Builder(self.graph, model_cls, "csv", bulk_mode, commit_on_insert, delete_before_load, ignore_columns)
 
     def json(
-        self, model_cls: Any, bulk_mode: bool = False, commit_on_insert: bool = False, delete_before_load: bool = False
+        self,
+        model_cls: Any,
+        bulk_mode: bool = False,
+        commit_on_insert: bool = False,
+        delete_before_load: bool = False,
+        ignore_columns: bool = False,
     ) -> Builder:
         """A builder for JSON sources: one array of objects."""
-        return Builder(self.graph, model_cls, "json", bulk_mode, commit_on_insert, delete_before_load)
+        return Builder(self.graph, model_cls, "json", bulk_mode, commit_on_insert, delete_before_load, ignore_columns)
 
     def jsonl(
-        self, model_cls: Any, bulk_mode: bool = False, commit_on_insert: bool = False, delete_before_load: bool = False
+        self,
+        model_cls: Any,
+        bulk_mode: bool = False,
+        commit_on_insert: bool = False,
+        delete_before_load: bool = False,
+        ignore_columns: bool = False,
     ) -> Builder:
         """A builder for JSON Lines sources: one object per line."""
-        return Builder(self.graph, model_cls, "jsonl", bulk_mode, commit_on_insert, delete_before_load)
+        return Builder(self.graph, model_cls, "jsonl", bulk_mode, commit_on_insert, delete_before_load, ignore_columns)

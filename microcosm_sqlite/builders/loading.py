@@ -45,6 +45,7 @@ def load_sources(
     replace: bool = False,
     foreign_keys: bool | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    ignore_columns: bool = False,
 ) -> dict[str, int]:
     """
     Load every source in ONE transaction with foreign keys deferred to commit.
@@ -55,7 +56,8 @@ def load_sources(
     are emptied first, in the same transaction. `progress(table, rows so far)` is called per batch.
     Foreign keys are checked before commit when `foreign_keys` is true, or, when it is None, when
     the connection enforces them (`PRAGMA foreign_keys`); set it to True for an engine made with a
-    plain `create_engine`, which leaves them off.
+    plain `create_engine`, which leaves them off. A source column (CSV header field, JSON key) the
+    model lacks is an `UnknownColumnError` unless `ignore_columns` is true, which skips it.
 
     Returns the rows inserted per table. On any bad input raises a `BuildError` naming the source,
     line, column and value, after rolling everything back.
@@ -78,7 +80,9 @@ def load_sources(
                 name = source_name(source, table.name)
                 names.setdefault(table.name, name)
                 origin = Origin(data_set, name, table.name)
-                loaded = _load_source(connection, table, source, origin, given, format, progress, batch_size)
+                loaded = _load_source(
+                    connection, table, source, origin, given, format, progress, batch_size, ignore_columns
+                )
                 counts[table.name] = counts.get(table.name, 0) + loaded
             check_foreign_keys(connection, data_set, names, foreign_keys)
     except DBAPIError as error:
@@ -122,13 +126,20 @@ def _load_source(
     format: str | None,
     progress: Progress | None,
     batch_size: int,
+    ignore_columns: bool,
 ) -> int:
     _check_given_columns(table, given, origin)
     read = reader_for(origin.source, format, origin)
     with open_text(source, origin) as stream:
         content = read(stream, origin)
         target = Target(
-            table, origin, connection.dialect, given_by_name(table, given), _server_defaults(connection, table), batch_size
+            table,
+            origin,
+            connection.dialect,
+            given_by_name(table, given),
+            _server_defaults(connection, table),
+            batch_size,
+            ignore_columns,
         )
         if isinstance(content, Rows):
             columns, batches = plan_rows(target, content)

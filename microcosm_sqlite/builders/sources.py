@@ -9,7 +9,8 @@ suffixes to them, so adding a format is one module and one line here.
 import io
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager as ContextManager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Union
@@ -87,7 +88,13 @@ def reader_for(name: str, format: str | None, origin: Origin) -> Reader:
 
 @contextmanager
 def open_text(source: SourceInput, origin: Origin) -> Iterator[IO[str]]:
-    """A text stream over a source; paths are opened (and closed) here, file objects are not closed."""
+    """
+    A text stream over a source; paths are opened (and closed) here, file objects are not closed.
+
+    Bytes that are not UTF-8, met by a reader anywhere in the source, become a `MalformedSourceError`
+    naming their line and byte offset.
+
+    """
     if isinstance(source, (str, os.PathLike)):
         try:
             # newline="" lets the csv module see quoted newlines as they are (csv module docs).
@@ -98,18 +105,85 @@ def open_text(source: SourceInput, origin: Origin) -> Iterator[IO[str]]:
                 f"cannot read the source ({error.strerror})",
                 hint="check the path of the source file",
             ) from None
-        with opened as stream:
+        with opened as stream, _undecodable_located(origin, lambda: open(source, "rb")):
             yield stream
         return
     if isinstance(source, (io.RawIOBase, io.BufferedIOBase)) or "b" in str(getattr(source, "mode", "")):
-        wrapper = io.TextIOWrapper(source, encoding=ENCODING, newline="")  # type: ignore[arg-type,type-var]
+        binary: IO[bytes] = source  # type: ignore[assignment]
+        start = binary.tell() if binary.seekable() else None
+        wrapper = io.TextIOWrapper(binary, encoding=ENCODING, newline="")  # type: ignore[type-var]
         try:
-            yield wrapper
+            with _undecodable_located(origin, None if start is None else lambda: _rewound(binary, start)):
+                yield wrapper
         finally:
             # Leave the caller's binary file open: the wrapper would close it when collected.
             wrapper.detach()
         return
-    yield source  # type: ignore[misc]
+    # A text stream decodes itself, and where it started in its bytes is not known here.
+    with _undecodable_located(origin, None):
+        yield source  # type: ignore[misc]
+
+
+UTF8_HINT = "save it as UTF-8 (with or without BOM)"
+
+#: Bytes read per step while looking for the first byte that is not UTF-8.
+LOCATE_BLOCK = 1 << 20
+
+
+@contextmanager
+def _undecodable_located(origin: Origin, reopen: Callable[[], ContextManager[IO[bytes]]] | None) -> Iterator[None]:
+    """
+    Turn a decoding error into one naming the true line and byte offset of the bad byte.
+
+    Text streams decode a block at a time, so where the error surfaces (the row a reader had got
+    to, the offset inside a block) says little about where the byte is. The source's bytes are
+    read again from the start, only on this failure path, to find it.
+
+    """
+    try:
+        yield
+    except UnicodeDecodeError as error:
+        found = None
+        if reopen is not None:
+            with suppress(OSError), reopen() as raw:
+                found = undecodable_at(raw)
+        if found is None:
+            raise origin.error(MalformedSourceError, f"the file is not UTF-8 ({error.reason})", hint=UTF8_HINT) from None
+        line, offset, reason = found
+        raise origin.error(
+            MalformedSourceError,
+            f"the file is not UTF-8 ({reason} at byte {offset}, counting from 0)",
+            line=line,
+            hint=UTF8_HINT,
+        ) from None
+
+
+@contextmanager
+def _rewound(binary: IO[bytes], start: int) -> Iterator[IO[bytes]]:
+    """The caller's binary file, back where the build started reading it (and left open)."""
+    binary.seek(start)
+    yield binary
+
+
+def undecodable_at(raw: IO[bytes]) -> tuple[int, int, str] | None:
+    """The line, byte offset and reason of the first bytes of `raw` that are not UTF-8; None if all are."""
+    offset, line, carry = 0, 1, b""
+    while True:
+        block = raw.read(LOCATE_BLOCK)
+        data = carry + block
+        try:
+            data.decode("utf-8")
+            good, carry = len(data), b""
+        except UnicodeDecodeError as error:
+            if block and error.start >= len(data) - 3:
+                # Perhaps a character cut by the block's end: decided with the next block.
+                good, carry = error.start, data[error.start :]
+            else:
+                return line + data.count(b"\n", 0, error.start), offset + error.start, error.reason
+        line += data.count(b"\n", 0, good)
+        offset += good
+        if not block:
+            return None
 
 
 def strip_bom(text: str) -> str:

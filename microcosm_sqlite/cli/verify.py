@@ -59,5 +59,7 @@ def verify(
                 click.echo(f"{result.path}: sound ({', '.join(result.passed)} checked)")
             for failure in result.failures:
                 click.echo(f"FAILED {failure}", err=True)
+            for leftover in result.leftovers:
+                click.echo(f"LEFTOVER {leftover}", err=True)
     if not all(result.sound for result in results):
         raise SystemExit(FAILED)
