@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from microcosm_sqlite.verification import verify_artifact
+from microcosm_sqlite.artifacts.verify import verify_artifact
 from tests.building import build_geography, folder_names
 from tests.cli import ROOT, run
 from tests.fixtures import CITIES
