@@ -200,7 +200,7 @@ def test_decimal_numerics_are_parsed_exactly_then_stored_as_sqlite_stores_them()
     from sqlalchemy import Column, MetaData, Numeric, Table
     from sqlalchemy.dialects import sqlite
 
-    from microcosm_sqlite.builders.coercion import column_coercion
+    from microcosm_sqlite.builders.columns import column_coercion
 
     table = Table("prices", MetaData(), Column("amount", Numeric(10, 2), nullable=False))
     coercion = column_coercion(table.c.amount, sqlite.dialect(), {}, {})

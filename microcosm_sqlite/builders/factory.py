@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
-from microcosm_sqlite.builders.conversion import column_for
+from microcosm_sqlite.builders.rows import column_for
 from microcosm_sqlite.builders.loading import load_sources
 from microcosm_sqlite.errors import BuildError
 

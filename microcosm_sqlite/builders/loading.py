@@ -18,7 +18,7 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from microcosm_sqlite.builders.conversion import Converted, Target, given_by_name, plan_records, plan_rows
+from microcosm_sqlite.builders.rows import Converted, Target, given_by_name, plan_records, plan_rows
 from microcosm_sqlite.builders.foreign_keys import check_foreign_keys
 from microcosm_sqlite.builders.sources import Origin, Rows, open_text, reader_for, source_name
 from microcosm_sqlite.errors import BadValueError, BuildError, DuplicateKeyError, MissingValueError

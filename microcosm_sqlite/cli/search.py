@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from sqlalchemy import inspect as inspect_mapper
 
-from microcosm_sqlite.builders.coercion import read_text
+from microcosm_sqlite.builders.columns import read_text
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
 from microcosm_sqlite.cli.options import (
     format_option,

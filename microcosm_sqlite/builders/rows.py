@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Dialect
 
-from microcosm_sqlite.builders.coercion import (
+from microcosm_sqlite.builders.columns import (
     REQUIRED,
     BadDefault,
     ColumnCoercion,
