@@ -1,5 +1,5 @@
 """
-Coercing source values to a model's column types: the one place that knows how.
+Per-column parsing: how a source value becomes a value of a model's column type, in one place.
 
 Each column gets a `ColumnCoercion` once per source, derived from its SQLAlchemy type: how to read
 a CSV cell (text), how to read a JSON value (already typed, or text), and what an empty cell means
@@ -38,7 +38,7 @@ from sqlalchemy.types import (
     Uuid,
 )
 
-from microcosm_sqlite.dumpers.values import decode_binary
+from microcosm_sqlite._codec import decode_binary
 from microcosm_sqlite.types import EnumType, parse_truthy
 
 
@@ -455,13 +455,3 @@ def column_coercion(
         text_verbatim=parser.text_verbatim,
         fast=parser.fast if bind is None else None,
     )
-
-
-def table_coercions(
-    table: Table,
-    dialect: Dialect,
-    given: Mapping[str, Any],
-    server_defaults: Mapping[str, Any],
-) -> dict[str, ColumnCoercion]:
-    """The coercion of every column of a table, by column name."""
-    return {column.name: column_coercion(column, dialect, given, server_defaults) for column in table.columns}

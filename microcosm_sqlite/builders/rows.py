@@ -1,5 +1,5 @@
 """
-Converting a source's rows or records into parameter tuples for one table, in batches.
+Per-source row plans: a source's rows or records as parameter tuples for one table, in batches.
 
 A `Target` holds what conversion needs to know about the table being loaded; `plan_rows` (CSV)
 and `plan_records` (JSON) return the columns to insert and the batches of converted rows. Every

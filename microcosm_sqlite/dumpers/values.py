@@ -3,12 +3,10 @@ How values are written, so that the builders read them back to the same values.
 
 The single place that decides dump encodings: enums by name, booleans as true/false, dates and
 times in ISO 8601, floats in their shortest exact form, binary values in standard base64, JSON
-columns as JSON, NULL as an empty CSV cell or a JSON null. The builders read binary columns with
-`decode_binary`, the inverse of `encode_binary`.
+columns as JSON, NULL as an empty CSV cell or a JSON null. Binary values go through
+`microcosm_sqlite._codec`, which the builders use to read them back.
 
 """
-import base64
-import binascii
 import json
 from collections.abc import Callable
 from datetime import date, datetime, time
@@ -18,24 +16,13 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from microcosm_sqlite._codec import encode_binary
+
 Encoder = Callable[[Any], Any]
 
 
 def to_json_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def encode_binary(value: bytes | bytearray | memoryview) -> str:
-    """Binary values as standard base64 text (RFC 4648, with padding), in CSV and JSON alike."""
-    return base64.b64encode(value).decode("ascii")
-
-
-def decode_binary(text: str) -> bytes:
-    """The bytes `encode_binary` wrote; raises `ValueError` for anything that is not strict base64."""
-    try:
-        return base64.b64decode(text, validate=True)
-    except binascii.Error:
-        raise ValueError(text) from None
 
 
 def portable_value(value: Any) -> Any:
