@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from microcosm_sqlite.artifacts.digest import check_digest
 from microcosm_sqlite.artifacts.freshness import NO_METADATA, REBUILD, check_artifact, content_problems
 from microcosm_sqlite.artifacts.hashing import hash_tables
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
@@ -18,6 +19,9 @@ from microcosm_sqlite.checks import check_artifact_file, check_integrity, check_
 from microcosm_sqlite.engines import EngineOptions, create_engine_for
 from microcosm_sqlite.errors import DataSetError, StaleArtifactError
 from microcosm_sqlite.tables import data_set_name, open_artifact
+
+
+NO_DIGEST = "no digest"
 
 
 @dataclass
@@ -28,6 +32,8 @@ class Verification:
     data_set: str
     passed: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    #: What was not checked, and why ("no digest": an artifact of format 1).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def sound(self) -> bool:
@@ -58,19 +64,28 @@ def verify_artifact(
     full: bool = True,
 ) -> Verification:
     """
-    Check an artifact: a whole single-file (rollback journal) SQLite file that passes the integrity
+    Check an artifact: a whole single-file (rollback journal) SQLite file whose bytes match the
+    SHA-256 it carries (artifacts of format 1 carry none: noted "no digest"), that passes the integrity
     check, carries microcosm-sqlite metadata and still holds the content it recorded; given the
     dataset's declarative `base`, built from these models (schema fingerprint) with every table and
     column they declare; given `sources`, built from these source files.
 
     `sources` are files, or folders in which the sources the build recorded are looked up by name.
-    `full` runs SQLite's complete integrity check rather than the quicker page check.
+    `full` runs SQLite's complete integrity check rather than the quicker page check; the digest
+    is checked either way.
 
     """
     data_set = base.resolve().__name__ if hasattr(base, "resolve") else data_set_name(path)
     verification = Verification(path=str(path), data_set=data_set)
     if not verification.run("file", lambda: check_artifact_file(data_set, path)):
         return verification  # SQL checks on a file that is not a whole SQLite file only add noise
+    # A file whose bytes changed is still checked on: the other checks say what changed.
+    try:
+        has_digest = check_digest(data_set, path)
+    except DataSetError as error:
+        verification.failures.append(str(error))
+    else:
+        (verification.passed if has_digest else verification.notes).append("digest" if has_digest else NO_DIGEST)
     engine = create_engine_for(str(path), EngineOptions(read_only=True, use_foreign_keys=False))
     try:
         if not verification.run("integrity", lambda: check_integrity(data_set, path, engine, full=full)):
