@@ -53,6 +53,8 @@ def hash_as_built(artifact: BinaryIO, written: bytes, hashed: bytes) -> tuple[st
 
     Streams in chunks; the last `len(written) - 1` bytes of each chunk wait for the next one, so an
     occurrence across a chunk boundary is found (and substituted) before its bytes are hashed.
+    (`hashlib.file_digest` streams the same way but cannot substitute; one pass that finds and
+    hashes reads the file once.)
 
     """
     digest = hashlib.sha256()
