@@ -10,14 +10,14 @@ import sqlite3
 import pytest
 
 from microcosm_sqlite import dispose_sqlite_connections
-from microcosm_sqlite.artifacts.digest import DIGEST_KEY, placeholder
+from microcosm_sqlite.artifacts.digest import CHUNK_SIZE, DIGEST_KEY, hash_as_built, placeholder
 from microcosm_sqlite.artifacts.metadata import METADATA_TABLE
 from microcosm_sqlite.errors import DamagedArtifactError
 from reference_data.airports import AirportStore, Airports
 from reference_data.staging import AIRPORTS
 from tests.building import build_geography
 from tests.conftest import make_graph
-from tests.fixtures import CityStore, Geography
+from tests.fixtures import CITIES, CityStore, Geography
 
 FLIPS = 100
 
@@ -163,4 +163,40 @@ def test_an_artifact_without_a_digest_still_opens(built, tmp_path):
     graph = make_graph(paths={"Geography": str(path)}, read_only=True)
 
     assert len(served_rows(graph)) == 6
+    dispose_sqlite_connections(graph)
+
+
+@pytest.mark.parametrize("offset", [0, CHUNK_SIZE - 40, CHUNK_SIZE - 64, CHUNK_SIZE - 1, CHUNK_SIZE, 2 * CHUNK_SIZE + 7])
+def test_the_digest_is_found_and_substituted_across_chunk_boundaries(tmp_path, offset):
+    written, hashed = hashlib.sha256(b"written").hexdigest().encode(), hashlib.sha256(b"hashed").hexdigest().encode()
+    data = bytearray(random.Random(offset).randbytes(3 * CHUNK_SIZE))
+    data[offset : offset + len(written)] = written
+    path = tmp_path / "file"
+    path.write_bytes(bytes(data))
+
+    with path.open("rb") as file:
+        digest, offsets = hash_as_built(file, written, hashed)
+
+    assert offsets == [offset]
+    assert digest == hashlib.sha256(bytes(data).replace(written, hashed)).hexdigest()
+
+
+def test_every_occurrence_is_reported(tmp_path):
+    written = hashlib.sha256(b"written").hexdigest().encode()
+    path = tmp_path / "file"
+    path.write_bytes(b"x" * (CHUNK_SIZE - 30) + written + b"y" * 100 + written)
+
+    with path.open("rb") as file:
+        _, offsets = hash_as_built(file, written, written)
+
+    assert offsets == [CHUNK_SIZE - 30, CHUNK_SIZE - 30 + 64 + 100]
+
+
+def test_data_holding_64_zeros_builds_and_opens(tmp_path):
+    """The placeholder depends on the content, so no value can collide with it (64 zeros could)."""
+    path = tmp_path / "zeros.db"
+    build_geography(path, cities=[*CITIES, dict(id=7, name="0" * 64, country_code="FR", population=1, latitude=0.0)])
+    graph = make_graph(paths={"Geography": str(path)}, read_only=True)
+
+    assert "0" * 64 in served_rows(graph)
     dispose_sqlite_connections(graph)
