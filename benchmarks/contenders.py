@@ -20,6 +20,8 @@ class Contender:
     label: str
     family: str
     script: str
+    #: Extra `key=value` arguments for the script (one script, several configurations).
+    options: tuple[tuple[str, str], ...] = ()
 
     @property
     def path(self) -> Path:
@@ -35,6 +37,8 @@ class Task:
     contenders: tuple[Contender, ...]
     per_size: bool = True
     builds: bool = False
+    #: Reads an artifact built by `build_artifact` from the CSV, rather than the generated file.
+    artifact: bool = False
 
     @property
     def floor(self) -> Contender:
@@ -63,6 +67,16 @@ TASKS = (
             Contender("SQLAlchemy ORM yield_per", SQLALCHEMY, "sqlalchemy_scan"),
             Contender("original 2.0 search()", ORIGINAL, "microcosm_scan"),
         ),
+    ),
+    Task(
+        "firstuse",
+        "first use of a read-only artifact (whole-file digest)",
+        (
+            Contender("read the file (1 MiB chunks)", FLOOR, "file_read"),
+            Contender("ours first use, digest checked", OURS, "microcosm_first_use"),
+            Contender("ours first use, check_digest off", OURS, "microcosm_first_use", (("check_digest", "false"),)),
+        ),
+        artifact=True,
     ),
     Task(
         "lookup",

@@ -18,8 +18,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.contenders import FAMILIES, FLOOR, ORIGINAL, OURS, TASKS, Contender, Task
-from benchmarks.data import DataFiles, generate, table_checksum
+from benchmarks.contenders import FAMILIES, FLOOR, ORIGINAL, OURS, SCRIPTS, TASKS, Contender, Task
+from benchmarks.data import Checksum, DataFiles, generate, table_checksum
 from benchmarks.measure import BenchmarkError, Measurement, Summary, run_script
 from benchmarks.report import Result, describe_machine, load_average, render
 
@@ -35,6 +35,7 @@ class Settings:
     runs: int
     warmup: int
     families: tuple[str, ...]
+    tasks: tuple[str, ...]
     pythons: dict[str, str]
     data_dir: Path
     build_dir: Path
@@ -62,18 +63,40 @@ def check(task: Task, contender: Contender, measurement: Measurement, expected: 
         )
 
 
-def run_task(task: Task, data: DataFiles, settings: Settings, pending: dict[Contender, str]) -> list[Result]:
+def build_artifact_file(data: DataFiles, settings: Settings) -> Path:
+    """The generated CSV built into an artifact by this library's `build_artifact` (with its digest)."""
+    out = settings.build_dir / f"airports-{data.rows}.artifact.db"
+    if not out.exists():
+        log(f"building {out.name} with build_artifact")
+        script = SCRIPTS / "microcosm_artifact.py"
+        completed = subprocess.run(
+            [settings.pythons[OURS], str(script), f"csv={data.csv}", f"out={out}"], capture_output=True, text=True
+        )
+        if completed.returncode != 0:
+            raise BenchmarkError(f"{script.name} exited with {completed.returncode}:\n{completed.stderr[-3000:]}")
+    return out
+
+
+def run_task(
+    task: Task, data: DataFiles, settings: Settings, pending: dict[Contender, str], artifact: Path | None = None
+) -> list[Result]:
     contenders = [
         contender for contender in task.contenders if contender.family in settings.families and contender not in pending
     ]
+    if task.artifact and (artifact is None or not any(contender.family == OURS for contender in contenders)):
+        return []
     measured: dict[Contender, list[Measurement]] = {contender: [] for contender in contenders}
     out_dir = settings.build_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    # Builds and scans must reproduce the generated data; lookups and start-up must agree with the floor.
+    # Builds and scans must reproduce the generated data; lookups and start-up must agree with the floor;
+    # first uses report the artifact's row count, counted after the timed work.
     expected = (data.rows, data.checksum) if task.per_size else None
+    if task.artifact:
+        expected = (data.rows, Checksum().value)
     for round_ in range(settings.warmup + settings.runs):
         for contender in contenders:
-            arguments = {"db": str(data.db), "csv": str(data.csv), "rows": str(data.rows)}
+            db = artifact if task.artifact and artifact is not None else data.db
+            arguments = {"db": str(db), "csv": str(data.csv), "rows": str(data.rows), **dict(contender.options)}
             if task.builds:
                 out = out_dir / f"{contender.family}.db"
                 for leftover in (out, out.with_name(out.name + "-journal")):
@@ -92,8 +115,10 @@ def run_task(task: Task, data: DataFiles, settings: Settings, pending: dict[Cont
                 f"work {measurement.work:7.3f}s peak {measurement.peak_mib:6.1f} MiB")
             if round_ >= settings.warmup:
                 measured[contender].append(measurement)
+    file_bytes = artifact.stat().st_size if task.artifact and artifact is not None else None
     results = [
-        Result(task, data.rows, contender, Summary.of(measured[contender])) for contender in contenders
+        Result(task, data.rows, contender, Summary.of(measured[contender]), file_bytes=file_bytes)
+        for contender in contenders
     ]
     results += [
         Result(task, data.rows, contender, None, note)
@@ -111,9 +136,11 @@ def run(settings: Settings) -> list[Result]:
     for index, size in enumerate(sorted(settings.sizes)):
         log(f"generating {size:,} rows in {settings.data_dir}")
         data = generate(settings.data_dir, size)
+        wanted = OURS in settings.families and any(task.artifact and task.name in settings.tasks for task in TASKS)
+        artifact = build_artifact_file(data, settings) if wanted else None
         for task in TASKS:
-            if task.per_size or index == 0:
-                results += run_task(task, data, settings, pending)
+            if task.name in settings.tasks and (task.per_size or index == 0):
+                results += run_task(task, data, settings, pending, artifact)
     return results
 
 
@@ -123,6 +150,8 @@ def parse(argv: list[str] | None = None) -> tuple[Settings, Path]:
     parser.add_argument("--runs", type=int, default=5, help="measured runs per contender; the median is kept")
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured rounds first (caches, bytecode)")
     parser.add_argument("--contenders", default=",".join(FAMILIES), help=f"families to run, from {','.join(FAMILIES)}")
+    task_names = tuple(task.name for task in TASKS)
+    parser.add_argument("--tasks", default=",".join(task_names), help=f"tasks to run, from {','.join(task_names)}")
     parser.add_argument("--python", default=sys.executable, help="interpreter with this library and the peers")
     parser.add_argument("--original-python", help="interpreter with microcosm-sqlite==2.0.0 installed")
     parser.add_argument("--data-dir", type=Path, default=HERE / ".data")
@@ -141,6 +170,9 @@ def parse(argv: list[str] | None = None) -> tuple[Settings, Path]:
         parser.error(f"unknown contenders {sorted(unknown)}: choose from {','.join(FAMILIES)}")
     if FLOOR not in families:
         families = (FLOOR, *families)
+    tasks = tuple(name.strip() for name in args.tasks.split(",") if name.strip())
+    if set(tasks) - set(task_names):
+        parser.error(f"unknown tasks {sorted(set(tasks) - set(task_names))}: choose from {','.join(task_names)}")
     # Absolute but not resolved: a venv's python is a symlink, and resolving it would leave the venv.
     pythons = {family: os.path.abspath(args.python) for family in FAMILIES}
     if ORIGINAL in families:
@@ -150,7 +182,7 @@ def parse(argv: list[str] | None = None) -> tuple[Settings, Path]:
     sizes = tuple(int(size.replace("_", "")) for size in args.sizes.split(","))
     args.build_dir.mkdir(parents=True, exist_ok=True)
     build_dir = Path(tempfile.mkdtemp(prefix="microcosm-sqlite-bench-", dir=args.build_dir))
-    settings = Settings(sizes, args.runs, args.warmup, families, pythons, args.data_dir, build_dir)
+    settings = Settings(sizes, args.runs, args.warmup, families, tasks, pythons, args.data_dir, build_dir)
     return settings, args.out
 
 

@@ -27,4 +27,11 @@ DEFAULT_BUSY_TIMEOUT: Final = 10.0
 ARTIFACT_APPLICATION_ID: Final = 0x4D435351
 
 #: `PRAGMA user_version` of artifacts: the format of the metadata table, bumped when it changes.
-ARTIFACT_FORMAT_VERSION: Final = 1
+#: 1: the metadata table; 2: and the whole-file digest (`file_sha256`).
+ARTIFACT_FORMAT_VERSION: Final = 2
+
+#: Every format this library reads: older artifacts keep working.
+READABLE_FORMAT_VERSIONS: Final = (1, 2)
+
+#: The first format whose artifacts carry a whole-file digest.
+DIGEST_FORMAT_VERSION: Final = 2

@@ -14,7 +14,7 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── DataSetNotConfiguredError      no path is configured for the dataset
     │   ├── ArtifactNotFoundError          the configured file does not exist
     │   ├── NotAnArtifactError             the file is not an SQLite database
-    │   ├── DamagedArtifactError           the file is truncated or corrupt
+    │   ├── DamagedArtifactError           the file is truncated, corrupt, or changed since its build
     │   ├── UnsupportedArtifactError       the file is in a form a read-only reader cannot trust (WAL)
     │   ├── SchemaMismatchError            the file's tables or columns do not match the models
     │   ├── TableNotFoundError             the file has no table of the requested name
@@ -129,7 +129,7 @@ class NotAnArtifactError(DataSetError):
 
 
 class DamagedArtifactError(DataSetError):
-    """The artifact is truncated or corrupt."""
+    """The artifact is truncated or corrupt, or its bytes changed since its build."""
 
 
 class UnsupportedArtifactError(DataSetError):

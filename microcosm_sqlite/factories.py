@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from microcosm_sqlite import fork
+from microcosm_sqlite.artifacts.digest import check_digest
 from microcosm_sqlite.artifacts.freshness import check_not_stale
 from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, DEFAULT_SEARCH_BATCH_SIZE, MEMORY_PATH
@@ -87,6 +88,7 @@ def load_entry_point_paths(graph: Any, overridden: Iterable[str] = ()) -> dict[s
     journal_mode=typed(str, default_value="delete"),
     search_batch_size=typed(int, default_value=DEFAULT_SEARCH_BATCH_SIZE),
     check_integrity=typed(bool, default_value=False),
+    check_digest=typed(bool, default_value=True),
     refuse_stale=typed(bool, default_value=True),
     poolclass=None,
 )
@@ -96,7 +98,8 @@ class SQLiteBindFactory:
 
     `graph.sqlite(name)` returns `(engine, sessionmaker)` for a dataset, created on first use and
     cached in `datasets`. With `read_only`, first use also checks that the file exists and is a
-    whole SQLite artifact; `DataSet` classes then check that it matches their models.
+    whole SQLite artifact, byte for byte as built when it carries a digest (`check_digest`);
+    `DataSet` classes then check that it matches their models.
 
     Dataset names are matched case-insensitively everywhere (paths, binds, checks, sessions):
     environment variables reach config lower-cased, while dataset names are class names.
@@ -109,6 +112,7 @@ class SQLiteBindFactory:
         self.read_only: bool = config.read_only
         self.search_batch_size: int = config.search_batch_size
         self.check_integrity: bool = config.check_integrity
+        self.check_digest: bool = config.check_digest
         self.refuse_stale: bool = config.refuse_stale
         self.options = EngineOptions(
             read_only=config.read_only,
@@ -234,6 +238,9 @@ class SQLiteBindFactory:
         path = self.path_for(name)
         if self.read_only:
             check_artifact_file(name, path)
+            if self.check_digest:
+                # Before the engine exists, so no query can be served from a damaged file.
+                check_digest(name, path)
         engine = fork.track(create_engine_for(path, self.options, data_set=name))
         factory = sessionmaker(
             bind=engine,

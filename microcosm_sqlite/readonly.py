@@ -12,6 +12,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from microcosm_sqlite.artifacts.checks import damaged, is_damage
 from microcosm_sqlite.errors import ArtifactNotFoundError, ReadOnlyDataSetError
 from microcosm_sqlite.lookups import select_safe
+from microcosm_sqlite.undecodable import is_undecodable, undecodable_text
 
 HINT = "datasets opened with read_only are never written; build a new artifact instead"
 
@@ -47,6 +48,9 @@ def guard_engine(engine: Engine, data_set: str, path: str) -> None:
             or "query_only" in str(error)
         ):
             raise read_only_error(data_set, path, "write") from error
+        if is_undecodable(error):
+            statement = getattr(getattr(context.execution_context, "compiled", None), "statement", None)
+            raise undecodable_text(data_set, path, error, statement=statement) from error
         if is_damage(error):
             raise damaged(data_set, path, error) from error
         code = getattr(error, "sqlite_errorcode", None)

@@ -44,6 +44,7 @@ def test_metadata_holds_no_wall_clock_time(target):
     assert sorted(key for key, _ in values) == [
         "content_hash",
         "data_set",
+        "file_sha256",
         "format_version",
         "library_version",
         "schema_fingerprint",

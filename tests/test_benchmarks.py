@@ -37,9 +37,12 @@ def test_harness_runs_every_task_and_writes_the_table(tmp_path):
     for row in (
         "| sqlite3 executemany | ", "| ours csv().build() | ", "| ours search() models | ",
         "| ours search().rows() | ", "| ours one(id=...) | ", "| bare python | ", "| ours | ",
+        "| read the file (1 MiB chunks) | ", "| ours first use, digest checked | ",
+        "| ours first use, check_digest off | ",
     ):
         assert row in results
     assert "| lookups ≤ 5x sqlite3 | 1,000 | " in results
+    assert "| digest at first use ≤ 0.5 s per 100 MiB | 1,000 | " in results
     assert "pending" not in results  # the builder is in this library
     assert "SQLite " + sqlite3.sqlite_version in results
     # Build outputs live in a temporary folder that is removed afterwards.

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from microcosm_sqlite.artifacts import ArtifactBuild
-from tests.building import build_geography
+from tests.building import build_geography, restamp
 from tests.cli import run
 from tests.catalogue import PRODUCTS
 from tests.conftest import write_geography
@@ -139,6 +139,7 @@ def test_search_of_a_stale_artifact_says_so(tmp_path):
     build_geography(path)
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE _microcosm_sqlite_metadata SET value = 'other' WHERE key = 'schema_fingerprint'")
+    restamp(path)
 
     result = run("search", "tests.fixtures:CityStore", "--path", path)
 

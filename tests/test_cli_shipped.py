@@ -11,7 +11,7 @@ def test_the_shipped_artifacts_verify_against_models_and_sources():
     for path, models in ((AIRPORTS, "reference_data.airports:Airports"), (COUNTRIES, "reference_data.countries:Countries")):
         result = run("verify", path, "--models", models, "--sources", ROOT / "datasets" / "sources")
         assert result.returncode == 0, result.stderr
-        assert result.stdout == f"{path}: sound (file, integrity, schema, metadata checked)\n"
+        assert result.stdout == f"{path}: sound (file, digest, integrity, schema, metadata checked)\n"
 
 
 def test_inspect_reads_the_counts_from_the_metadata():

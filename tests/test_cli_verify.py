@@ -35,7 +35,7 @@ def test_a_sound_current_artifact_exits_0(built, sources):
     result = run("verify", built, "--models", MODELS, "--sources", sources)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"{built}: sound (file, integrity, schema, metadata checked)\n"
+    assert result.stdout == f"{built}: sound (file, digest, integrity, schema, metadata checked)\n"
     assert result.stderr == ""
 
 
@@ -43,7 +43,7 @@ def test_without_models_the_metadata_and_content_are_still_checked(built):
     result = run("verify", built)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"{built}: sound (file, integrity, metadata checked)\n"
+    assert result.stdout == f"{built}: sound (file, digest, integrity, metadata checked)\n"
 
 
 def test_each_failure_is_one_line_naming_the_file(tmp_path, built):
@@ -57,13 +57,14 @@ def test_each_failure_is_one_line_naming_the_file(tmp_path, built):
     result = run("verify", built, truncated, damaged, tmp_path / "text.db", tmp_path / "missing.db")
 
     assert result.returncode == 1
-    assert result.stdout == f"{built}: sound (file, integrity, metadata checked)\n"
+    assert result.stdout == f"{built}: sound (file, digest, integrity, metadata checked)\n"
     lines = failures(result)
-    assert len(lines) == 4
+    assert len(lines) == 5
     assert f"({truncated}): the file is truncated" in lines[0] or f"({truncated}): the file is damaged" in lines[0]
-    assert f"({damaged}): " in lines[1] and ("malformed" in lines[1] or "integrity check failed" in lines[1])
-    assert f"({tmp_path / 'text.db'}): the file is not an SQLite database" in lines[2]
-    assert f"({tmp_path / 'missing.db'}): the artifact file does not exist" in lines[3]
+    assert f"({damaged}): the file is damaged: " in lines[1]
+    assert f"({damaged}): " in lines[2] and ("malformed" in lines[2] or "integrity check failed" in lines[2])
+    assert f"({tmp_path / 'text.db'}): the file is not an SQLite database" in lines[3]
+    assert f"({tmp_path / 'missing.db'}): the artifact file does not exist" in lines[4]
     assert not (tmp_path / "missing.db").exists()
 
 
@@ -105,7 +106,7 @@ def test_stale_against_changed_models(built):
     result = run("verify", built, "--models", MODELS)
 
     assert result.returncode == 1
-    assert "the schema fingerprint differs from the models'" in failures(result)[0]
+    assert "the schema fingerprint differs from the models'" in failures(result)[1]
 
 
 def test_rows_edited_after_the_build_are_caught(built):
@@ -115,7 +116,11 @@ def test_rows_edited_after_the_build_are_caught(built):
     result = run("verify", built)
 
     assert result.returncode == 1
-    assert failures(result) == [
+    digest_line, content_line = failures(result)
+    # The file's bytes changed (the digest), and so did a table's rows (its content hash).
+    # Named after the file until its metadata is read: a damaged file's metadata cannot be trusted.
+    assert digest_line.startswith(f"FAILED dataset 'geography' ({built}): the file is damaged: its bytes do not match")
+    assert [content_line] == [
         f"FAILED dataset 'Geography' ({built}): table 'city' no longer matches its recorded content hash "
         "(edited after the build?); rebuild the artifact with the current models (build_scripts/), "
         "or deploy the artifact built for this code"
@@ -148,7 +153,8 @@ def test_json_output(built, tmp_path):
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert [(item["path"], item["sound"]) for item in report] == [(str(built), True), (str(tmp_path / "missing.db"), False)]
-    assert report[0]["passed"] == ["file", "integrity", "metadata"]
+    assert report[0]["passed"] == ["file", "digest", "integrity", "metadata"]
+    assert report[0]["notes"] == []
 
 
 def test_usage_errors_exit_2(built, sources):
@@ -170,3 +176,53 @@ def test_a_sources_path_that_does_not_exist_is_a_usage_error(built, tmp_path):
     assert result.returncode == 2
     assert f"Path '{tmp_path / 'sourcse'}' does not exist" in result.stderr
     assert "was not part of the build" not in result.stderr
+
+
+def flip_in_index(path, name: bytes) -> None:
+    """Flip one bit of an entry of the city name index: the table, its rows and quick_check are unchanged."""
+    with sqlite3.connect(path) as connection:
+        (root,) = connection.execute("SELECT rootpage FROM sqlite_master WHERE name = 'ix_city_name'").fetchone()
+        (page_size,) = connection.execute("PRAGMA page_size").fetchone()
+    connection.close()
+    data = bytearray(path.read_bytes())
+    start = (root - 1) * page_size
+    offset = data.index(name, start, start + page_size)
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_quick_verify_catches_an_index_flip_that_quick_check_misses(built):
+    flip_in_index(built, b"Paris")
+    with sqlite3.connect(built) as connection:
+        assert connection.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+        # The damage a service would see: a lookup through the index misses a row the table holds.
+        assert connection.execute("SELECT count(*) FROM city NOT INDEXED WHERE name = 'Paris'").fetchone() == (2,)
+        assert connection.execute("SELECT count(*) FROM city WHERE name = 'Paris'").fetchone() == (1,)
+    connection.close()
+
+    result = run("verify", built, "--quick")
+
+    assert result.returncode == 1
+    [line] = failures(result)
+    assert line.startswith(f"FAILED dataset 'geography' ({built}): the file is damaged: its bytes do not match the SHA-256")
+    assert "rebuild it" in line
+
+
+def without_digest(path):
+    """Make `path` what an artifact of format 1 was: metadata, no digest."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("DELETE FROM _microcosm_sqlite_metadata WHERE key = 'file_sha256'")
+    connection.execute("UPDATE _microcosm_sqlite_metadata SET value = '1' WHERE key = 'format_version'")
+    connection.execute("PRAGMA user_version = 1")
+    connection.close()
+    return path
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_an_artifact_without_a_digest_is_sound_and_says_so(built, sources, quick):
+    without_digest(built)
+
+    result = run("verify", built, "--models", MODELS, "--sources", sources, *(["--quick"] if quick else []))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{built}: sound (file, integrity, schema, metadata checked; no digest)\n"

@@ -14,7 +14,8 @@ def test_a_sound_artifact_passes_every_check(tmp_path):
     result = verify_artifact(path, base=Geography, sources=[tmp_path])
 
     assert result.sound
-    assert result.passed == ["file", "integrity", "schema", "metadata"]
+    assert result.passed == ["file", "digest", "integrity", "schema", "metadata"]
+    assert result.notes == []
     assert result.data_set == "Geography"
 
 
@@ -30,10 +31,11 @@ def test_every_problem_is_its_own_failure(tmp_path):
 
     assert not result.sound
     assert result.passed == ["file", "integrity", "schema"]
-    assert len(result.failures) == 3
-    assert "schema fingerprint differs" in result.failures[0]
-    assert "table 'city' no longer matches" in result.failures[1]
-    assert "table 'country' no longer matches" in result.failures[2]
+    assert len(result.failures) == 4
+    assert "the file is damaged: its bytes do not match the SHA-256" in result.failures[0]
+    assert "schema fingerprint differs" in result.failures[1]
+    assert "table 'city' no longer matches" in result.failures[2]
+    assert "table 'country' no longer matches" in result.failures[3]
     assert all(failure.startswith(f"dataset 'Geography' ({path}): ") for failure in result.failures)
 
 

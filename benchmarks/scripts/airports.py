@@ -41,10 +41,11 @@ def values(airport: Airport) -> tuple:
     )
 
 
-def create_graph(path: str, read_only: bool):
-    """A microcosm graph whose `Airports` dataset is the file at `path`."""
+def create_graph(path: str, read_only: bool, **config):
+    """A microcosm graph whose `Airports` dataset is the file at `path` (more `sqlite` config in `config`)."""
     from microcosm.api import create_object_graph, load_from_dict
 
     return create_object_graph(
-        "bench", testing=True, loader=load_from_dict(sqlite=dict(paths={"Airports": path}, read_only=read_only)),
+        "bench", testing=True,
+        loader=load_from_dict(sqlite=dict(paths={"Airports": path}, read_only=read_only, **config)),
     )

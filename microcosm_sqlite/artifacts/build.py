@@ -13,6 +13,7 @@ import os
 import sqlite3
 from collections.abc import Sequence
 from contextlib import closing, suppress
+from dataclasses import replace
 from os import PathLike
 from pathlib import Path
 from types import TracebackType
@@ -22,6 +23,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from microcosm_sqlite.artifacts.digest import placeholder, stamp_digest
 from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
 from microcosm_sqlite.artifacts.hashing import file_sha256, hash_tables, overall_hash
 from microcosm_sqlite.artifacts.leftovers import create_temporary, remove_stale
@@ -56,10 +58,11 @@ class ArtifactBuild:
 
     Entering creates the schema in a new file beside the target and exposes a writable `engine`.
     A clean exit checks foreign keys and integrity, analyses, writes the metadata table, stamps
-    `application_id`/`user_version`, compacts into a rollback-journal file, fsyncs it and renames
-    it onto the target. Any exception (from the block or from those steps) leaves the target
-    untouched, removes the temporary files and propagates. With `ignore_columns`, `load` skips
-    source columns the models lack rather than refusing them.
+    `application_id`/`user_version`, compacts into a rollback-journal file, writes the file's
+    SHA-256 into it (`artifacts.digest`), fsyncs it and renames it onto the target. Any exception
+    (from the block or from those steps) leaves the target untouched, removes the temporary files
+    and propagates. With `ignore_columns`, `load` skips source columns the models lack rather than
+    refusing them.
 
     """
 
@@ -139,13 +142,16 @@ class ArtifactBuild:
         with closing(sqlite3.connect(self._temporary, isolation_level=None)) as connection:
             self._check(connection)
             tables = hash_tables(connection)
+            content_hash = overall_hash(tables)
             info = ArtifactInfo(
                 data_set=self.data_set,
                 schema_fingerprint=schema_fingerprint(self.base.metadata),
-                content_hash=overall_hash(tables),
+                content_hash=content_hash,
                 tables=tables,
                 sources=self._source_infos,
                 format_version=ARTIFACT_FORMAT_VERSION,
+                # Overwritten with the file's SHA-256 once its bytes are final (artifacts.digest).
+                file_sha256=placeholder(content_hash),
             )
             connection.execute("BEGIN")
             write_metadata(connection, info)
@@ -157,11 +163,24 @@ class ArtifactBuild:
             # VACUUM INTO writes the pages in canonical order into a fresh file: the same content
             # gives the same bytes however it was inserted (https://www.sqlite.org/lang_vacuum.html).
             connection.execute("VACUUM INTO ?", (str(compact),))
+        info = replace(info, file_sha256=self._stamp(compact, content_hash))
         _fsync_file(compact)
         os.replace(compact, self.target)
         # The rename is durable only once the directory entry is on disk.
         _fsync_file(self.target.parent)
         return info
+
+    def _stamp(self, compact: Path, content_hash: str) -> str:
+        """Write the whole-file digest over its placeholder: the last change to the file's bytes."""
+        digest, offsets = stamp_digest(compact, content_hash)
+        if len(offsets) != 1:
+            # The placeholder depends on the content hash, so no row can hold it: a bug, not bad input.
+            raise ArtifactCheckError(
+                f"the digest placeholder occurs {len(offsets)} times in the new file instead of once",
+                data_set=self.data_set,
+                hint=f"report this with the sources that produced it; {KEPT}",
+            )
+        return digest
 
     def _check(self, connection: sqlite3.Connection) -> None:
         broken = connection.execute("PRAGMA foreign_key_check").fetchall()

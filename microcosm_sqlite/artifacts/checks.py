@@ -12,6 +12,7 @@ from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID
 from microcosm_sqlite.errors import (
     ArtifactNotFoundError,
     DamagedArtifactError,
@@ -24,6 +25,7 @@ from microcosm_sqlite.errors import (
 HEADER_SIZE = 100
 MAGIC = b"SQLite format 3\x00"
 WAL_WRITE_VERSION = 2
+ARTIFACT_STAMP = ARTIFACT_APPLICATION_ID.to_bytes(4, "big")  # header offset 68: PRAGMA application_id
 
 REBUILD_HINT = "rebuild it from its sources (build_scripts/) or restore it from source control"
 
@@ -57,6 +59,14 @@ def check_artifact_file(data_set: str, path: str | Path) -> None:
             hint="check the file's permissions",
         ) from None
 
+    if len(header) == HEADER_SIZE and not header.startswith(MAGIC) and header[68:72] == ARTIFACT_STAMP:
+        # The header still carries the builder's application_id: an artifact whose magic was damaged.
+        raise DamagedArtifactError(
+            "the file is damaged (an artifact whose SQLite header no longer starts with the SQLite magic)",
+            data_set=data_set,
+            path=path,
+            hint=REBUILD_HINT,
+        )
     if len(header) < HEADER_SIZE or not header.startswith(MAGIC):
         raise NotAnArtifactError(
             "the file is empty" if size == 0 else "the file is not an SQLite database",

@@ -27,7 +27,7 @@ from microcosm_sqlite.artifacts.metadata import (
     source_key,
 )
 from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged
-from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
+from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, READABLE_FORMAT_VERSIONS
 from microcosm_sqlite.engines import read_only_uri
 from microcosm_sqlite.errors import DataSetError, StaleArtifactError
 
@@ -87,8 +87,9 @@ def check_artifact(
     if info is None or application_id != ARTIFACT_APPLICATION_ID:
         return report(NO_METADATA)
     problems = []
-    if format_version != ARTIFACT_FORMAT_VERSION:
-        problems.append(f"artifact format {format_version}, this library reads format {ARTIFACT_FORMAT_VERSION}")
+    if format_version not in READABLE_FORMAT_VERSIONS:
+        readable = ", ".join(map(str, READABLE_FORMAT_VERSIONS))
+        problems.append(f"artifact format {format_version}, this library reads formats {readable}")
     if info.data_set != data_set:
         problems.append(f"it was built for dataset {info.data_set!r}")
     if info.schema_fingerprint != schema_fingerprint(base.metadata):

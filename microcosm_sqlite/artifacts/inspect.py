@@ -95,6 +95,7 @@ def build_metadata(info: ArtifactInfo) -> dict[str, Any]:
         "format_version": info.format_version,
         "schema_fingerprint": info.schema_fingerprint,
         "content_hash": info.content_hash,
+        "file_sha256": info.file_sha256,
         "library_version": info.library_version,
         "sqlite_version": info.sqlite_version,
         "sources": [asdict(source) for source in info.sources],

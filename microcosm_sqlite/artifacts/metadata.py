@@ -61,10 +61,13 @@ class ArtifactInfo:
     format_version: int = 1
     library_version: str = field(default_factory=lambda: library_version())
     sqlite_version: str = sqlite3.sqlite_version
+    #: The SHA-256 of the whole file (see `artifacts.digest`); None in artifacts of format 1.
+    file_sha256: str | None = None
 
     def to_items(self) -> dict[str, str]:
         """The metadata as key/value strings, JSON for the structured values."""
-        return {
+        digest = {} if self.file_sha256 is None else {"file_sha256": self.file_sha256}
+        return digest | {
             "data_set": self.data_set,
             "format_version": str(self.format_version),
             "schema_fingerprint": self.schema_fingerprint,
@@ -86,6 +89,7 @@ class ArtifactInfo:
             sources=tuple(SourceInfo(**source) for source in json.loads(items["sources"])),
             library_version=items["library_version"],
             sqlite_version=items["sqlite_version"],
+            file_sha256=items.get("file_sha256"),
         )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged, is_damage
 from microcosm_sqlite.engines import read_only_uri
 from microcosm_sqlite.errors import TableNotFoundError
+from microcosm_sqlite.undecodable import is_undecodable, undecodable_text
 
 #: Rows fetched from SQLite per round trip while streaming.
 FETCH_SIZE = 1000
@@ -56,9 +57,10 @@ def open_artifact(path: str | Path) -> Iterator[sqlite3.Connection]:
 
 
 @contextmanager
-def blaming(path: str | Path) -> Iterator[None]:
+def blaming(path: str | Path, table: str | None = None) -> Iterator[None]:
     """
-    Turn SQLite errors that mean a file is damaged into `DamagedArtifactError` naming `path`.
+    Turn SQLite errors that mean a file is damaged into `DamagedArtifactError` naming `path` (and
+    `table`, for text that is not UTF-8, when the block reads one table).
 
     Code reading two files at once wraps each file's reads, so the error names the right one.
 
@@ -66,6 +68,8 @@ def blaming(path: str | Path) -> Iterator[None]:
     try:
         yield
     except sqlite3.DatabaseError as error:
+        if is_undecodable(error):
+            raise undecodable_text(data_set_name(path), path, error, table=table) from None
         if is_damage(error):
             raise damaged(data_set_name(path), path, error) from None
         raise
@@ -87,7 +91,8 @@ def reading_table(path: str | Path, table: str) -> Iterator[tuple[list[Column], 
         names = [column.name for column in declared]
         # Closed before the connection, even when the reader stops early (a closed pipe).
         with closing(stream_rows(connection, table, names, order_by=primary_key(connection, table))) as rows:
-            yield declared, rows
+            with blaming(path, table):
+                yield declared, rows
 
 
 def quote(identifier: str) -> str:

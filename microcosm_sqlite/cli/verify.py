@@ -35,7 +35,8 @@ def verify(
 ) -> None:
     """
     Check that each ARTIFACT is sound and current: a whole SQLite file in single-file (rollback
-    journal) mode that passes SQLite's integrity check and carries microcosm-sqlite metadata matching
+    journal) mode whose bytes match the SHA-256 digest it carries (also with --quick; older
+    artifacts without one say "no digest"), that passes SQLite's integrity check and carries microcosm-sqlite metadata matching
     its content; with --models, built from those models (schema fingerprint) with every table and
     column; with --sources, built from those exact source files.
 
@@ -56,7 +57,8 @@ def verify(
     else:
         for result in results:
             if result.sound:
-                click.echo(f"{result.path}: sound ({', '.join(result.passed)} checked)")
+                notes = "".join(f"; {note}" for note in result.notes)
+                click.echo(f"{result.path}: sound ({', '.join(result.passed)} checked{notes})")
             for failure in result.failures:
                 click.echo(f"FAILED {failure}", err=True)
             for leftover in result.leftovers:
