@@ -10,7 +10,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from microcosm_sqlite import fork
+from microcosm_sqlite import _fork
 from microcosm_sqlite.errors import NoSessionError
 
 # Innermost last: (dataset name, fork generation, session, the dataset's disposals and their count
@@ -47,7 +47,7 @@ def mark_disposed(graph: Any, data_set: str) -> None:
 
 def current_session(data_set: str) -> Session:
     """The session of the innermost open `SessionContext` for a dataset."""
-    generation = fork.generation()
+    generation = _fork.generation()
     for name, opened_in, session, _, _ in reversed(_open_sessions.get()):
         if name == data_set and opened_in == generation:
             return session
@@ -63,7 +63,7 @@ def open_session(data_set: str) -> Session | None:
     (also once the dataset has been disposed since the context opened).
 
     """
-    generation = fork.generation()
+    generation = _fork.generation()
     for name, opened_in, session, disposals, disposed_before in reversed(_open_sessions.get()):
         if name == data_set and opened_in == generation:
             return session if disposals.count == disposed_before else None
@@ -106,7 +106,7 @@ class SessionContext:
             # The pragma is reset at every COMMIT and ROLLBACK, so it is set in each new transaction.
             event.listen(self.session, "after_begin", _defer_foreign_keys)
         disposals = _disposals_of(self.graph, self.name)
-        entry = (self.name, fork.generation(), self.session, disposals, disposals.count)
+        entry = (self.name, _fork.generation(), self.session, disposals, disposals.count)
         _open_sessions.set(_open_sessions.get() + (entry,))
         return self
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, declarative_base
 from microcosm_sqlite.constants import naming_convention
 from microcosm_sqlite.context import SessionContext, mark_disposed, open_session
 from microcosm_sqlite.factories import Bind
-from microcosm_sqlite.names import data_set_key
+from microcosm_sqlite._names import data_set_key
 
 # The declarative bases each graph has opened (by identity), so that `dispose_sqlite_connections`
 # disposes through each base's own `dispose`, which a dataset may override.

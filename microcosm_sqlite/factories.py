@@ -16,15 +16,15 @@ from microcosm.api import defaults, typed
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from microcosm_sqlite import fork
+from microcosm_sqlite import _fork
 from microcosm_sqlite.artifacts.digest import check_digest
 from microcosm_sqlite.artifacts.freshness import check_not_stale
 from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, DEFAULT_SEARCH_BATCH_SIZE, MEMORY_PATH
-from microcosm_sqlite.engines import EngineOptions, create_engine_for, retire
+from microcosm_sqlite._engines import EngineOptions, create_engine_for, retire
 from microcosm_sqlite.errors import DataSetNotConfiguredError, ReadOnlyDataSetError
-from microcosm_sqlite.names import ByDataSet, data_set_key
-from microcosm_sqlite.readonly import guard_engine, guard_sessions
+from microcosm_sqlite._names import ByDataSet, data_set_key
+from microcosm_sqlite._readonly import guard_engine, guard_sessions
 
 PATHS_ENTRY_POINT_GROUP = "microcosm.sqlite"
 
@@ -41,7 +41,7 @@ class DataSetSession(Session):
 
 
 def _current_owner() -> tuple[int, int]:
-    return threading.get_ident(), fork.generation()
+    return threading.get_ident(), _fork.generation()
 
 
 class Bind(NamedTuple):
@@ -131,7 +131,7 @@ class SQLiteBindFactory:
         self.datasets: ByDataSet[Bind] = ByDataSet()
         self._checked_schemas: set[tuple[str, int]] = set()
         self._sessions: ByDataSet[WeakSet[DataSetSession]] = ByDataSet()
-        self._lock = fork.ForkSafeLock()
+        self._lock = _fork.ForkSafeLock()
 
     @property
     def paths(self) -> Mapping[str, str]:
@@ -212,7 +212,7 @@ class SQLiteBindFactory:
         Retire a dataset's bind: the next use opens (and checks) its file again.
 
         Threads reading through the old bind are never disturbed: their queries finish on the old
-        file, and its connections are closed as they are returned (`engines.retire`). Sessions
+        file, and its connections are closed as they are returned (`_engines.retire`). Sessions
         opened by the calling thread are closed now; other threads' sessions are theirs to close
         (`GetOrCreateSession` replaces them on their next use), since closing a session another
         thread is using crashes it.
@@ -241,7 +241,7 @@ class SQLiteBindFactory:
             if self.check_digest:
                 # Before the engine exists, so no query can be served from a damaged file.
                 check_digest(name, path)
-        engine = fork.track(create_engine_for(path, self.options, data_set=name))
+        engine = _fork.track(create_engine_for(path, self.options, data_set=name))
         factory = sessionmaker(
             bind=engine,
             class_=DataSetSession,

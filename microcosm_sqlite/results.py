@@ -10,7 +10,7 @@ from sqlalchemy import Select
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Query, Session
 
-from microcosm_sqlite.lookups import orm_listeners_are_select_safe
+from microcosm_sqlite._lookups import orm_listeners_are_select_safe
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Query, Session
 
-from microcosm_sqlite import fork
+from microcosm_sqlite import _fork
 from microcosm_sqlite.constants import DEFAULT_SEARCH_BATCH_SIZE
 from microcosm_sqlite.context import current_session
 from microcosm_sqlite.errors import (
@@ -21,9 +21,9 @@ from microcosm_sqlite.errors import (
     ModelNotFoundError,
     MultipleModelsFoundError,
 )
-from microcosm_sqlite.filters import check_filters
-from microcosm_sqlite.lookups import NOT_FOUND, find_by_primary_key
-from microcosm_sqlite.names import data_set_key
+from microcosm_sqlite._filters import check_filters
+from microcosm_sqlite._lookups import NOT_FOUND, find_by_primary_key
+from microcosm_sqlite._names import data_set_key
 from microcosm_sqlite.results import SearchResult, is_streaming
 
 PAGINATION = ("offset", "limit")
@@ -57,9 +57,9 @@ class GetOrCreateSession:
 
     def __call__(self, store: "Store") -> Session:
         sessions: dict[str, Session] | None = getattr(self._local, "sessions", None)
-        if sessions is None or self._local.generation != fork.generation():
+        if sessions is None or self._local.generation != _fork.generation():
             sessions = self._local.sessions = {}
-            self._local.generation = fork.generation()
+            self._local.generation = _fork.generation()
         name = data_set_name(store)
         session = sessions.get(data_set_key(name))
         if session is None or session.bind is not self.graph.sqlite(name).engine:
@@ -116,7 +116,7 @@ class Store:
     overridable hooks `_query`, `_filter`, `_order_by` and `_paginate`, in that order.
 
     A keyword that neither `auto_filter_fields` nor the store's own hooks use is
-    `UnknownFilterError`, raised before any SQL runs (see `microcosm_sqlite.filters`).
+    `UnknownFilterError`, raised before any SQL runs (see `microcosm_sqlite._filters`).
     `accepted_filters` lists keywords the hooks read in ways their source does not show.
 
     `get_session` is a plain attribute, assignable at any time: `get_session(store)` or
@@ -226,7 +226,7 @@ class Store:
         return filters
 
     def _find_by_primary_key(self, kwargs: dict[str, Any]) -> Any:
-        """The fast path of `one()` for a lone primary-key filter (see `microcosm_sqlite.lookups`)."""
+        """The fast path of `one()` for a lone primary-key filter (see `microcosm_sqlite._lookups`)."""
         filters = self._auto_filters(kwargs)
         if len(filters) != 1:
             return None

@@ -1,6 +1,6 @@
 import pytest
 
-from microcosm_sqlite.names import ByDataSet, data_set_key
+from microcosm_sqlite._names import ByDataSet, data_set_key
 
 
 def test_any_spelling_is_the_same_dataset():

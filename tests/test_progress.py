@@ -1,6 +1,6 @@
 from microcosm_sqlite.builders import load_sources
 from microcosm_sqlite.dataset import dispose_sqlite_connections
-from microcosm_sqlite.progress import observing, report_rows
+from microcosm_sqlite._progress import observing, report_rows
 from tests.conftest import make_graph
 from tests.fixtures import Country, Geography
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Column, Integer, String, text
 
 from microcosm_sqlite import DataSet, dispose_sqlite_connections
-from microcosm_sqlite.engines import read_only_uri
+from microcosm_sqlite._engines import read_only_uri
 from microcosm_sqlite.errors import (
     ArtifactNotFoundError,
     DamagedArtifactError,

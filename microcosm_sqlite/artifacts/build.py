@@ -29,7 +29,7 @@ from microcosm_sqlite.artifacts.hashing import file_sha256, hash_tables, overall
 from microcosm_sqlite.artifacts.leftovers import create_temporary, remove_stale
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, SourceInfo, same_named_sources, source_key, write_metadata
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
-from microcosm_sqlite.engines import EngineOptions, create_engine_for
+from microcosm_sqlite._engines import EngineOptions, create_engine_for
 from microcosm_sqlite.errors import (
     ArtifactCheckError,
     BrokenForeignKeyError,

@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from microcosm_sqlite.artifacts.metadata import METADATA_TABLE, has_metadata
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, DIGEST_FORMAT_VERSION
-from microcosm_sqlite.engines import read_only_uri
+from microcosm_sqlite._engines import read_only_uri
 from microcosm_sqlite.errors import ArtifactNotFoundError, DamagedArtifactError
 from microcosm_sqlite.artifacts.reading import quote
 

@@ -28,7 +28,7 @@ from microcosm_sqlite.artifacts.metadata import (
 )
 from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, READABLE_FORMAT_VERSIONS
-from microcosm_sqlite.engines import read_only_uri
+from microcosm_sqlite._engines import read_only_uri
 from microcosm_sqlite.errors import DataSetError, StaleArtifactError
 
 NO_METADATA = "the file has no microcosm-sqlite metadata (it was not built by build_artifact)"

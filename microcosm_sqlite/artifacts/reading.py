@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged, is_damage
-from microcosm_sqlite.engines import read_only_uri
+from microcosm_sqlite._engines import read_only_uri
 from microcosm_sqlite.errors import TableNotFoundError
-from microcosm_sqlite.undecodable import is_undecodable, undecodable_text
+from microcosm_sqlite.artifacts.undecodable import is_undecodable, undecodable_text
 
 #: Rows fetched from SQLite per round trip while streaming.
 FETCH_SIZE = 1000

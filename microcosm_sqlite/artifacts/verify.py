@@ -17,7 +17,7 @@ from microcosm_sqlite.artifacts.hashing import hash_table
 from microcosm_sqlite.artifacts.leftovers import leftovers
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
 from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
-from microcosm_sqlite.engines import EngineOptions, create_engine_for
+from microcosm_sqlite._engines import EngineOptions, create_engine_for
 from microcosm_sqlite.errors import DataSetError, StaleArtifactError
 from microcosm_sqlite.artifacts.reading import blaming, data_set_name, open_artifact, table_names
 

@@ -22,7 +22,7 @@ from microcosm_sqlite.builders.rows import Converted, Target, given_by_name, pla
 from microcosm_sqlite.builders.foreign_keys import check_foreign_keys
 from microcosm_sqlite.builders.sources import Origin, Rows, open_text, reader_for, source_name
 from microcosm_sqlite.errors import BadValueError, BuildError, DuplicateKeyError, MissingValueError
-from microcosm_sqlite.progress import report_rows
+from microcosm_sqlite._progress import report_rows
 
 #: Rows per executemany: large enough to amortise the call, small enough to keep memory flat.
 DEFAULT_BATCH_SIZE = 5000
@@ -110,7 +110,7 @@ def _table_of(model: type, data_set: str) -> Table:
 
 
 def _ensure_transaction(connection: Connection) -> None:
-    # Writable engines of this library emit BEGIN themselves (engines.py); an engine made with
+    # Writable engines of this library emit BEGIN themselves (_engines.py); an engine made with
     # autocommit, or by plain create_engine, leaves pysqlite to begin lazily before DML, too late
     # for the pragma and the DELETEs above. Both commit through the DB-API connection at the end.
     if not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
 from microcosm_sqlite.cli.options import FAILED
 from microcosm_sqlite.errors import SQLiteError
-from microcosm_sqlite.progress import observing
+from microcosm_sqlite._progress import observing
 
 DEFAULT_SCRIPTS_DIR = Path("build_scripts")
 

@@ -24,7 +24,7 @@ from microcosm_sqlite.cli.options import (
 from microcosm_sqlite.cli.render import DUMPERS, ROW_FORMATS, write_table
 from microcosm_sqlite.dataset import dispose_sqlite_connections
 from microcosm_sqlite.errors import UnknownFilterError
-from microcosm_sqlite.filters import check_filters
+from microcosm_sqlite._filters import check_filters
 from microcosm_sqlite.stores import Store
 
 #: Rows a table shows when no --limit is given: a table is held in memory before it is printed.

@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from microcosm_sqlite.constants import MEMORY_PATH
-from microcosm_sqlite.engines import EngineOptions, create_engine_for
+from microcosm_sqlite._engines import EngineOptions, create_engine_for
 from microcosm_sqlite.errors import ArtifactNotFoundError, StaleDBError
 from microcosm_sqlite.migrations.changes import describe_changes
 from microcosm_sqlite.migrations.config import ENGINE, data_set_base, make_config

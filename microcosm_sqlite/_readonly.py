@@ -11,8 +11,8 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from microcosm_sqlite.artifacts.checks import damaged, is_damage
 from microcosm_sqlite.errors import ArtifactNotFoundError, ReadOnlyDataSetError
-from microcosm_sqlite.lookups import select_safe
-from microcosm_sqlite.undecodable import is_undecodable, undecodable_text
+from microcosm_sqlite._lookups import select_safe
+from microcosm_sqlite.artifacts.undecodable import is_undecodable, undecodable_text
 
 HINT = "datasets opened with read_only are never written; build a new artifact instead"
 
