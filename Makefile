@@ -25,6 +25,7 @@ demo: datasets
 	$(BIN)/python -m reference_data.demo
 
 test: $(STAMP)
+	$(BIN)/ruff check --extend-ignore I001 .
 	$(BIN)/mypy microcosm_sqlite
 	$(BIN)/python -m pytest -q
 

@@ -207,7 +207,7 @@ def _table(results: list[Result], task: Task, size: int) -> list[str]:
 
 
 def render(results: list[Result], machine: dict[str, Any], settings: Any) -> str:
-    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmark results",
         "",

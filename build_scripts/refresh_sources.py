@@ -10,7 +10,6 @@ artifacts (`python build_scripts/build_all.py`) and commit sources and artifacts
 
 """
 import hashlib
-import shutil
 import subprocess
 import sys
 import tempfile

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
@@ -304,7 +304,7 @@ def _apply(
             )
     connection.execute(
         f"INSERT INTO {MIGRATIONS_TABLE} (name, sha256, applied_at) VALUES (?, ?, ?)",
-        (migration.name, migration.sha256, datetime.now(timezone.utc).isoformat()),
+        (migration.name, migration.sha256, datetime.now(UTC).isoformat()),
     )
 
 

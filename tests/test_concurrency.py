@@ -53,7 +53,7 @@ def test_forked_children_query_after_the_parent(read_only_graph):
 
     assert all(result[0] != "error" for result in results), results
     assert len({result[0] for result in results}) == 3
-    for pid, inherited, names, count, _session_id in results:
+    for _pid, inherited, names, count, _session_id in results:
         assert inherited == 0
         assert names == ["Paris", "Lyon"]
         assert count == 6

@@ -196,7 +196,7 @@ def test_always_refresh_mappers_take_a_real_query(tmp_path, fast_path):
     with Shelf.new_context(graph) as context:
         context.session.add(Shelfmark(id=1, code="A1"))
         context.commit()
-        mark = ShelfmarkStore().one(id=1)  # held, so the identity map keeps it
+        mark = ShelfmarkStore().one(id=1)  # noqa: F841 (held, so the identity map keeps it)
         context.session.execute(Shelfmark.__table__.update().values(code="B2"))
         assert ShelfmarkStore().one(id=1).code == "B2"
     assert fast_path == [None, None]

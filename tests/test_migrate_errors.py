@@ -3,7 +3,6 @@ Every way `migrate.main` can be misused ends in an error from `microcosm_sqlite.
 the dataset, and leaves the database file as it was.
 
 """
-import sqlite3
 
 import pytest
 from microcosm.api import create_object_graph, load_from_dict

@@ -88,7 +88,7 @@ class ArtifactBuild:
             raise RuntimeError("ArtifactBuild.engine is only available inside its `with` block")
         return self._engine
 
-    def __enter__(self) -> "ArtifactBuild":
+    def __enter__(self) -> ArtifactBuild:
         if self.target.is_dir():
             # Checked first: the final rename could not replace a directory, and would fail only
             # after the whole build.

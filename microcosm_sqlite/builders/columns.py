@@ -20,7 +20,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.sqltypes import _Binary
 from sqlalchemy.types import (
