@@ -73,7 +73,7 @@ class Builder:
             data_set=self.data_set,
             defaults=self._defaults_for([model for model, _ in pairs]),
             format=self.format,
-            replace=self.delete_before_load,
+            delete_before_load=self.delete_before_load,
             ignore_columns=self.ignore_columns,
         )
 

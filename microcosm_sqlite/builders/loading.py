@@ -12,6 +12,7 @@ import os
 import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import IO, Any
 
 from sqlalchemy import Table
@@ -22,7 +23,7 @@ from microcosm_sqlite.builders.rows import Converted, Target, given_by_name, pla
 from microcosm_sqlite.builders.foreign_keys import check_foreign_keys
 from microcosm_sqlite.builders.sources import Origin, Rows, open_text, reader_for, source_name
 from microcosm_sqlite.errors import BadValueError, BuildError, DuplicateKeyError, MissingValueError
-from microcosm_sqlite._progress import report_rows
+from microcosm_sqlite._progress import observing, report_rows
 
 #: Rows per executemany: large enough to amortise the call, small enough to keep memory flat.
 DEFAULT_BATCH_SIZE = 5000
@@ -42,7 +43,7 @@ def load_sources(
     defaults: Mapping[type, Mapping[str, Any]] | None = None,
     progress: Progress | None = None,
     format: str | None = None,
-    replace: bool = False,
+    delete_before_load: bool = False,
     foreign_keys: bool | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     ignore_columns: bool = False,
@@ -52,8 +53,8 @@ def load_sources(
 
     Each source is `(model class, path or file object)`; its format comes from `format` ("csv",
     "json", "jsonl") or the file name's suffix. `defaults` gives, per model, values for columns the
-    source lacks or leaves empty (callables are called per row). With `replace`, the tables loaded
-    are emptied first, in the same transaction. `progress(table, rows so far)` is called per batch.
+    source lacks or leaves empty (callables are called per row). With `delete_before_load`, the
+    tables loaded are emptied first, in the same transaction. `progress(table, rows so far)` is called per batch.
     Foreign keys are checked before commit when `foreign_keys` is true, or, when it is None, when
     the connection enforces them (`PRAGMA foreign_keys`); set it to True for an engine made with a
     plain `create_engine`, which leaves them off. A source column (CSV header field, JSON key) the
@@ -66,12 +67,12 @@ def load_sources(
     counts: dict[str, int] = {}
     tables = [_table_of(model, data_set) for model, _ in sources]
     try:
-        with engine.connect() as connection, connection.begin():
+        with _observed(progress), engine.connect() as connection, connection.begin():
             _ensure_transaction(connection)
             # Rows may arrive before the rows they reference; checked below, then at COMMIT.
             # https://www.sqlite.org/pragma.html#pragma_defer_foreign_keys
             connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
-            if replace:
+            if delete_before_load:
                 for table in dict.fromkeys(tables):
                     connection.execute(table.delete())
             names: dict[str, str] = {}
@@ -80,15 +81,21 @@ def load_sources(
                 name = source_name(source, table.name)
                 names.setdefault(table.name, name)
                 origin = Origin(data_set, name, table.name)
-                loaded = _load_source(
-                    connection, table, source, origin, given, format, progress, batch_size, ignore_columns
-                )
+                loaded = _load_source(connection, table, source, origin, given, format, batch_size, ignore_columns)
                 counts[table.name] = counts.get(table.name, 0) + loaded
             check_foreign_keys(connection, data_set, names, foreign_keys)
     except DBAPIError as error:
         # Anything the checks above did not anticipate (no such table, disk full, ...).
         raise BuildError(f"SQLite refused the build ({error.orig})", data_set=data_set, hint=_hint_for(error)) from None
     return counts
+
+
+def _observed(progress: Progress | None) -> AbstractContextManager[None]:
+    """The `progress` callback as one more observer of the rows reported (`_progress`)."""
+    if progress is None:
+        return nullcontext()
+    # The callback hears of batches loaded, so not of the 0 rows reported as a table starts.
+    return observing(lambda _data_set, table, rows: progress(table, rows) if rows else None)
 
 
 def _hint_for(error: DBAPIError) -> str:
@@ -124,7 +131,6 @@ def _load_source(
     origin: Origin,
     given: Mapping[str, Any],
     format: str | None,
-    progress: Progress | None,
     batch_size: int,
     ignore_columns: bool,
 ) -> int:
@@ -146,7 +152,7 @@ def _load_source(
         else:
             columns, batches = plan_records(target, content)
         kind = "line" if isinstance(content, Rows) else content.position
-        return _insert(connection, table, columns, batches, kind, origin, progress)
+        return _insert(connection, table, columns, batches, kind, origin)
 
 
 def _check_given_columns(table: Table, given: Mapping[str, Any], origin: Origin) -> None:
@@ -180,7 +186,6 @@ def _insert(
     batches: Converted,
     kind: str,
     origin: Origin,
-    progress: Progress | None,
 ) -> int:
     """Insert converted rows batch by batch; returns how many were inserted."""
     preparer = connection.dialect.identifier_preparer
@@ -195,8 +200,6 @@ def _insert(
     report_rows(origin.data_set, table.name, loaded)  # the start, so observers can time the load
     for positions, batch in batches:
         loaded += _execute(connection, statement, batch, positions, kind, columns, origin)
-        if progress is not None:
-            progress(table.name, loaded)
         report_rows(origin.data_set, table.name, loaded)
     return loaded
 
