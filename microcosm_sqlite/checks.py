@@ -6,6 +6,7 @@ that names the dataset, the path and what to do.
 
 """
 import sqlite3
+import stat
 from pathlib import Path
 
 from sqlalchemy import MetaData, inspect
@@ -17,6 +18,7 @@ from microcosm_sqlite.errors import (
     DamagedArtifactError,
     NotAnArtifactError,
     SchemaMismatchError,
+    UnreadableArtifactError,
     UnsupportedArtifactError,
 )
 
@@ -31,23 +33,16 @@ REBUILD_HINT = "rebuild it from its sources (build_scripts/) or restore it from 
 def check_artifact_file(data_set: str, path: str | Path) -> None:
     """Check, without opening SQL, that `path` is a whole SQLite file in rollback-journal mode."""
     path = Path(path)
+    size = _regular_file_size(data_set, path)
     try:
-        size = path.stat().st_size
         with path.open("rb") as artifact:
             header = artifact.read(HEADER_SIZE)
-    except FileNotFoundError:
-        raise ArtifactNotFoundError(
-            "the artifact file does not exist",
+    except PermissionError:
+        raise UnreadableArtifactError(
+            "the artifact file cannot be read: permission denied",
             data_set=data_set,
             path=path,
-            hint="build it, or point config sqlite.paths at the shipped file",
-        ) from None
-    except IsADirectoryError:
-        raise NotAnArtifactError(
-            "the path is a directory, not an SQLite file",
-            data_set=data_set,
-            path=path,
-            hint="point config sqlite.paths at the artifact file itself",
+            hint="give the service's user read access to the file",
         ) from None
     except OSError as error:
         raise ArtifactNotFoundError(
@@ -101,6 +96,65 @@ def check_artifact_file(data_set: str, path: str | Path) -> None:
             path=path,
             hint=f"open it once writable to roll the journal back, or {REBUILD_HINT}",
         )
+
+
+#: What `stat` says a path is, for paths that are neither regular files nor directories.
+SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _regular_file_size(data_set: str, path: Path) -> int:
+    """
+    The size of `path`, after checking from its stat alone that it is a regular file.
+
+    Nothing else may be opened: opening a FIFO for reading blocks until a writer appears, and
+    opening a device can have effects of its own.
+
+    """
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise ArtifactNotFoundError(
+            "the artifact file does not exist",
+            data_set=data_set,
+            path=path,
+            hint="build it, or point config sqlite.paths at the shipped file",
+        ) from None
+    except PermissionError:
+        # stat needs no permission on the file itself, only search permission on its folders.
+        raise UnreadableArtifactError(
+            "the artifact's folder cannot be searched: permission denied",
+            data_set=data_set,
+            path=path,
+            hint="give the service's user search (execute) access to every folder on the path",
+        ) from None
+    except OSError as error:
+        raise ArtifactNotFoundError(
+            f"the artifact file cannot be read ({error.strerror})",
+            data_set=data_set,
+            path=path,
+            hint="check the configured path",
+        ) from None
+    if stat.S_ISDIR(status.st_mode):
+        raise NotAnArtifactError(
+            "the path is a directory, not an SQLite file",
+            data_set=data_set,
+            path=path,
+            hint="point config sqlite.paths at the artifact file itself",
+        )
+    if not stat.S_ISREG(status.st_mode):
+        what = next((name for test, name in SPECIAL_FILES if test(status.st_mode)), "not a regular file")
+        raise NotAnArtifactError(
+            f"the path is {what}, not an SQLite file",
+            data_set=data_set,
+            path=path,
+            hint="point config sqlite.paths at the artifact file itself",
+        )
+    return status.st_size
 
 
 def check_integrity(data_set: str, path: str | Path, engine: Engine, full: bool = False) -> None:

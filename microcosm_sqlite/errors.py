@@ -12,6 +12,7 @@ microcosm-flask style error handlers render them without a traceback.
     ├── DataSetError (500)                 something is wrong with a dataset or its file
     │   ├── DataSetNotConfiguredError      no path is configured for the dataset
     │   ├── ArtifactNotFoundError          the configured file does not exist
+    │   ├── UnreadableArtifactError        the file exists but cannot be read (permission denied)
     │   ├── NotAnArtifactError             the file is not an SQLite database
     │   ├── DamagedArtifactError           the file is truncated or corrupt
     │   ├── UnsupportedArtifactError       the file is in a form a read-only reader cannot trust (WAL)
@@ -111,6 +112,10 @@ class DataSetNotConfiguredError(DataSetError):
 
 class ArtifactNotFoundError(DataSetError):
     """The configured artifact file does not exist."""
+
+
+class UnreadableArtifactError(DataSetError):
+    """The artifact file exists but cannot be read: permission denied on it or on a folder above it."""
 
 
 class NotAnArtifactError(DataSetError):
