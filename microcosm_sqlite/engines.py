@@ -50,6 +50,26 @@ def read_only_uri(path: str | Path, immutable: bool) -> str:
     return uri
 
 
+#: The start of SQLite's error for an ATTACH (or VACUUM INTO, which attaches its target) beyond
+#: SQLITE_LIMIT_ATTACHED, which read-only connections set to 0.
+ATTACH_REFUSED = "too many attached databases"
+
+
+def connect_read_only(path: str | Path, immutable: bool, **kwargs: Any) -> sqlite3.Connection:
+    """
+    Open `path` read-only (`read_only_uri`), unable to attach any other database file.
+
+    SQLite opens an attached file with the connection's own flags, read-write and create, whatever
+    `mode=ro` says for the main file: `ATTACH '/any/path.db'` would create that file, and a
+    `VACUUM INTO` refused by `query_only` still leaves an empty one. With no attachment allowed,
+    SQLite refuses both before opening anything (https://www.sqlite.org/limits.html#max_attached).
+
+    """
+    connection = sqlite3.connect(read_only_uri(path, immutable), uri=True, **kwargs)
+    connection.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+    return connection
+
+
 def create_engine_for(path: str, options: EngineOptions) -> Engine:
     """Create an engine for one dataset file (or an in-memory database)."""
     if options.read_only:
@@ -61,14 +81,13 @@ def create_engine_for(path: str, options: EngineOptions) -> Engine:
 
 
 def _create_read_only_engine(path: str, options: EngineOptions) -> Engine:
-    uri = read_only_uri(path, options.immutable)
     timeout = options.busy_timeout
 
     # A creator is used rather than a `sqlite:///file:...?uri=true` URL so that any path (spaces,
-    # '?', '#', '%') survives; the pool class must then be named, because a URL without a database
-    # makes SQLAlchemy pick the in-memory SingletonThreadPool.
+    # '?', '#', '%') survives and every connection gets its limits; the pool class must then be
+    # named, because a URL without a database makes SQLAlchemy pick the in-memory SingletonThreadPool.
     def connect() -> sqlite3.Connection:
-        return sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+        return connect_read_only(path, options.immutable, timeout=timeout, check_same_thread=False)
 
     return create_engine(
         "sqlite://", creator=connect, poolclass=QueuePool, max_overflow=UNBOUNDED_OVERFLOW, echo=options.echo

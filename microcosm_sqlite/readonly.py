@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from microcosm_sqlite.checks import check_artifact_file, damaged, is_damage
+from microcosm_sqlite.engines import ATTACH_REFUSED
 from microcosm_sqlite.errors import ArtifactNotFoundError, DataSetError, ReadOnlyDataSetError
 from microcosm_sqlite.lookups import select_safe
 
@@ -47,6 +48,8 @@ def guard_engine(engine: Engine, data_set: str, path: str) -> None:
             or "query_only" in str(error)
         ):
             raise read_only_error(data_set, path, "write") from error
+        if isinstance(error, sqlite3.OperationalError) and str(error).startswith(ATTACH_REFUSED):
+            raise read_only_error(data_set, path, "open another database file (ATTACH, VACUUM INTO)") from error
         if is_damage(error):
             raise damaged(data_set, path, error) from error
         code = getattr(error, "sqlite_errorcode", None)
