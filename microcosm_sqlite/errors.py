@@ -19,6 +19,7 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── SchemaMismatchError            the file's tables or columns do not match the models
     │   ├── TableNotFoundError             the file has no table of the requested name
     │   ├── StaleArtifactError             the file was built from other models or sources
+    │   ├── MalformedMetadataError         the file's metadata table is damaged or another tool's
     │   └── ReadOnlyDataSetError           a write was attempted on a read-only dataset
     ├── BuildError (422)                   a build stopped on bad input; nothing of it was kept
     │   ├── MalformedSourceError           the source is not valid CSV / JSON / JSON Lines
@@ -140,6 +141,10 @@ class TableNotFoundError(DataSetError):
 
 class StaleArtifactError(DataSetError):
     """The artifact was built from other models or other sources."""
+
+
+class MalformedMetadataError(DataSetError):
+    """The artifact's metadata table is damaged (missing or malformed values) or another tool's."""
 
 
 class ReadOnlyDataSetError(DataSetError):

@@ -79,7 +79,12 @@ def verify_artifact(
             verification.run("schema", lambda: check_schema(data_set, path, engine, base.metadata))
     finally:
         engine.dispose()
-    info = _read_metadata(path)
+    try:
+        info = _read_metadata(path, data_set)
+    except DataSetError as error:
+        # Without readable metadata, the freshness and content checks have nothing to compare.
+        verification.failures.append(str(error))
+        return verification
     if base is None:
         if info is not None:
             verification.data_set = info.data_set
@@ -118,9 +123,9 @@ def source_pairs(
     return pairs, unknown
 
 
-def _read_metadata(path: str | Path) -> ArtifactInfo | None:
+def _read_metadata(path: str | Path, data_set: str) -> ArtifactInfo | None:
     with open_artifact(path) as connection:
-        return read_metadata(connection)
+        return read_metadata(connection, data_set, path)
 
 
 def _content_problems(path: str | Path, info: ArtifactInfo | None) -> list[str]:
