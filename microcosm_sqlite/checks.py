@@ -13,6 +13,7 @@ from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from microcosm_sqlite.affinity import can_read
 from microcosm_sqlite.errors import (
     ArtifactNotFoundError,
     DamagedArtifactError,
@@ -181,19 +182,37 @@ def check_integrity(data_set: str, path: str | Path, engine: Engine, full: bool 
 
 
 def check_schema(data_set: str, path: str | Path, engine: Engine, metadata: MetaData) -> None:
-    """Check that every table and column the models declare exists in the file."""
+    """
+    Check that every table and column the models declare exists in the file, declared with a type
+    whose values the model's type can read (`affinity.can_read`).
+
+    Only declarations are compared: values are never scanned, so a value of another type in a
+    column declared without one (or in a file that broke its own declarations) still reads as is.
+
+    """
     try:
-        inspector = inspect(engine)
-        existing_tables = set(inspector.get_table_names())
-        missing_tables = sorted(name for name in metadata.tables if name not in existing_tables)
-        missing_columns: list[str] = []
-        for name, table in sorted(metadata.tables.items()):
-            if name not in existing_tables:
-                continue
-            existing_columns = {column["name"] for column in inspector.get_columns(name)}
-            missing_columns.extend(
-                f"{name}.{column.name}" for column in table.columns if column.name not in existing_columns
-            )
+        with engine.connect() as connection:
+            existing_tables = set(inspect(connection).get_table_names())
+            missing_tables = sorted(name for name in metadata.tables if name not in existing_tables)
+            missing_columns: list[str] = []
+            mistyped_columns: list[str] = []
+            for name, table in sorted(metadata.tables.items()):
+                if name not in existing_tables:
+                    continue
+                declared = {
+                    str(column): str(type_ or "")
+                    for column, type_ in connection.exec_driver_sql(
+                        "SELECT name, type FROM pragma_table_info(?)", (name,)
+                    )
+                }
+                for column in table.columns:
+                    if column.name not in declared:
+                        missing_columns.append(f"{name}.{column.name}")
+                    elif not can_read(column.type, declared[column.name]):
+                        mistyped_columns.append(
+                            f"{name}.{column.name} is {declared[column.name]} in the file, "
+                            f"{type(column.type).__name__} in the model"
+                        )
     except DBAPIError as error:
         raise damaged(data_set, path, error.orig) from None
 
@@ -202,12 +221,17 @@ def check_schema(data_set: str, path: str | Path, engine: Engine, metadata: Meta
         problems.append(f"missing tables {', '.join(missing_tables)}")
     if missing_columns:
         problems.append(f"missing columns {', '.join(missing_columns)}")
+    if mistyped_columns:
+        problems.append(f"columns of another type: {', '.join(mistyped_columns)}")
     if problems:
+        hint = "rebuild the artifact with the current models, or deploy the artifact built for this code"
+        if mistyped_columns:
+            hint += " (for a file made by another tool: declare the models' columns with types that match the file's)"
         raise SchemaMismatchError(
             f"the artifact does not match the models ({'; '.join(problems)})",
             data_set=data_set,
             path=path,
-            hint="rebuild the artifact with the current models, or deploy the artifact built for this code",
+            hint=hint,
         )
 
 
