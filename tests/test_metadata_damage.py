@@ -31,6 +31,10 @@ DAMAGES = {
         f"DELETE FROM {TABLE} WHERE key = 'schema_fingerprint'",
         "its metadata table is malformed (it has no 'schema_fingerprint' row)",
     ),
+    "missing-tables-row": (
+        f"DELETE FROM {TABLE} WHERE key = 'tables'",
+        "its metadata table is malformed (it has no 'tables' row)",
+    ),
     "not-json": (
         f"UPDATE {TABLE} SET value = '{{not json' WHERE key = 'tables'",
         "its metadata table is malformed ('tables' is not JSON)",

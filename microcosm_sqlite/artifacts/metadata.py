@@ -21,6 +21,19 @@ from microcosm_sqlite.tables import quote
 METADATA_TABLE = "_microcosm_sqlite_metadata"
 DISTRIBUTION = "microcosm-sqlite"
 
+#: Every key a build writes (`ArtifactInfo.to_items`).
+METADATA_KEYS = (
+    "content_hash",
+    "data_set",
+    "format_version",
+    "library_version",
+    "schema_fingerprint",
+    "sources",
+    "sqlite_version",
+    "tables",
+)
+MALFORMED_HINT = "rebuild the artifact (build_scripts/) or restore it from source control"
+
 
 @dataclass(frozen=True)
 class SourceInfo:
@@ -108,19 +121,6 @@ class ArtifactInfo:
             library_version=items["library_version"],
             sqlite_version=items["sqlite_version"],
         )
-
-
-#: Every key a build writes (`ArtifactInfo.to_items`).
-METADATA_KEYS = (
-    "content_hash",
-    "data_set",
-    "format_version",
-    "library_version",
-    "schema_fingerprint",
-    "sources",
-    "sqlite_version",
-    "tables",
-)
 
 
 def _from_json(items: dict[str, str], key: str) -> Any:
@@ -213,9 +213,6 @@ def read_metadata(
         raise MalformedMetadataError(
             f"its metadata table is malformed ({error})", data_set=data_set, path=path, hint=MALFORMED_HINT
         ) from None
-
-
-MALFORMED_HINT = "rebuild the artifact (build_scripts/) or restore it from source control"
 
 
 def _to_json(value: object) -> str:
