@@ -106,6 +106,26 @@ def read_only_uri(path: str | Path, immutable: bool) -> str:
     return uri
 
 
+#: The start of SQLite's error for an ATTACH (or VACUUM INTO, which attaches its target) beyond
+#: SQLITE_LIMIT_ATTACHED, which read-only connections set to 0.
+ATTACH_REFUSED = "too many attached databases"
+
+
+def connect_read_only(path: str | Path, immutable: bool, **kwargs: Any) -> sqlite3.Connection:
+    """
+    Open `path` read-only (`read_only_uri`), unable to attach any other database file.
+
+    SQLite opens an attached file with the connection's own flags, read-write and create, whatever
+    `mode=ro` says for the main file: `ATTACH '/any/path.db'` would create that file, and a
+    `VACUUM INTO` refused by `query_only` still leaves an empty one. With no attachment allowed,
+    SQLite refuses both before opening anything (https://www.sqlite.org/limits.html#max_attached).
+
+    """
+    connection = sqlite3.connect(read_only_uri(path, immutable), uri=True, **kwargs)
+    connection.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
+    return connection
+
+
 def create_engine_for(path: str, options: EngineOptions, data_set: str | None = None) -> Engine:
     """Create an engine for one dataset file (or an in-memory database)."""
     poolclass = pool_class(options.poolclass, data_set or path)
@@ -146,15 +166,14 @@ def _pool_options(poolclass: type[Pool]) -> dict[str, Any]:
 
 
 def _create_read_only_engine(path: str, options: EngineOptions, poolclass: type[Pool] | None) -> Engine:
-    uri = read_only_uri(path, options.immutable)
     timeout = options.busy_timeout
 
     # A creator is used rather than a `sqlite:///file:...?uri=true` URL so that any path (spaces,
-    # '?', '#', '%') survives; the URL only names the file, as users print it. The pool class is
-    # named, because SQLAlchemy would pick the in-memory SingletonThreadPool for a path it
-    # mistakes for `:memory:`.
+    # '?', '#', '%') survives and every connection gets its limits; the URL only names the file, as
+    # users print it. The pool class is named, because SQLAlchemy would pick the in-memory
+    # SingletonThreadPool for a path it mistakes for `:memory:`.
     def connect() -> sqlite3.Connection:
-        return sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+        return connect_read_only(path, options.immutable, timeout=timeout, check_same_thread=False)
 
     return create_engine(
         FileURL.create("sqlite", database=str(path)),

@@ -9,8 +9,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from microcosm_sqlite.artifacts.checks import damaged, is_damage
-from microcosm_sqlite.errors import ArtifactNotFoundError, ReadOnlyDataSetError
+from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged, is_damage
+from microcosm_sqlite._engines import ATTACH_REFUSED
+from microcosm_sqlite.errors import ArtifactNotFoundError, DataSetError, ReadOnlyDataSetError
 from microcosm_sqlite._lookups import select_safe
 from microcosm_sqlite.artifacts.undecodable import is_undecodable, undecodable_text
 
@@ -51,12 +52,21 @@ def guard_engine(engine: Engine, data_set: str, path: str) -> None:
         if is_undecodable(error):
             statement = getattr(getattr(context.execution_context, "compiled", None), "statement", None)
             raise undecodable_text(data_set, path, error, statement=statement) from error
+        if isinstance(error, sqlite3.OperationalError) and str(error).startswith(ATTACH_REFUSED):
+            raise read_only_error(data_set, path, "open another database file (ATTACH, VACUUM INTO)") from error
         if is_damage(error):
             raise damaged(data_set, path, error) from error
         code = getattr(error, "sqlite_errorcode", None)
         if isinstance(error, sqlite3.OperationalError) and code == sqlite3.SQLITE_CANTOPEN:
             # The file was checked at first use; a connection opened later (pool growth, after a
-            # dispose or a fork) finds it gone or unreadable.
+            # dispose or a fork) finds it gone, unreadable or replaced: the file check says which
+            # (when it is gone, the hint below about atomic renames says more).
+            try:
+                check_artifact_file(data_set, path)
+            except ArtifactNotFoundError:
+                pass
+            except DataSetError as problem:
+                raise problem from error
             raise ArtifactNotFoundError(
                 f"SQLite cannot open the file ({error})",
                 data_set=data_set,

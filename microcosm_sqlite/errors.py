@@ -13,12 +13,14 @@ microcosm-flask style error handlers render them without a traceback.
     ├── DataSetError (500)                 something is wrong with a dataset or its file
     │   ├── DataSetNotConfiguredError      no path is configured for the dataset
     │   ├── ArtifactNotFoundError          the configured file does not exist
+    │   ├── UnreadableArtifactError        the file exists but cannot be read (permission denied)
     │   ├── NotAnArtifactError             the file is not an SQLite database
     │   ├── DamagedArtifactError           the file is truncated, corrupt, or changed since its build
     │   ├── UnsupportedArtifactError       the file is in a form a read-only reader cannot trust (WAL)
     │   ├── SchemaMismatchError            the file's tables or columns do not match the models
     │   ├── TableNotFoundError             the file has no table of the requested name
     │   ├── StaleArtifactError             the file was built from other models or sources
+    │   ├── MalformedMetadataError         the file's metadata table is damaged or another tool's
     │   └── ReadOnlyDataSetError           a write was attempted on a read-only dataset
     ├── BuildError (422)                   a build stopped on bad input; nothing of it was kept
     │   ├── MalformedSourceError           the source is not valid CSV / JSON / JSON Lines
@@ -124,6 +126,10 @@ class ArtifactNotFoundError(DataSetError):
     """The configured artifact file does not exist."""
 
 
+class UnreadableArtifactError(DataSetError):
+    """The artifact file exists but cannot be read: permission denied on it or on a folder above it."""
+
+
 class NotAnArtifactError(DataSetError):
     """The configured file is not an SQLite database."""
 
@@ -146,6 +152,10 @@ class TableNotFoundError(DataSetError):
 
 class StaleArtifactError(DataSetError):
     """The artifact was built from other models or other sources."""
+
+
+class MalformedMetadataError(DataSetError):
+    """The artifact's metadata table is damaged (missing or malformed values) or another tool's."""
 
 
 class ReadOnlyDataSetError(DataSetError):

@@ -6,18 +6,21 @@ that names the dataset, the path and what to do.
 
 """
 import sqlite3
+import stat
 from pathlib import Path
 
 from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from microcosm_sqlite.affinity import can_read
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID
 from microcosm_sqlite.errors import (
     ArtifactNotFoundError,
     DamagedArtifactError,
     NotAnArtifactError,
     SchemaMismatchError,
+    UnreadableArtifactError,
     UnsupportedArtifactError,
 )
 
@@ -33,23 +36,16 @@ REBUILD_HINT = "rebuild it from its sources (build_scripts/) or restore it from 
 def check_artifact_file(data_set: str, path: str | Path) -> None:
     """Check, without opening SQL, that `path` is a whole SQLite file in rollback-journal mode."""
     path = Path(path)
+    size = _regular_file_size(data_set, path)
     try:
-        size = path.stat().st_size
         with path.open("rb") as artifact:
             header = artifact.read(HEADER_SIZE)
-    except FileNotFoundError:
-        raise ArtifactNotFoundError(
-            "the artifact file does not exist",
+    except PermissionError:
+        raise UnreadableArtifactError(
+            "the artifact file cannot be read: permission denied",
             data_set=data_set,
             path=path,
-            hint="build it, or point config sqlite.paths at the shipped file",
-        ) from None
-    except IsADirectoryError:
-        raise NotAnArtifactError(
-            "the path is a directory, not an SQLite file",
-            data_set=data_set,
-            path=path,
-            hint="point config sqlite.paths at the artifact file itself",
+            hint="give the service's user read access to the file",
         ) from None
     except OSError as error:
         raise ArtifactNotFoundError(
@@ -113,6 +109,65 @@ def check_artifact_file(data_set: str, path: str | Path) -> None:
         )
 
 
+#: What `stat` says a path is, for paths that are neither regular files nor directories.
+SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def _regular_file_size(data_set: str, path: Path) -> int:
+    """
+    The size of `path`, after checking from its stat alone that it is a regular file.
+
+    Nothing else may be opened: opening a FIFO for reading blocks until a writer appears, and
+    opening a device can have effects of its own.
+
+    """
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise ArtifactNotFoundError(
+            "the artifact file does not exist",
+            data_set=data_set,
+            path=path,
+            hint="build it, or point config sqlite.paths at the shipped file",
+        ) from None
+    except PermissionError:
+        # stat needs no permission on the file itself, only search permission on its folders.
+        raise UnreadableArtifactError(
+            "the artifact's folder cannot be searched: permission denied",
+            data_set=data_set,
+            path=path,
+            hint="give the service's user search (execute) access to every folder on the path",
+        ) from None
+    except OSError as error:
+        raise ArtifactNotFoundError(
+            f"the artifact file cannot be read ({error.strerror})",
+            data_set=data_set,
+            path=path,
+            hint="check the configured path",
+        ) from None
+    if stat.S_ISDIR(status.st_mode):
+        raise NotAnArtifactError(
+            "the path is a directory, not an SQLite file",
+            data_set=data_set,
+            path=path,
+            hint="point config sqlite.paths at the artifact file itself",
+        )
+    if not stat.S_ISREG(status.st_mode):
+        what = next((name for test, name in SPECIAL_FILES if test(status.st_mode)), "not a regular file")
+        raise NotAnArtifactError(
+            f"the path is {what}, not an SQLite file",
+            data_set=data_set,
+            path=path,
+            hint="point config sqlite.paths at the artifact file itself",
+        )
+    return status.st_size
+
+
 def check_integrity(data_set: str, path: str | Path, engine: Engine, full: bool = False) -> None:
     """
     Run `PRAGMA quick_check`, which reads every page (about 5x cheaper than integrity_check).
@@ -137,19 +192,37 @@ def check_integrity(data_set: str, path: str | Path, engine: Engine, full: bool 
 
 
 def check_schema(data_set: str, path: str | Path, engine: Engine, metadata: MetaData) -> None:
-    """Check that every table and column the models declare exists in the file."""
+    """
+    Check that every table and column the models declare exists in the file, declared with a type
+    whose values the model's type can read (`affinity.can_read`).
+
+    Only declarations are compared: values are never scanned, so a value of another type in a
+    column declared without one (or in a file that broke its own declarations) still reads as is.
+
+    """
     try:
-        inspector = inspect(engine)
-        existing_tables = set(inspector.get_table_names())
-        missing_tables = sorted(name for name in metadata.tables if name not in existing_tables)
-        missing_columns: list[str] = []
-        for name, table in sorted(metadata.tables.items()):
-            if name not in existing_tables:
-                continue
-            existing_columns = {column["name"] for column in inspector.get_columns(name)}
-            missing_columns.extend(
-                f"{name}.{column.name}" for column in table.columns if column.name not in existing_columns
-            )
+        with engine.connect() as connection:
+            existing_tables = set(inspect(connection).get_table_names())
+            missing_tables = sorted(name for name in metadata.tables if name not in existing_tables)
+            missing_columns: list[str] = []
+            mistyped_columns: list[str] = []
+            for name, table in sorted(metadata.tables.items()):
+                if name not in existing_tables:
+                    continue
+                declared = {
+                    str(column): str(type_ or "")
+                    for column, type_ in connection.exec_driver_sql(
+                        "SELECT name, type FROM pragma_table_info(?)", (name,)
+                    )
+                }
+                for column in table.columns:
+                    if column.name not in declared:
+                        missing_columns.append(f"{name}.{column.name}")
+                    elif not can_read(column.type, declared[column.name]):
+                        mistyped_columns.append(
+                            f"{name}.{column.name} is {declared[column.name]} in the file, "
+                            f"{type(column.type).__name__} in the model"
+                        )
     except DBAPIError as error:
         raise damaged(data_set, path, error.orig) from None
 
@@ -158,12 +231,17 @@ def check_schema(data_set: str, path: str | Path, engine: Engine, metadata: Meta
         problems.append(f"missing tables {', '.join(missing_tables)}")
     if missing_columns:
         problems.append(f"missing columns {', '.join(missing_columns)}")
+    if mistyped_columns:
+        problems.append(f"columns of another type: {', '.join(mistyped_columns)}")
     if problems:
+        hint = "rebuild the artifact with the current models, or deploy the artifact built for this code"
+        if mistyped_columns:
+            hint += " (for a file made by another tool: declare the models' columns with types that match the file's)"
         raise SchemaMismatchError(
             f"the artifact does not match the models ({'; '.join(problems)})",
             data_set=data_set,
             path=path,
-            hint="rebuild the artifact with the current models, or deploy the artifact built for this code",
+            hint=hint,
         )
 
 

@@ -22,14 +22,13 @@ from microcosm_sqlite.artifacts.metadata import (
     ArtifactInfo,
     SourceInfo,
     read_metadata,
-    read_metadata_value,
     same_named_sources,
     source_key,
 )
 from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, READABLE_FORMAT_VERSIONS
 from microcosm_sqlite._engines import read_only_uri
-from microcosm_sqlite.errors import DataSetError, StaleArtifactError
+from microcosm_sqlite.errors import DataSetError, MalformedMetadataError, StaleArtifactError
 
 NO_METADATA = "the file has no microcosm-sqlite metadata (it was not built by build_artifact)"
 REBUILD = "rebuild the artifact with the current models (build_scripts/), or deploy the artifact built for this code"
@@ -79,9 +78,11 @@ def check_artifact(
         with closing(sqlite3.connect(read_only_uri(path, immutable=False), uri=True)) as connection:
             application_id = connection.execute("PRAGMA application_id").fetchone()[0]
             format_version = connection.execute("PRAGMA user_version").fetchone()[0]
-            info = read_metadata(connection)
+            info = read_metadata(connection, data_set, path)
             tables = hash_tables(connection) if verify_content and info is not None else None
-    except (sqlite3.DatabaseError, KeyError, ValueError) as error:
+    except MalformedMetadataError as error:
+        return report(error.problem)
+    except sqlite3.DatabaseError as error:
         return report(f"the metadata cannot be read ({error})")
 
     if info is None or application_id != ARTIFACT_APPLICATION_ID:
@@ -111,14 +112,20 @@ def content_problems(recorded: Mapping[str, TableHash], tables: Mapping[str, Tab
 
 
 def check_not_stale(data_set: str, path: str | Path, engine: Engine, metadata: MetaData) -> None:
-    """Raise `StaleArtifactError` if the file records a schema fingerprint other than the models'."""
+    """
+    Raise `StaleArtifactError` if the file records a schema fingerprint other than the models'.
+
+    The whole metadata is read (a few rows), so a damaged metadata table is refused here too
+    (`MalformedMetadataError`) rather than trusted for its one fingerprint.
+
+    """
     try:
         with engine.connect() as connection:
-            recorded = read_metadata_value(connection.connection.dbapi_connection, "schema_fingerprint")  # type: ignore[arg-type]
+            info = read_metadata(connection.connection.dbapi_connection, data_set, path)  # type: ignore[arg-type]
     except sqlite3.DatabaseError as error:
         raise damaged(data_set, path, error) from None
     # Files without metadata come from other tools: the schema check alone vouches for them.
-    if recorded is not None and recorded != schema_fingerprint(metadata):
+    if info is not None and info.schema_fingerprint != schema_fingerprint(metadata):
         raise StaleArtifactError(
             "the artifact was built from other models (its schema fingerprint differs from the models')",
             data_set=data_set,

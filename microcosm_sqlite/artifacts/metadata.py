@@ -15,10 +15,24 @@ from pathlib import Path
 from typing import Any
 
 from microcosm_sqlite.artifacts.hashing import TableHash
+from microcosm_sqlite.errors import MalformedMetadataError
 from microcosm_sqlite.artifacts.reading import quote
 
 METADATA_TABLE = "_microcosm_sqlite_metadata"
 DISTRIBUTION = "microcosm-sqlite"
+
+#: Every key a build writes (`ArtifactInfo.to_items`).
+METADATA_KEYS = (
+    "content_hash",
+    "data_set",
+    "format_version",
+    "library_version",
+    "schema_fingerprint",
+    "sources",
+    "sqlite_version",
+    "tables",
+)
+MALFORMED_HINT = "rebuild the artifact (build_scripts/) or restore it from source control"
 
 
 @dataclass(frozen=True)
@@ -80,17 +94,61 @@ class ArtifactInfo:
 
     @classmethod
     def from_items(cls, items: dict[str, str]) -> "ArtifactInfo":
+        """
+        The metadata from its key/value strings.
+
+        Raises `ValueError` saying which value is missing or malformed: the metadata of a damaged
+        file, or of a file whose metadata table another tool wrote.
+
+        """
+        missing = [key for key in METADATA_KEYS if key not in items]
+        if missing:
+            raise ValueError(f"it has no {', '.join(map(repr, missing))} row{'s' if len(missing) > 1 else ''}")
+        try:
+            format_version = int(items["format_version"])
+        except ValueError:
+            raise ValueError(f"'format_version' is not a whole number: {items['format_version']!r}") from None
+        tables = _from_json(items, "tables")
+        if not isinstance(tables, dict) or not all(map(_is_table_hash, tables.values())):
+            raise ValueError("'tables' is not an object of table names to row counts and hashes")
+        sources = _from_json(items, "sources")
+        if not isinstance(sources, list) or not all(map(_is_source, sources)):
+            raise ValueError("'sources' is not a list of sources with table, name and sha256")
         return cls(
             data_set=items["data_set"],
-            format_version=int(items["format_version"]),
+            format_version=format_version,
             schema_fingerprint=items["schema_fingerprint"],
             content_hash=items["content_hash"],
-            tables={name: TableHash(**table) for name, table in json.loads(items["tables"]).items()},
-            sources=tuple(SourceInfo(**source) for source in json.loads(items["sources"])),
+            tables={name: TableHash(**table) for name, table in tables.items()},
+            sources=tuple(SourceInfo(**source) for source in sources),
             library_version=items["library_version"],
             sqlite_version=items["sqlite_version"],
             file_sha256=items.get("file_sha256"),
         )
+
+
+def _from_json(items: dict[str, str], key: str) -> Any:
+    try:
+        return json.loads(items[key])
+    except ValueError:
+        raise ValueError(f"{key!r} is not JSON") from None
+
+
+def _is_table_hash(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) == {"rows", "content_hash"}
+        and type(value["rows"]) is int
+        and isinstance(value["content_hash"], str)
+    )
+
+
+def _is_source(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and set(value) == {"table", "name", "sha256"}
+        and all(isinstance(item, str) for item in value.values())
+    )
 
 
 def library_version() -> str:
@@ -126,12 +184,39 @@ def read_metadata_value(connection: sqlite3.Connection, key: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def read_metadata(connection: sqlite3.Connection) -> ArtifactInfo | None:
-    """The whole metadata of an artifact, or None for a file built by another tool."""
+def read_metadata(
+    connection: sqlite3.Connection, data_set: str | None = None, path: "str | PathLike[str] | None" = None
+) -> ArtifactInfo | None:
+    """
+    The whole metadata of an artifact, or None for a file built by another tool.
+
+    A metadata table that is damaged, or that another tool wrote under our table's name, is a
+    `MalformedMetadataError` naming `data_set` and `path` (by default the connection's file and
+    its stem).
+
+    """
     if not has_metadata(connection):
         return None
+    if path is None:
+        path = connection.execute("PRAGMA database_list").fetchone()[2]
+    if data_set is None:
+        data_set = Path(path).stem
+    columns = [str(name) for (name,) in connection.execute("SELECT name FROM pragma_table_info(?)", (METADATA_TABLE,))]
+    if not {"key", "value"} <= set(columns):
+        raise MalformedMetadataError(
+            f"its table {METADATA_TABLE} was not written by microcosm-sqlite "
+            f"(its columns are {', '.join(columns)}; expected key, value)",
+            data_set=data_set,
+            path=path,
+            hint=MALFORMED_HINT,
+        )
     rows = connection.execute(f"SELECT key, value FROM {quote(METADATA_TABLE)}").fetchall()
-    return ArtifactInfo.from_items({str(key): str(value) for key, value in rows})
+    try:
+        return ArtifactInfo.from_items({str(key): str(value) for key, value in rows if value is not None})
+    except ValueError as error:
+        raise MalformedMetadataError(
+            f"its metadata table is malformed ({error})", data_set=data_set, path=path, hint=MALFORMED_HINT
+        ) from None
 
 
 def _to_json(value: object) -> str:

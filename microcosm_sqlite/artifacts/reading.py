@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged, is_damage
-from microcosm_sqlite._engines import read_only_uri
+from microcosm_sqlite._engines import connect_read_only
 from microcosm_sqlite.errors import TableNotFoundError
 from microcosm_sqlite.artifacts.undecodable import is_undecodable, undecodable_text
 
@@ -47,7 +47,7 @@ def open_artifact(path: str | Path) -> Iterator[sqlite3.Connection]:
 
     """
     check_artifact_file(data_set_name(path), path)
-    connection = sqlite3.connect(read_only_uri(path, immutable=True), uri=True)
+    connection = connect_read_only(path, immutable=True)
     try:
         with blaming(path):
             connection.execute("PRAGMA query_only = ON")

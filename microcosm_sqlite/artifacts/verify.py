@@ -102,7 +102,12 @@ def verify_artifact(
     finally:
         engine.dispose()
     try:
-        info = _read_metadata(path)
+        info = _read_metadata(path, data_set)
+    except DataSetError as error:
+        # Without readable metadata, the freshness and content checks have nothing to compare.
+        verification.failures.append(str(error))
+        return verification
+    try:
         if base is None:
             if info is not None:
                 verification.data_set = info.data_set
@@ -145,9 +150,9 @@ def source_pairs(
     return pairs, unknown
 
 
-def _read_metadata(path: str | Path) -> ArtifactInfo | None:
+def _read_metadata(path: str | Path, data_set: str) -> ArtifactInfo | None:
     with open_artifact(path) as connection:
-        return read_metadata(connection)
+        return read_metadata(connection, data_set, path)
 
 
 def _content_problems(path: str | Path, info: ArtifactInfo | None) -> list[str]:

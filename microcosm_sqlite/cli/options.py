@@ -63,8 +63,8 @@ class Group(click.Group):
 
 
 def artifact_argument(name: str = "artifact", **kwargs: Any) -> Callable[[F], F]:
-    """A path argument naming an artifact file; existence is the library's to check."""
-    return click.argument(name, type=click.Path(dir_okay=True, path_type=Path), **kwargs)
+    """A path argument naming an artifact file; existence and permissions are the library's to check."""
+    return click.argument(name, type=click.Path(dir_okay=True, readable=False, path_type=Path), **kwargs)
 
 
 def json_option(function: F) -> F:
