@@ -27,6 +27,7 @@ import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.errors import UnknownFilterError
 
 __all__ = ["accepted_keywords", "check_filters", "hook_keywords"]
@@ -112,8 +113,7 @@ def check_filters(store: Any, kwargs: Mapping[str, Any], also: Iterable[str] = (
     unknown = [name for name in kwargs if name not in accepted and name not in also]
     if unknown:
         model = store.model_class
-        resolve = getattr(model, "resolve", None)
-        data_set = resolve().__name__ if callable(resolve) else getattr(model, "__name__", str(model))
+        data_set = getattr(data_set_base(model), "__name__", str(model))
         raise UnknownFilterError(
             store=type(store).__name__,
             data_set=data_set,

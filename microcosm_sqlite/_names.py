@@ -12,6 +12,12 @@ from typing import Any, TypeVar
 V = TypeVar("V")
 
 
+def data_set_base(base: Any) -> Any:
+    """The declarative base of a dataset, given the base itself or any model of it (anything else as is)."""
+    resolve = getattr(base, "resolve", None)
+    return resolve() if callable(resolve) else base
+
+
 def data_set_key(name: str) -> str:
     """The one key of a dataset, whatever the case of the name it is given by."""
     return name.casefold()

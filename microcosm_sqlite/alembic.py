@@ -17,7 +17,8 @@ from typing import Any
 
 from alembic.config import Config
 
-from microcosm_sqlite.migrations.config import data_set_base, make_config
+from microcosm_sqlite._names import data_set_base
+from microcosm_sqlite.migrations.config import make_config
 from microcosm_sqlite.migrations.locations import migrations_root
 
 __all__ = ["get_migrations_dir", "make_alembic_config"]

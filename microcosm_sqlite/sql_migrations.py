@@ -19,6 +19,7 @@ from datetime import datetime, UTC
 from pathlib import Path
 from typing import Any
 
+from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.constants import MEMORY_PATH
 from microcosm_sqlite.errors import (
     AppliedMigrationChangedError,
@@ -121,9 +122,7 @@ def pending_migrations(graph: Any, Base: Any, directory: str | Path) -> list[str
 
 
 def _data_set_name(Base: Any) -> str:
-    resolve = getattr(Base, "resolve", None)
-    name: str = (resolve() if callable(resolve) else Base).__name__
-    return name
+    return str(data_set_base(Base).__name__)
 
 
 def _folder(data_set: str, directory: str | Path) -> Path:

@@ -31,13 +31,13 @@ PAGINATION = ("offset", "limit")
 UNIQUE_VIOLATIONS = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
 
 
-def data_set_name(store: "Store") -> str:
+def _data_set_name(store: "Store") -> str:
     return str(store.model_class.resolve().__name__)
 
 
 def get_session(store: "Store") -> Session:
     """The session of the innermost open `SessionContext` for the store's dataset."""
-    return current_session(data_set_name(store))
+    return current_session(_data_set_name(store))
 
 
 class GetOrCreateSession:
@@ -60,7 +60,7 @@ class GetOrCreateSession:
         if sessions is None or self._local.generation != _fork.generation():
             sessions = self._local.sessions = {}
             self._local.generation = _fork.generation()
-        name = data_set_name(store)
+        name = _data_set_name(store)
         session = sessions.get(data_set_key(name))
         if session is None or session.bind is not self.graph.sqlite(name).engine:
             if session is not None and not is_streaming(session):

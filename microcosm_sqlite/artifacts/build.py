@@ -30,6 +30,7 @@ from microcosm_sqlite.artifacts.leftovers import create_temporary, remove_stale
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, SourceInfo, same_named_sources, source_key, write_metadata
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
 from microcosm_sqlite._engines import EngineOptions, create_engine_for
+from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.errors import (
     ArtifactCheckError,
     BrokenForeignKeyError,
@@ -71,7 +72,7 @@ class ArtifactBuild:
     ) -> None:
         self.target = Path(target)
         self.ignore_columns = ignore_columns
-        self.base = base.resolve() if hasattr(base, "resolve") else base
+        self.base = data_set_base(base)
         self.data_set: str = self.base.__name__
         self.sources = list(sources)
         self.info: ArtifactInfo | None = None

@@ -28,6 +28,7 @@ from microcosm_sqlite.artifacts.metadata import (
 from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, READABLE_FORMAT_VERSIONS
 from microcosm_sqlite._engines import read_only_uri
+from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.errors import DataSetError, MalformedMetadataError, StaleArtifactError
 
 NO_METADATA = "the file has no microcosm-sqlite metadata (it was not built by build_artifact)"
@@ -63,7 +64,7 @@ def check_artifact(
     changed, were added or were removed, and (with `verify_content`) rows edited after the build.
 
     """
-    base = base.resolve() if hasattr(base, "resolve") else base
+    base = data_set_base(base)
     data_set = str(base.__name__)
     path = Path(path)
 

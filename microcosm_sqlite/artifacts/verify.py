@@ -18,6 +18,7 @@ from microcosm_sqlite.artifacts.leftovers import leftovers
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
 from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite._engines import EngineOptions, create_engine_for
+from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.errors import DataSetError, StaleArtifactError
 from microcosm_sqlite.artifacts.reading import blaming, data_set_name, open_artifact, table_names
 
@@ -79,7 +80,7 @@ def verify_artifact(
     `leftovers`.
 
     """
-    data_set = base.resolve().__name__ if hasattr(base, "resolve") else data_set_name(path)
+    data_set = data_set_base(base).__name__ if hasattr(base, "resolve") else data_set_name(path)
     verification = Verification(path=str(path), data_set=data_set, leftovers=list(map(str, leftovers(path))))
     if not verification.run("file", lambda: check_artifact_file(data_set, path)):
         return verification  # SQL checks on a file that is not a whole SQLite file only add noise

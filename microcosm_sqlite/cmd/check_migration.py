@@ -17,7 +17,8 @@ from microcosm_sqlite.constants import MEMORY_PATH
 from microcosm_sqlite._engines import EngineOptions, create_engine_for
 from microcosm_sqlite.errors import ArtifactNotFoundError, StaleDBError
 from microcosm_sqlite.migrations.changes import describe_changes
-from microcosm_sqlite.migrations.config import ENGINE, data_set_base, make_config
+from microcosm_sqlite._names import data_set_base
+from microcosm_sqlite.migrations.config import ENGINE, make_config
 from microcosm_sqlite.migrations.environment import AUTOGENERATE_OPTIONS
 from microcosm_sqlite.migrations.locations import migrations_folder
 from microcosm_sqlite.migrations.translation import alembic_errors

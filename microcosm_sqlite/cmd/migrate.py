@@ -21,7 +21,8 @@ from typing import Any
 from alembic.config import CommandLine
 
 from microcosm_sqlite.errors import MigrationCommandError
-from microcosm_sqlite.migrations.config import data_set_base, make_config
+from microcosm_sqlite._names import data_set_base
+from microcosm_sqlite.migrations.config import make_config
 from microcosm_sqlite.migrations.locations import migrations_folder
 from microcosm_sqlite.migrations.translation import alembic_errors
 

@@ -22,12 +22,6 @@ INCLUDE_DOWNGRADE = "microcosm_sqlite.include_downgrade"
 ENGINE = "microcosm_sqlite.engine"
 
 
-def data_set_base(base: Any) -> Any:
-    """The declarative base of a dataset, given the base itself or any model of it."""
-    resolve = getattr(base, "resolve", None)
-    return resolve() if callable(resolve) else base
-
-
 def make_config(
     graph: Any,
     base: Any,
