@@ -8,7 +8,7 @@ from typing import Any
 
 from microcosm_sqlite.artifacts import reading
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
-from microcosm_sqlite.artifacts.reading import Column, open_artifact
+from microcosm_sqlite.artifacts.reading import DeclaredColumn, open_artifact
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class TableSummary:
     rows_from: str  # "metadata" (recorded at build time) or "count" (counted now)
     content_hash: str | None  # as recorded at build time
     primary_key: list[str]
-    columns: list[Column]
+    columns: list[DeclaredColumn]
     sql: list[str]
 
 

@@ -23,7 +23,7 @@ FETCH_SIZE = 1000
 
 
 @dataclass(frozen=True)
-class Column:
+class DeclaredColumn:
     """One column as SQLite declares it."""
 
     name: str
@@ -76,7 +76,7 @@ def blaming(path: str | Path, table: str | None = None) -> Iterator[None]:
 
 
 @contextmanager
-def reading_table(path: str | Path, table: str) -> Iterator[tuple[list[Column], Generator[tuple[Any, ...], None, None]]]:
+def reading_table(path: str | Path, table: str) -> Iterator[tuple[list[DeclaredColumn], Generator[tuple[Any, ...], None, None]]]:
     """Open an artifact read-only and stream one table: `(columns, rows in key order)`."""
     with open_artifact(path) as connection:
         existing = table_names(connection)
@@ -126,11 +126,11 @@ def table_sql(connection: sqlite3.Connection, table: str) -> list[str]:
     return [sql for (sql,) in rows]
 
 
-def columns(connection: sqlite3.Connection, table: str) -> list[Column]:
+def columns(connection: sqlite3.Connection, table: str) -> list[DeclaredColumn]:
     """The columns of a table, in declaration order."""
     rows = connection.execute(f"PRAGMA table_info({quote(table)})")
     return [
-        Column(name=name, type=type_, nullable=not notnull and not pk, primary_key=bool(pk))
+        DeclaredColumn(name=name, type=type_, nullable=not notnull and not pk, primary_key=bool(pk))
         for _cid, name, type_, notnull, _default, pk in rows
     ]
 

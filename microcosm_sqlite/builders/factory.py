@@ -16,7 +16,7 @@ from microcosm_sqlite.builders.rows import column_for
 from microcosm_sqlite.builders.loading import load_sources
 from microcosm_sqlite.errors import BuildError
 
-Source = str | os.PathLike[str] | IO[str]
+SourceFile = str | os.PathLike[str] | IO[str]
 
 
 class Builder:
@@ -63,7 +63,7 @@ class Builder:
         self.bulk_mode = True
         return self
 
-    def build(self, sources: Source | Sequence[tuple[type, Source]]) -> dict[str, int]:
+    def build(self, sources: SourceFile | Sequence[tuple[type, SourceFile]]) -> dict[str, int]:
         """Load the source(s) in one transaction; returns rows inserted per table."""
         pairs = self._pairs(sources)
         self.graph.sqlite.refuse_if_read_only(self.data_set, "build")
@@ -77,7 +77,7 @@ class Builder:
             ignore_columns=self.ignore_columns,
         )
 
-    def _pairs(self, sources: Any) -> list[tuple[type, Source]]:
+    def _pairs(self, sources: Any) -> list[tuple[type, SourceFile]]:
         if not self.bulk_mode:
             if isinstance(sources, (list, tuple)):
                 raise BuildError(
