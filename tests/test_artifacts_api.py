@@ -21,6 +21,7 @@ def test_public_names_are_pinned():
         "hash_tables",
         "overall_hash",
         "read_metadata",
+        "reading_table",
         "schema_fingerprint",
         "verify_artifact",
     ]

@@ -13,6 +13,7 @@ from microcosm_sqlite.artifacts.freshness import ArtifactReport, check_artifact,
 from microcosm_sqlite.artifacts.hashing import TableHash, hash_tables, overall_hash
 from microcosm_sqlite.artifacts.inspect import ArtifactSummary, describe_artifact
 from microcosm_sqlite.artifacts.metadata import METADATA_TABLE, ArtifactInfo, SourceInfo, read_metadata
+from microcosm_sqlite.artifacts.reading import reading_table
 from microcosm_sqlite.artifacts.verify import Verification, verify_artifact
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "hash_tables",
     "overall_hash",
     "read_metadata",
+    "reading_table",
     "schema_fingerprint",
     "verify_artifact",
 ]

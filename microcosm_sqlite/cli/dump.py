@@ -13,8 +13,8 @@ from microcosm_sqlite.cli.options import (
     output_option,
     refuse_to_overwrite,
 )
-from microcosm_sqlite.cli.render import ROW_FORMATS, write_rows
-from microcosm_sqlite.artifacts.reading import reading_table
+from microcosm_sqlite.artifacts import reading_table
+from microcosm_sqlite.dumpers import ROW_FORMATS, dump_rows
 
 
 @click.command(short_help='Stream a table as CSV or JSON Lines.')
@@ -36,4 +36,4 @@ def dump(artifact: Path, table: str, output_format: str, output: Path) -> None:
     with reading_table(artifact, table) as (columns, rows), opened_output(output) as stream:
         # SQLAlchemy's JSON type is declared as JSON in the file: its text is nested in JSON Lines.
         json_columns = {column.name for column in columns if column.type.upper() == "JSON"}
-        write_rows(stream, [column.name for column in columns], rows, output_format, json_columns)
+        dump_rows(stream, output_format, [column.name for column in columns], rows, json_columns)

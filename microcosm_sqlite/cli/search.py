@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from sqlalchemy import inspect as inspect_mapper
 
-from microcosm_sqlite.builders.columns import read_text
+from microcosm_sqlite.builders import read_text
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
 from microcosm_sqlite.cli.options import (
     format_option,
@@ -21,8 +21,9 @@ from microcosm_sqlite.cli.options import (
     output_option,
     refuse_to_overwrite,
 )
-from microcosm_sqlite.cli.render import DUMPERS, ROW_FORMATS, write_table
+from microcosm_sqlite.cli.render import DUMPERS, write_table
 from microcosm_sqlite.dataset import dispose_sqlite_connections
+from microcosm_sqlite.dumpers import ROW_FORMATS
 from microcosm_sqlite.errors import UnknownFilterError
 from microcosm_sqlite._filters import check_filters
 from microcosm_sqlite.stores import Store

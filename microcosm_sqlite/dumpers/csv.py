@@ -21,12 +21,17 @@ class CSVDumper(Dumper):
         return csv_encoder(type_)
 
     def write(self, fileobj: IO[str], labels: list[str], rows: Iterator[list[Any]]) -> int:
-        # The default "\r\n" terminator also makes the writer quote fields holding a bare "\r",
-        # which a reader would otherwise take for the end of the row.
-        writer = csv.writer(fileobj)
-        writer.writerow(labels)
-        count = 0
-        for row in rows:
-            writer.writerow(row)
-            count += 1
-        return count
+        return write_csv(fileobj, labels, rows)
+
+
+def write_csv(fileobj: IO[str], labels: list[str], rows: Iterator[list[Any]]) -> int:
+    """Write a header of `labels`, then the encoded `rows`; returns how many rows were written."""
+    # The default "\r\n" terminator also makes the writer quote fields holding a bare "\r",
+    # which a reader would otherwise take for the end of the row.
+    writer = csv.writer(fileobj)
+    writer.writerow(labels)
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count

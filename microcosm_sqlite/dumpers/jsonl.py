@@ -19,10 +19,15 @@ class JSONLinesDumper(Dumper):
         return jsonl_encoder(type_)
 
     def write(self, fileobj: IO[str], labels: list[str], rows: Iterator[list[Any]]) -> int:
-        encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-        count = 0
-        for row in rows:
-            fileobj.write(encoder.encode(dict(zip(labels, row))))
-            fileobj.write("\n")
-            count += 1
-        return count
+        return write_jsonl(fileobj, labels, rows)
+
+
+def write_jsonl(fileobj: IO[str], labels: list[str], rows: Iterator[list[Any]]) -> int:
+    """Write one JSON object per encoded row, keyed by `labels`; returns how many were written."""
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    count = 0
+    for row in rows:
+        fileobj.write(encoder.encode(dict(zip(labels, row))))
+        fileobj.write("\n")
+        count += 1
+    return count
