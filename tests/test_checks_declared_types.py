@@ -39,7 +39,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeDecorator
 
 from microcosm_sqlite import DataSet, dispose_sqlite_connections
-from microcosm_sqlite.affinity import affinity, can_read
+from microcosm_sqlite.artifacts.affinity import affinity, can_read
 from microcosm_sqlite.errors import SchemaMismatchError
 from microcosm_sqlite.types import EnumType, Truthy
 from microcosm_sqlite.artifacts.verify import verify_artifact

@@ -13,7 +13,7 @@ from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from microcosm_sqlite.affinity import can_read
+from microcosm_sqlite.artifacts.affinity import can_read
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID
 from microcosm_sqlite.errors import (
     ArtifactNotFoundError,
