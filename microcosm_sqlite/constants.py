@@ -4,6 +4,18 @@ Constants shared by the library.
 """
 from typing import Final
 
+__all__ = [
+    "ARTIFACT_APPLICATION_ID",
+    "ARTIFACT_FORMAT_VERSION",
+    "DEFAULT_BUSY_TIMEOUT",
+    "DEFAULT_SEARCH_BATCH_SIZE",
+    "DIGEST_FORMAT_VERSION",
+    "MEMORY_PATH",
+    "READABLE_FORMAT_VERSIONS",
+    "naming_convention",
+]
+
+
 #: Every constraint gets a name, so Alembic batch migrations can drop and recreate it on SQLite.
 naming_convention: Final[dict[str, str]] = {
     "ix": "ix_%(column_0_label)s",

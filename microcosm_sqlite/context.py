@@ -13,15 +13,18 @@ from sqlalchemy.orm import Session
 from microcosm_sqlite import _fork
 from microcosm_sqlite.errors import NoSessionError
 
+__all__ = ["SessionContext"]
+
+
 # Innermost last: (dataset name, fork generation, session, the dataset's disposals and their count
 # at opening). A ContextVar keeps threads and asyncio tasks apart; the generation hides sessions a
 # forked child inherited from its parent.
-_open_sessions: ContextVar[tuple[tuple[str, int, Session, "Disposals", int], ...]] = ContextVar(
+_open_sessions: ContextVar[tuple[tuple[str, int, Session, "_Disposals", int], ...]] = ContextVar(
     "open_sessions", default=()
 )
 
 
-class Disposals:
+class _Disposals:
     """How many times one graph has disposed one dataset, as seen by the contexts opened on it."""
 
     def __init__(self) -> None:
@@ -30,14 +33,14 @@ class Disposals:
 
 # Per graph and dataset name. A context remembers the count when it opens: once its dataset is
 # disposed, `Base.session` no longer offers the (closed) session, in any thread.
-_disposals: "WeakKeyDictionary[Any, dict[str, Disposals]]" = WeakKeyDictionary()
+_disposals: "WeakKeyDictionary[Any, dict[str, _Disposals]]" = WeakKeyDictionary()
 
 
-def _disposals_of(graph: Any, data_set: str) -> Disposals:
+def _disposals_of(graph: Any, data_set: str) -> _Disposals:
     per_graph = _disposals.get(graph)
     if per_graph is None:
         per_graph = _disposals.setdefault(graph, {})
-    return per_graph.setdefault(data_set, Disposals())
+    return per_graph.setdefault(data_set, _Disposals())
 
 
 def mark_disposed(graph: Any, data_set: str) -> None:

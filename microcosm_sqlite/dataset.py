@@ -13,6 +13,9 @@ from microcosm_sqlite.context import SessionContext, mark_disposed, open_session
 from microcosm_sqlite.factories import Bind
 from microcosm_sqlite._names import data_set_key
 
+__all__ = ["DataSet", "dispose_sqlite_connections"]
+
+
 # The declarative bases each graph has opened (by identity), so that `dispose_sqlite_connections`
 # disposes through each base's own `dispose`, which a dataset may override.
 _opened_bases: "WeakKeyDictionary[Any, dict[int, Any]]" = WeakKeyDictionary()
@@ -25,7 +28,7 @@ def _opened(graph: Any, base: Any) -> None:
     bases.setdefault(id(base), base)
 
 
-class OpenSession:
+class _OpenSession:
     """`Base.session`: the session of the `SessionContext` open for the dataset in this thread, or None."""
 
     def __get__(self, instance: Any, owner: type) -> Session | None:
@@ -49,7 +52,7 @@ class DataSet:
     """
 
     __data_set_base__: Any
-    session = OpenSession()
+    session = _OpenSession()
 
     @classmethod
     def create(data_set_class, name: str, cls: type | None = None, **kwargs: Any) -> Any:

@@ -57,6 +57,52 @@ from os import PathLike
 from typing import Any
 
 
+__all__ = [
+    "AppliedMigrationChangedError",
+    "ArtifactCheckError",
+    "ArtifactNotFoundError",
+    "BadValueError",
+    "BrokenForeignKeyError",
+    "BuildError",
+    "ConfigurationError",
+    "DamagedArtifactError",
+    "DataSetError",
+    "DataSetNotConfiguredError",
+    "DumpError",
+    "DuplicateKeyError",
+    "DuplicateModelError",
+    "IrreversibleMigrationError",
+    "MalformedMetadataError",
+    "MalformedSourceError",
+    "MigrationCommandError",
+    "MigrationError",
+    "MigrationFailedError",
+    "MigrationFileError",
+    "MigrationNumberingError",
+    "MigrationsNotFoundError",
+    "MissingColumnError",
+    "MissingValueError",
+    "ModelIntegrityError",
+    "ModelNotFoundError",
+    "MultipleModelsFoundError",
+    "NoSessionError",
+    "NotAnArtifactError",
+    "ReadOnlyDataSetError",
+    "RevisionNotFoundError",
+    "SQLiteError",
+    "SchemaMismatchError",
+    "SourceNotFoundError",
+    "StaleArtifactError",
+    "StaleDBError",
+    "StoredValueError",
+    "TableNotFoundError",
+    "UnknownColumnError",
+    "UnknownFilterError",
+    "UnreadableArtifactError",
+    "UnsupportedArtifactError",
+]
+
+
 class SQLiteError(Exception):
     """Root of every microcosm-sqlite error."""
 

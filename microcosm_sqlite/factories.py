@@ -26,13 +26,16 @@ from microcosm_sqlite.errors import DataSetNotConfiguredError, ReadOnlyDataSetEr
 from microcosm_sqlite._names import ByDataSet, data_set_key
 from microcosm_sqlite._readonly import guard_engine, guard_sessions
 
+__all__ = ["PATHS_ENTRY_POINT_GROUP", "SQLiteBindFactory"]
+
+
 PATHS_ENTRY_POINT_GROUP = "microcosm.sqlite"
 
 
-class DataSetSession(Session):
+class _DataSetSession(Session):
     """A session its bind factory can find again, to close it when the dataset is disposed."""
 
-    def __init__(self, *args: Any, open_sessions: "WeakSet[DataSetSession]", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, open_sessions: "WeakSet[_DataSetSession]", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Sessions are used by one thread at a time, and a forked child must not touch its
         # parent's: only the thread (and process) that opened a session may close it for others.
@@ -48,10 +51,10 @@ class Bind(NamedTuple):
     """What `graph.sqlite(name)` returns: the dataset's engine and its session factory."""
 
     engine: Engine
-    sessionmaker: sessionmaker[DataSetSession]
+    sessionmaker: sessionmaker[_DataSetSession]
 
 
-def load_entry_point_paths(graph: Any, overridden: Iterable[str] = ()) -> dict[str, str]:
+def _load_entry_point_paths(graph: Any, overridden: Iterable[str] = ()) -> dict[str, str]:
     """
     Paths declared by installed packages: entry points named after datasets, `f(graph) -> path`.
 
@@ -126,11 +129,11 @@ class SQLiteBindFactory:
         )
         # Config wins over entry points, so a deployment can point a dataset at another file.
         configured = {name: str(path) for name, path in (config.paths or {}).items()}
-        self._paths: ByDataSet[str] = ByDataSet(load_entry_point_paths(graph, overridden=configured))
+        self._paths: ByDataSet[str] = ByDataSet(_load_entry_point_paths(graph, overridden=configured))
         self._paths.update(configured)
         self.datasets: ByDataSet[Bind] = ByDataSet()
         self._checked_schemas: set[tuple[str, int]] = set()
-        self._sessions: ByDataSet[WeakSet[DataSetSession]] = ByDataSet()
+        self._sessions: ByDataSet[WeakSet[_DataSetSession]] = ByDataSet()
         self._lock = _fork.ForkSafeLock()
 
     @property
@@ -244,7 +247,7 @@ class SQLiteBindFactory:
         engine = _fork.track(create_engine_for(path, self.options, data_set=name))
         factory = sessionmaker(
             bind=engine,
-            class_=DataSetSession,
+            class_=_DataSetSession,
             open_sessions=self._sessions.setdefault(name, WeakSet()),
             info={"data_set": name, "path": path, "search_batch_size": self.search_batch_size},
         )

@@ -8,6 +8,9 @@ from sqlalchemy import inspect
 from sqlalchemy.exc import NoInspectionAvailable
 
 
+__all__ = ["IdentityMixin"]
+
+
 class IdentityMixin:
     """
     Equality by public members, hashing by identity.

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Query, Session
 
 from microcosm_sqlite._lookups import orm_listeners_are_select_safe
 
+__all__ = ["SearchResult"]
+
+
 T = TypeVar("T")
 
 #: `Session.info` key: how many searches are streaming from the session at this moment.

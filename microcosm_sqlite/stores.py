@@ -26,9 +26,12 @@ from microcosm_sqlite._lookups import NOT_FOUND, find_by_primary_key
 from microcosm_sqlite._names import data_set_key
 from microcosm_sqlite.results import SearchResult, is_streaming
 
-PAGINATION = ("offset", "limit")
+__all__ = ["GetOrCreateSession", "Store", "get_session"]
 
-UNIQUE_VIOLATIONS = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
+
+_PAGINATION = ("offset", "limit")
+
+_UNIQUE_VIOLATIONS = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
 
 
 def _data_set_name(store: "Store") -> str:
@@ -77,7 +80,7 @@ class GetOrCreateSession:
 
 
 # The hooks that shape a search query: a store that overrides any of them always gets a real query.
-QUERY_HOOKS = ("_search_query", "_query", "_filter", "_auto_filter", "_auto_filters", "_order_by", "_paginate")
+_QUERY_HOOKS = ("_search_query", "_query", "_filter", "_auto_filter", "_auto_filters", "_order_by", "_paginate")
 
 
 _default_hooks: dict[type, bool] = {}
@@ -87,7 +90,7 @@ def _uses_default_hooks(store_class: type) -> bool:
     uses = _default_hooks.get(store_class)
     if uses is None:
         uses = _default_hooks[store_class] = all(
-            getattr(store_class, hook) is getattr(Store, hook) for hook in QUERY_HOOKS
+            getattr(store_class, hook) is getattr(Store, hook) for hook in _QUERY_HOOKS
         )
     return uses
 
@@ -166,7 +169,7 @@ class Store:
 
     def count(self, **kwargs: Any) -> int:
         # Pagination means nothing to a count, as in 2.0: ignored rather than refused.
-        check_filters(self, kwargs, also=PAGINATION)
+        check_filters(self, kwargs, also=_PAGINATION)
         return self._filter(self._query(), **kwargs).count()
 
     def search(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> SearchResult[Any]:
@@ -257,6 +260,6 @@ class Store:
     def _integrity_error(self, error: IntegrityError) -> ModelIntegrityError:
         code = getattr(error.orig, "sqlite_errorcode", None)
         message = f"{self._model_name}: {error.orig}"
-        if code in UNIQUE_VIOLATIONS or "UNIQUE constraint" in str(error.orig):
+        if code in _UNIQUE_VIOLATIONS or "UNIQUE constraint" in str(error.orig):
             return DuplicateModelError(message)
         return ModelIntegrityError(message)

@@ -11,8 +11,11 @@ from sqlalchemy.types import Boolean, String, TypeDecorator
 
 from microcosm_sqlite.errors import StoredValueError
 
-TRUE_STRINGS = frozenset({"true", "t", "yes", "y", "on", "1"})
-FALSE_STRINGS = frozenset({"false", "f", "no", "n", "off", "0", ""})
+__all__ = ["EnumType", "Truthy", "parse_truthy"]
+
+
+_TRUE_STRINGS = frozenset({"true", "t", "yes", "y", "on", "1"})
+_FALSE_STRINGS = frozenset({"false", "f", "no", "n", "off", "0", ""})
 
 
 def parse_truthy(value: Any) -> bool | None:
@@ -29,14 +32,14 @@ def parse_truthy(value: Any) -> bool | None:
             return bool(value)
         raise ValueError(f"{value!r} is not a boolean (expected 0 or 1)")
     text = str(value).strip().lower()
-    if text in TRUE_STRINGS:
+    if text in _TRUE_STRINGS:
         return True
-    if text in FALSE_STRINGS:
+    if text in _FALSE_STRINGS:
         return False
     raise ValueError(f"{value!r} is not a boolean (expected true/false, yes/no, 1/0)")
 
 
-def read_truthy(value: Any) -> bool | None:
+def _read_truthy(value: Any) -> bool | None:
     """Read a stored boolean: 0/1 as SQLAlchemy writes them, or text that other tools wrote."""
     if isinstance(value, (int, float)):
         return bool(value)  # SQLite's own rule: any non-zero number is true
@@ -104,7 +107,7 @@ class Truthy(TypeDecorator[bool]):
     def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], bool | None]:
         # Files written by other tools hold 'false' or 'no' as text, which Boolean's own result
         # processor would read as True (any non-empty string is truthy): parse the raw value.
-        return read_truthy
+        return _read_truthy
 
     @property
     def python_type(self) -> type[bool]:

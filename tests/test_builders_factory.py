@@ -135,8 +135,3 @@ def test_autocommit_datasets_still_build_atomically(tmp_path):
     assert graph.sqlite_builder.csv(Country).build(DATA / "countries.csv") == {"country": 4}
     dispose_sqlite_connections(graph)
 
-
-def test_the_builders_package_exports():
-    import microcosm_sqlite.builders
-
-    assert microcosm_sqlite.builders.__all__ == ["DEFAULT_BATCH_SIZE", "Builder", "SQLiteBuilderFactory", "load_sources"]

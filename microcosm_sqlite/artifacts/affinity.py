@@ -29,6 +29,9 @@ from sqlalchemy.types import (
 
 from microcosm_sqlite.types import Truthy
 
+__all__ = ["BLOB", "INTEGER", "NUMERIC", "READABLE", "REAL", "TEXT", "affinity", "can_read", "readable_affinities"]
+
+
 INTEGER = "INTEGER"
 TEXT = "TEXT"
 BLOB = "BLOB"

@@ -42,6 +42,9 @@ from microcosm_sqlite.errors import (
 if TYPE_CHECKING:
     from microcosm_sqlite.builders.loading import Progress
 
+__all__ = ["KEPT", "ArtifactBuild", "Source", "build_artifact"]
+
+
 KEPT = "the previous artifact was kept"
 
 #: A source of an artifact: the model its rows belong to and the file they come from.

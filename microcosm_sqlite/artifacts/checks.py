@@ -24,6 +24,21 @@ from microcosm_sqlite.errors import (
     UnsupportedArtifactError,
 )
 
+__all__ = [
+    "ARTIFACT_STAMP",
+    "HEADER_SIZE",
+    "MAGIC",
+    "REBUILD_HINT",
+    "SPECIAL_FILES",
+    "WAL_WRITE_VERSION",
+    "check_artifact_file",
+    "check_integrity",
+    "check_schema",
+    "damaged",
+    "is_damage",
+]
+
+
 # https://www.sqlite.org/fileformat.html#the_database_header
 HEADER_SIZE = 100
 MAGIC = b"SQLite format 3\x00"

@@ -17,6 +17,21 @@ from microcosm_sqlite.artifacts import reading
 from microcosm_sqlite.artifacts.hashing import TableHash, hash_table
 from microcosm_sqlite.artifacts.reading import blaming, open_artifact, sort_key
 
+__all__ = [
+    "DEFAULT_SAMPLE_SIZE",
+    "ArtifactDiff",
+    "Change",
+    "KeyedRow",
+    "KeyedRows",
+    "Side",
+    "TableDiff",
+    "diff_artifacts",
+    "diff_table",
+    "empty",
+    "merge_join",
+]
+
+
 #: Keys of each kind a `TableDiff` keeps as examples.
 DEFAULT_SAMPLE_SIZE = 10
 

@@ -30,6 +30,19 @@ from microcosm_sqlite._engines import read_only_uri
 from microcosm_sqlite.errors import ArtifactNotFoundError, DamagedArtifactError
 from microcosm_sqlite.artifacts.reading import quote
 
+__all__ = [
+    "CHUNK_SIZE",
+    "DIGEST_KEY",
+    "DIGEST_LENGTH",
+    "HEX",
+    "HINT",
+    "check_digest",
+    "hash_as_built",
+    "placeholder",
+    "stamp_digest",
+]
+
+
 #: The metadata key of the digest.
 DIGEST_KEY = "file_sha256"
 #: Hex characters in a SHA-256.

@@ -14,6 +14,9 @@ from sqlalchemy import Column, MetaData, Table
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+__all__ = ["describe_schema", "schema_fingerprint"]
+
+
 _DIALECT = sqlite.dialect()
 
 

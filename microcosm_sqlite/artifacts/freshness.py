@@ -31,6 +31,9 @@ from microcosm_sqlite._engines import read_only_uri
 from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.errors import DataSetError, MalformedMetadataError, StaleArtifactError
 
+__all__ = ["NO_METADATA", "REBUILD", "ArtifactReport", "check_artifact", "check_not_stale", "content_problems"]
+
+
 NO_METADATA = "the file has no microcosm-sqlite metadata (it was not built by build_artifact)"
 REBUILD = "rebuild the artifact with the current models (build_scripts/), or deploy the artifact built for this code"
 

@@ -17,6 +17,9 @@ from typing import Any
 from microcosm_sqlite.artifacts.reading import columns, primary_key, quote, table_names
 
 
+__all__ = ["TableHash", "file_sha256", "hash_table", "hash_tables", "overall_hash"]
+
+
 @dataclass(frozen=True)
 class TableHash:
     """The number of rows of a table and the SHA-256 of its columns and rows."""

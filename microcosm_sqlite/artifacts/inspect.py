@@ -11,6 +11,9 @@ from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
 from microcosm_sqlite.artifacts.reading import DeclaredColumn, open_artifact
 
 
+__all__ = ["ArtifactSummary", "TableSummary", "build_metadata", "describe_artifact", "written_by"]
+
+
 @dataclass(frozen=True)
 class TableSummary:
     """One table: its row count (and where the count came from), columns and DDL."""

@@ -18,6 +18,23 @@ from microcosm_sqlite.artifacts.hashing import TableHash
 from microcosm_sqlite.errors import MalformedMetadataError
 from microcosm_sqlite.artifacts.reading import quote
 
+__all__ = [
+    "DISTRIBUTION",
+    "MALFORMED_HINT",
+    "METADATA_KEYS",
+    "METADATA_TABLE",
+    "ArtifactInfo",
+    "SourceInfo",
+    "has_metadata",
+    "library_version",
+    "read_metadata",
+    "read_metadata_value",
+    "same_named_sources",
+    "source_key",
+    "write_metadata",
+]
+
+
 METADATA_TABLE = "_microcosm_sqlite_metadata"
 DISTRIBUTION = "microcosm-sqlite"
 

@@ -18,6 +18,25 @@ from microcosm_sqlite._engines import connect_read_only
 from microcosm_sqlite.errors import TableNotFoundError
 from microcosm_sqlite.artifacts.undecodable import is_undecodable, undecodable_text
 
+__all__ = [
+    "FETCH_SIZE",
+    "INTERNAL_TABLE_PREFIXES",
+    "DeclaredColumn",
+    "blaming",
+    "columns",
+    "count_rows",
+    "data_set_name",
+    "open_artifact",
+    "primary_key",
+    "quote",
+    "reading_table",
+    "sort_key",
+    "stream_rows",
+    "table_names",
+    "table_sql",
+]
+
+
 #: Rows fetched from SQLite per round trip while streaming.
 FETCH_SIZE = 1000
 

@@ -19,6 +19,9 @@ from typing import Any
 from microcosm_sqlite.artifacts.checks import REBUILD_HINT
 from microcosm_sqlite.errors import DamagedArtifactError
 
+__all__ = ["COLUMN", "MESSAGE", "is_undecodable", "undecodable_text"]
+
+
 # The driver's wording (CPython Modules/_sqlite/cursor.c); the column is what the query named it.
 MESSAGE = "Could not decode to UTF-8"
 COLUMN = re.compile(r"column '(?P<column>[^']*)'")

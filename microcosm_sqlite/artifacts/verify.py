@@ -23,6 +23,9 @@ from microcosm_sqlite.errors import DataSetError, StaleArtifactError
 from microcosm_sqlite.artifacts.reading import blaming, data_set_name, open_artifact, table_names
 
 
+__all__ = ["NO_DIGEST", "Verification", "source_pairs", "verify_artifact"]
+
+
 NO_DIGEST = "no digest"
 
 

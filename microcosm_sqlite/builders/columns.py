@@ -42,6 +42,27 @@ from microcosm_sqlite._codec import decode_binary
 from microcosm_sqlite.types import EnumType, parse_truthy
 
 
+__all__ = [
+    "NAN_HINT",
+    "NAN_PROBLEM",
+    "REQUIRED",
+    "TIME_ZONE_HINT",
+    "BadDefault",
+    "ColumnCoercion",
+    "EmptyPolicy",
+    "Factory",
+    "MissingValue",
+    "Required",
+    "ValueProblem",
+    "column_coercion",
+    "has_python_default",
+    "is_autoincrement",
+    "is_required",
+    "read_text",
+    "verbatim",
+]
+
+
 class Required:
     """The empty-value policy of a column that needs a value: no default, not nullable."""
 

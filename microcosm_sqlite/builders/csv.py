@@ -13,6 +13,9 @@ from typing import IO, Any
 from microcosm_sqlite.builders.sources import Origin, Rows, strip_bom
 from microcosm_sqlite.errors import MalformedSourceError
 
+__all__ = ["FIELD_SIZE_LIMIT", "FIX_HINT", "read"]
+
+
 #: Python's csv module refuses fields over 128 KiB by default; reference data has longer ones
 #: (descriptions, geometries). The largest value accepted on every platform (a C long).
 FIELD_SIZE_LIMIT = 2**31 - 1

@@ -8,15 +8,17 @@ The `sqlite_builder` component of a microcosm object graph: a thin front over `l
 A build is one transaction: it inserts every row of its sources or, on bad input, none of them.
 
 """
-import os
 from collections.abc import Mapping, Sequence
-from typing import IO, Any
+from typing import Any
 
 from microcosm_sqlite.builders.rows import column_for
 from microcosm_sqlite.builders.loading import load_sources
+from microcosm_sqlite.builders.sources import SourceInput
 from microcosm_sqlite.errors import BuildError
 
-SourceFile = str | os.PathLike[str] | IO[str]
+__all__ = ["Builder", "SQLiteBuilderFactory"]
+
+
 
 
 class Builder:
@@ -63,7 +65,7 @@ class Builder:
         self.bulk_mode = True
         return self
 
-    def build(self, sources: SourceFile | Sequence[tuple[type, SourceFile]]) -> dict[str, int]:
+    def build(self, sources: SourceInput | Sequence[tuple[type, SourceInput]]) -> dict[str, int]:
         """Load the source(s) in one transaction; returns rows inserted per table."""
         pairs = self._pairs(sources)
         self.graph.sqlite.refuse_if_read_only(self.data_set, "build")
@@ -77,7 +79,7 @@ class Builder:
             ignore_columns=self.ignore_columns,
         )
 
-    def _pairs(self, sources: Any) -> list[tuple[type, SourceFile]]:
+    def _pairs(self, sources: Any) -> list[tuple[type, SourceInput]]:
         if not self.bulk_mode:
             if isinstance(sources, (list, tuple)):
                 raise BuildError(

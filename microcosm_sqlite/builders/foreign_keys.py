@@ -14,6 +14,9 @@ from sqlalchemy.engine import Connection
 from microcosm_sqlite.errors import BrokenForeignKeyError
 
 
+__all__ = ["check_foreign_keys"]
+
+
 def check_foreign_keys(
     connection: Connection, data_set: str, sources: Mapping[str, str], enabled: bool | None = None
 ) -> None:

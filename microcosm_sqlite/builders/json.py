@@ -12,6 +12,9 @@ from typing import IO, Any
 from microcosm_sqlite.builders.sources import Origin, Records, strip_bom
 from microcosm_sqlite.errors import BuildError, MalformedSourceError
 
+__all__ = ["DECODER", "NESTED", "NESTED_HINT", "RepeatedKey", "read", "repeated_key_error", "unique_keys"]
+
+
 #: Python's JSON parser recurses per nesting level, and stops with RecursionError near 1000 levels.
 NESTED = "malformed JSON (nested too deeply to parse)"
 NESTED_HINT = "fix the syntax and build again; reference data is rarely nested more than a few levels"

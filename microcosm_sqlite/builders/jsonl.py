@@ -11,6 +11,9 @@ from microcosm_sqlite.builders.sources import Origin, Records, strip_bom
 from microcosm_sqlite.errors import MalformedSourceError
 
 
+__all__ = ["read"]
+
+
 def read(stream: IO[str], origin: Origin) -> Records:
     return Records("line", _records(stream, origin))
 

@@ -8,12 +8,11 @@ no per-row statement compilation, and no bound-variable limit (one parameter set
 
 """
 import math
-import os
 import re
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
@@ -21,9 +20,12 @@ from sqlalchemy.exc import DBAPIError
 
 from microcosm_sqlite.builders.rows import Converted, Target, given_by_name, plan_records, plan_rows
 from microcosm_sqlite.builders.foreign_keys import check_foreign_keys
-from microcosm_sqlite.builders.sources import Origin, Rows, open_text, reader_for, source_name
+from microcosm_sqlite.builders.sources import Origin, Rows, SourceInput, open_text, reader_for, source_name
 from microcosm_sqlite.errors import BadValueError, BuildError, DuplicateKeyError, MissingValueError
 from microcosm_sqlite._progress import observing, report_rows
+
+__all__ = ["DEFAULT_BATCH_SIZE", "SCHEMA_HINT", "Progress", "load_sources"]
+
 
 #: Rows per executemany: large enough to amortise the call, small enough to keep memory flat.
 DEFAULT_BATCH_SIZE = 5000
@@ -37,7 +39,7 @@ SCHEMA_HINT = "check that the schema was created from these models (Base.create_
 
 def load_sources(
     engine: Engine,
-    sources: Sequence[tuple[type, str | os.PathLike[str] | IO[str]]],
+    sources: Sequence[tuple[type, SourceInput]],
     *,
     data_set: str,
     defaults: Mapping[type, Mapping[str, Any]] | None = None,

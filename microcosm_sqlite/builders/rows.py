@@ -35,6 +35,9 @@ from microcosm_sqlite.errors import (
     UnknownColumnError,
 )
 
+__all__ = ["FIX_VALUE_HINT", "Converted", "Target", "column_for", "given_by_name", "plan_records", "plan_rows"]
+
+
 FIX_VALUE_HINT = "fix the value in the source, or change the column's type in the model"
 
 #: Converted rows in batches: (line or record number of each row, parameter tuple of each row).

@@ -17,6 +17,25 @@ from typing import IO, Any, Union
 
 from microcosm_sqlite.errors import BuildError, MalformedSourceError, SourceNotFoundError
 
+__all__ = [
+    "BOM",
+    "ENCODING",
+    "LOCATE_BLOCK",
+    "UTF8_HINT",
+    "Origin",
+    "Reader",
+    "Records",
+    "Rows",
+    "SourceInput",
+    "formats",
+    "open_text",
+    "reader_for",
+    "source_name",
+    "strip_bom",
+    "undecodable_at",
+]
+
+
 SourceInput = Union[str, "os.PathLike[str]", IO[str], IO[bytes]]
 
 #: Excel and other Windows tools start UTF-8 files with a byte order mark; `utf-8-sig` drops it.

@@ -4,6 +4,9 @@ The `microcosm-sqlite` command line: thin commands over library functions.
 Each command is one module: it parses its options, calls one library function and renders the
 result. Library errors become one line on stderr and exit status 1; usage errors exit 2.
 
+An internal package: its modules may change in any release; the interface is the command line
+and `main`.
+
 """
 import click
 

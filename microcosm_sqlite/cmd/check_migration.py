@@ -23,7 +23,10 @@ from microcosm_sqlite.migrations.environment import AUTOGENERATE_OPTIONS
 from microcosm_sqlite.migrations.locations import migrations_folder
 from microcosm_sqlite.migrations.translation import alembic_errors
 
-REVISION_HINT = (
+__all__ = ["main"]
+
+
+_REVISION_HINT = (
     "run `migrate revision --autogenerate -m MESSAGE`, review the new file, then `migrate upgrade head`"
 )
 
@@ -91,7 +94,7 @@ def _compare(engine: Engine, base: Any, heads: set[str], data_set: str, path: st
             f"the models need a migration that {folder} lacks: {'; '.join(changes)}",
             data_set=data_set,
             path=path,
-            hint=REVISION_HINT,
+            hint=_REVISION_HINT,
         )
 
 

@@ -26,14 +26,17 @@ from microcosm_sqlite.migrations.config import make_config
 from microcosm_sqlite.migrations.locations import migrations_folder
 from microcosm_sqlite.migrations.translation import alembic_errors
 
+__all__ = ["main"]
+
+
 #: Commands that write the dataset's file (unless `--sql` only prints the SQL).
-WRITING_COMMANDS = frozenset({"upgrade", "downgrade", "stamp", "ensure_version"})
+_WRITING_COMMANDS = frozenset({"upgrade", "downgrade", "stamp", "ensure_version"})
 
 #: Alembic's logger that announces each autogenerate plugin it loads.
-PLUGINS_LOGGER = "alembic.runtime.plugins"
+_PLUGINS_LOGGER = "alembic.runtime.plugins"
 
 #: Commands about creating an Alembic environment, which the library ships instead.
-REFUSED_COMMANDS = frozenset({"init", "list_templates"})
+_REFUSED_COMMANDS = frozenset({"init", "list_templates"})
 
 
 def main(
@@ -76,7 +79,7 @@ def main(
 
 
 def _refuse(graph: Any, data_set: str, command: str, options: Any) -> None:
-    if command in REFUSED_COMMANDS:
+    if command in _REFUSED_COMMANDS:
         raise MigrationCommandError(
             f"`{command}` is not needed: the Alembic environment ships with microcosm-sqlite",
             data_set=data_set,
@@ -91,7 +94,7 @@ def _refuse(graph: Any, data_set: str, command: str, options: Any) -> None:
             data_set=data_set,
             hint="drop the option; bind the graph component sqlite_migrations_dir to move the migrations",
         )
-    if command in WRITING_COMMANDS and not getattr(options, "sql", False):
+    if command in _WRITING_COMMANDS and not getattr(options, "sql", False):
         graph.sqlite.refuse_if_read_only(data_set, f"run `{command}`")
 
 
@@ -113,7 +116,7 @@ def _progress(quiet: bool) -> Iterator[None]:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     # One line per autogenerate plugin on every command is Alembic's chatter, not progress.
-    handler.addFilter(lambda record: not record.name.startswith(PLUGINS_LOGGER))
+    handler.addFilter(lambda record: not record.name.startswith(_PLUGINS_LOGGER))
     level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

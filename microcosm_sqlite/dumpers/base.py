@@ -15,6 +15,9 @@ from microcosm_sqlite.dumpers.values import Encoder
 from microcosm_sqlite.errors import DumpError
 from microcosm_sqlite.results import SearchResult
 
+__all__ = ["EXTRAS_ACTIONS", "Dumper", "columns_in_order", "header_labels"]
+
+
 EXTRAS_ACTIONS = ("raise", "ignore")
 
 

@@ -14,6 +14,9 @@ from microcosm_sqlite.dumpers.base import Dumper
 from microcosm_sqlite.dumpers.values import Encoder, csv_encoder
 
 
+__all__ = ["CSVDumper", "write_csv"]
+
+
 class CSVDumper(Dumper):
     """Dump rows as CSV that the CSV builder reads back to the same values."""
 

@@ -8,6 +8,9 @@ from microcosm_sqlite.dumpers.csv import CSVDumper
 from microcosm_sqlite.dumpers.jsonl import JSONLinesDumper
 
 
+__all__ = ["SQLiteDumper"]
+
+
 class SQLiteDumper:
     """Creates dumpers for stores; one method per format."""
 

@@ -12,6 +12,9 @@ from microcosm_sqlite.dumpers.base import Dumper
 from microcosm_sqlite.dumpers.values import Encoder, jsonl_encoder
 
 
+__all__ = ["JSONLinesDumper", "write_jsonl"]
+
+
 class JSONLinesDumper(Dumper):
     """Dump rows as JSON Lines that the JSON Lines builder reads back to the same values."""
 

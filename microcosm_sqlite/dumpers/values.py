@@ -18,6 +18,18 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from microcosm_sqlite._codec import encode_binary
 
+__all__ = [
+    "Encoder",
+    "csv_encoder",
+    "is_json_type",
+    "json_value",
+    "jsonl_encoder",
+    "portable_value",
+    "text_value",
+    "to_json_text",
+]
+
+
 Encoder = Callable[[Any], Any]
 
 
