@@ -89,6 +89,13 @@ class DataSet:
 
     @classmethod
     def create_all(cls, graph: Any) -> None:
+        """
+        Create the dataset's tables (and indexes) in its file, skipping those that exist.
+
+        On a read-only dataset, `ReadOnlyDataSetError` without touching the file (2.0 opened even
+        a read-only dataset read-write, and wrote).
+
+        """
         base = cls.resolve()
         graph.sqlite.refuse_if_read_only(base.__name__, "create tables")
         _opened(graph, base)
@@ -108,10 +115,25 @@ class DataSet:
 
     @classmethod
     def new_session(cls, graph: Any, **kwargs: Any) -> Session:
+        """
+        A new session on the dataset's file; `kwargs` go to the sessionmaker.
+
+        The caller closes it. The first session of a read-only dataset checks the artifact (file,
+        schema, staleness, digest) and raises its own error for each way it can be wrong.
+
+        """
         return cls._data_set_bind(graph).sessionmaker(**kwargs)
 
     @classmethod
     def new_context(cls, graph: Any, **kwargs: Any) -> SessionContext:
+        """
+        A `SessionContext` for the dataset: `with Base.new_context(graph): ...` opens a session
+        that stores find (`stores.get_session`) and closes it at the end of the block.
+
+        `kwargs` are `SessionContext`'s (`expire_on_commit`, `defer_foreign_keys`). Stores see the
+        open context in this thread only, and a forked child never reuses it.
+
+        """
         return SessionContext(graph, cls.resolve(), **kwargs)
 
     @classmethod

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from inspect import Parameter, signature
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Query, Session
@@ -27,6 +27,9 @@ from microcosm_sqlite._names import data_set_key
 from microcosm_sqlite.results import SearchResult, is_streaming
 
 __all__ = ["GetOrCreateSession", "Store", "get_session"]
+
+#: The model a store queries: `class AirportStore(Store[Airport])`.
+M = TypeVar("M")
 
 
 _PAGINATION = ("offset", "limit")
@@ -110,13 +113,18 @@ def _session_getter(get_session: Callable[..., Session]) -> Callable[["Store"], 
     return lambda store: get_session()
 
 
-class Store:
+class Store(Generic[M]):
     """
     Query one model.
 
-    Subclasses set `model_class` and, optionally, `auto_filter_fields`: columns that keyword
-    arguments of the same name filter on (None values are ignored). Queries are built by the
-    overridable hooks `_query`, `_filter`, `_order_by` and `_paginate`, in that order.
+    `class AirportStore(Store[Airport])` types the store (`one() -> Airport`, `search() ->
+    SearchResult[Airport]`) and sets `model_class = Airport`; the 2.0 style, `class
+    AirportStore(Store)` with a `model_class` attribute or property, works as before, untyped.
+
+    Subclasses set `model_class` (unless the type parameter names it) and, optionally,
+    `auto_filter_fields`: columns that keyword arguments of the same name filter on (None values
+    are ignored). Queries are built by the overridable hooks `_query`, `_filter`, `_order_by` and
+    `_paginate`, in that order.
 
     A keyword that neither `auto_filter_fields` nor the store's own hooks use is
     `UnknownFilterError`, raised before any SQL runs (see `microcosm_sqlite._filters`).
@@ -133,6 +141,18 @@ class Store:
 
     def __init__(self, get_session: Callable[..., Session] = get_session) -> None:
         self.get_session = get_session
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Store[Airport] names the model once, for the type checker and for queries alike; a
+        # model_class set in the class body (or inherited from a store that set one) wins.
+        if any("model_class" in base.__dict__ for base in cls.__mro__ if base is not Store):
+            return
+        for base in getattr(cls, "__orig_bases__", ()):
+            if get_origin(base) is Store:
+                (model,) = get_args(base)
+                if isinstance(model, type):
+                    cls.model_class = model
 
     @property
     def session(self) -> Session:
@@ -154,12 +174,27 @@ class Store:
             self.session.rollback()
             raise self._integrity_error(error) from error
 
-    def create(self, instance: Any) -> Any:
+    def create(self, instance: M) -> M:
+        """
+        Add `instance` to the session and flush it; returns it.
+
+        A unique violation is `DuplicateModelError`, any other integrity failure
+        `ModelIntegrityError` (the session rolled back). On a read-only dataset,
+        `ReadOnlyDataSetError` (2.0 wrote to the file).
+
+        """
         with self.flushing():
             self.session.add(instance)
         return instance
 
     def delete(self, **kwargs: Any) -> bool:
+        """
+        Delete every row the filters match, in one statement; True, or `ModelNotFoundError`.
+
+        A keyword nothing filters on is `UnknownFilterError` before any SQL (2.0 ignored it and
+        deleted every row).
+
+        """
         check_filters(self, kwargs)
         with self.flushing():
             deleted = self._filter(self._query(), **kwargs).delete(synchronize_session=False)
@@ -168,21 +203,36 @@ class Store:
         return True
 
     def count(self, **kwargs: Any) -> int:
+        """How many rows the filters match; `offset` and `limit` are ignored, as in 2.0."""
         # Pagination means nothing to a count, as in 2.0: ignored rather than refused.
         check_filters(self, kwargs, also=_PAGINATION)
         return self._filter(self._query(), **kwargs).count()
 
-    def search(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> SearchResult[Any]:
-        """The matching models, streamed in batches as they are iterated."""
+    def search(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> SearchResult[M]:
+        """
+        The matching models, streamed in batches as they are iterated.
+
+        2.0 returned a list; the `SearchResult` still answers `len()`, indexing, slicing,
+        truthiness and `==` like one (loading the rows once), while iterating it streams.
+
+        """
         check_filters(self, kwargs)
         batch_size = self.session.info.get("search_batch_size", DEFAULT_SEARCH_BATCH_SIZE)
         return SearchResult(self._search_query(offset, limit, **kwargs), batch_size)
 
-    def first(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> Any:
+    def first(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> M | None:
+        """The first matching model in the store's order, or None."""
         check_filters(self, kwargs)
         return self._search_query(offset, limit, **kwargs).first()
 
-    def one(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> Any:
+    def one(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> M:
+        """
+        The one matching model: `ModelNotFoundError` when none, `MultipleModelsFoundError` when more.
+
+        A lone primary-key filter on a store with the default hooks skips the ORM query pipeline
+        (an identity-map hit or one prepared SELECT), with the same result.
+
+        """
         check_filters(self, kwargs)
         if offset is None and limit is None and _uses_default_hooks(type(self)):
             found = self._find_by_primary_key(kwargs)
