@@ -15,9 +15,9 @@ from sqlalchemy.pool import NullPool, QueuePool
 import microcosm_sqlite
 from microcosm_sqlite import DataSet, GetOrCreateSession, Store, dispose_sqlite_connections
 from microcosm_sqlite.errors import MultipleModelsFoundError, NoSessionError, SQLiteError, UnknownFilterError
-from tests.cli import run
-from tests.conftest import make_graph, write_geography
-from tests.fixtures import City, CityStore, Country, CountryStore, Geography
+from tests.support.cli import run
+from tests.support.graphs import make_graph, write_geography
+from tests.support.fixtures import City, CityStore, Country, CountryStore, Geography
 
 # The README's example dataset, as written there.
 Planets = DataSet.create("Planets")
@@ -454,7 +454,7 @@ def test_primary_key_fast_path_refuses_an_unknown_keyword_too(read_only_graph, m
 
 def test_cli_search_with_an_unknown_filter_exits_2_naming_it(tmp_path):
     write_geography(tmp_path / "geography.db")
-    result = run("search", "tests.fixtures:CityStore", "--path", tmp_path / "geography.db", "--filter", "naem=Paris")
+    result = run("search", "tests.support.fixtures:CityStore", "--path", tmp_path / "geography.db", "--filter", "naem=Paris")
     assert result.returncode == 2, result.stderr
     assert "naem" in result.stderr and "country_code, name" in result.stderr
     assert result.stdout == ""

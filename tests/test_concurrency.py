@@ -13,10 +13,10 @@ import threading
 import pytest
 
 from microcosm_sqlite import GetOrCreateSession, dispose_sqlite_connections
-from tests.building import build_geography
-from tests.cli import ROOT
-from tests.conftest import make_graph
-from tests.fixtures import CITIES, CityStore, Geography
+from tests.support.building import build_geography
+from tests.support.cli import ROOT
+from tests.support.graphs import make_graph
+from tests.support.fixtures import CITIES, CityStore, Geography
 
 
 def child_query(graph, get_session, queue):
@@ -198,7 +198,7 @@ def test_disposing_and_repointing_never_disturbs_reading_threads(tmp_path, read_
     every thread comes from the file the dataset points at. In a subprocess, because closing a
     connection under another thread's fetchmany() is a segfault (every run crashed before the fix).
     """
-    command = [sys.executable, "-m", "tests.repointing", str(tmp_path), "--rounds", "5", "--threads", "8"]
+    command = [sys.executable, "-m", "tests.support.repointing", str(tmp_path), "--rounds", "5", "--threads", "8"]
     if read_only:
         command.append("--read-only")
     process = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)

@@ -3,7 +3,7 @@ from sqlalchemy.exc import IntegrityError
 
 from microcosm_sqlite.context import SessionContext
 from microcosm_sqlite.errors import NoSessionError
-from tests.fixtures import City, CityStore, Continent, Country, Geography
+from tests.support.fixtures import City, CityStore, Continent, Country, Geography
 
 
 def test_open_close_commit(writable_graph):

@@ -10,9 +10,9 @@ from sqlalchemy.pool import QueuePool
 
 from microcosm_sqlite import GetOrCreateSession, SQLiteBindFactory, dispose_sqlite_connections
 from microcosm_sqlite.errors import DataSetNotConfiguredError
-from tests.building import build_geography
-from tests.conftest import make_graph
-from tests.fixtures import CITIES, City, CityStore, Geography
+from tests.support.building import build_geography
+from tests.support.graphs import make_graph
+from tests.support.fixtures import CITIES, City, CityStore, Geography
 
 
 def test_defaults():

@@ -13,8 +13,8 @@ from sqlalchemy.exc import OperationalError
 
 from microcosm_sqlite import DataSet, dispose_sqlite_connections
 from microcosm_sqlite.errors import ConfigurationError, UnsupportedArtifactError
-from tests.conftest import make_graph
-from tests.fixtures import CityStore, Geography
+from tests.support.graphs import make_graph
+from tests.support.fixtures import CityStore, Geography
 
 Journal = DataSet.create("Journal")
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import deferred, relationship
 
 from microcosm_sqlite import DataSet, Store, dispose_sqlite_connections, stores
 from microcosm_sqlite.errors import ModelNotFoundError, ReadOnlyDataSetError
-from tests.conftest import make_graph
-from tests.fixtures import City, CityStore, Continent, Country, Geography
+from tests.support.graphs import make_graph
+from tests.support.fixtures import City, CityStore, Continent, Country, Geography
 
 
 class CityByIdStore(Store):

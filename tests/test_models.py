@@ -1,5 +1,5 @@
 from microcosm_sqlite.models import IdentityMixin
-from tests.fixtures import City, Continent, Country
+from tests.support.fixtures import City, Continent, Country
 
 
 def test_equality_by_public_members():

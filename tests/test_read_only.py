@@ -20,8 +20,8 @@ from microcosm_sqlite.errors import (
     SchemaMismatchError,
     UnsupportedArtifactError,
 )
-from tests.conftest import folder_snapshot, make_graph
-from tests.fixtures import City, CityStore, CountryStore, Geography
+from tests.support.graphs import folder_snapshot, make_graph
+from tests.support.fixtures import City, CityStore, CountryStore, Geography
 
 
 def read_only(path, **config):

@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.errors import ReadOnlyDataSetError
-from tests.conftest import folder_snapshot, make_graph
-from tests.fixtures import CityStore, Geography
+from tests.support.graphs import folder_snapshot, make_graph
+from tests.support.fixtures import CityStore, Geography
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import textwrap
 import pytest
 
 from microcosm_sqlite import dispose_sqlite_connections
-from tests.conftest import make_graph
-from tests.fixtures import CityStore, Geography
+from tests.support.graphs import make_graph
+from tests.support.fixtures import CityStore, Geography
 
 
 @pytest.fixture
@@ -144,7 +144,7 @@ def test_eager_loaded_collections_are_iterated_unbatched(read_context):
     from sqlalchemy.orm import joinedload, subqueryload
 
     from microcosm_sqlite import Store
-    from tests.fixtures import Country
+    from tests.support.fixtures import Country
 
     class JoinedCountryStore(Store):
         model_class = Country

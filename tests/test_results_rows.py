@@ -4,7 +4,7 @@
 """
 from sqlalchemy import event
 
-from tests.fixtures import CITIES, City, CityStore, Geography
+from tests.support.fixtures import CITIES, City, CityStore, Geography
 
 
 def test_rows_are_named_tuples_of_every_column_in_order(read_only_graph):

@@ -7,7 +7,7 @@ from pathlib import Path
 from mypy import api as mypy
 
 from microcosm_sqlite import Store
-from tests.fixtures import City, CityStore
+from tests.support.fixtures import City, CityStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,7 +16,7 @@ from typing import Any, assert_type
 
 from microcosm_sqlite import Store
 from microcosm_sqlite.results import SearchResult
-from tests.fixtures import City
+from tests.support.fixtures import City
 
 
 class TypedCityStore(Store[City]):

@@ -11,7 +11,7 @@ from microcosm_sqlite.errors import (
 )
 from microcosm_sqlite.results import SearchResult
 from microcosm_sqlite.stores import get_session
-from tests.fixtures import City, CityStore, Continent, Country, CountryStore, Geography
+from tests.support.fixtures import City, CityStore, Continent, Country, CountryStore, Geography
 
 
 @pytest.fixture
@@ -222,8 +222,8 @@ def test_get_or_create_session_one_per_thread(read_only_graph):
 def test_get_or_create_session_follows_a_new_path(tmp_path, read_only):
     """After `graph.sqlite[name] = path` (or a dispose), a thread's session reads the new file."""
     from microcosm_sqlite import dispose_sqlite_connections
-    from tests.conftest import make_graph, write_geography
-    from tests.fixtures import CITIES
+    from tests.support.graphs import make_graph, write_geography
+    from tests.support.fixtures import CITIES
 
     first = write_geography(tmp_path / "first.db")
     second = write_geography(tmp_path / "second.db", cities=CITIES[:2])

@@ -4,8 +4,8 @@ from sqlalchemy.exc import StatementError
 
 from microcosm_sqlite.errors import StoredValueError
 from microcosm_sqlite.types import EnumType, Truthy, parse_truthy
-from tests.conftest import make_graph
-from tests.fixtures import Continent, Country, CountryStore, Geography
+from tests.support.graphs import make_graph
+from tests.support.fixtures import Continent, Country, CountryStore, Geography
 
 
 @pytest.mark.parametrize("value", ["true", "True", " YES ", "y", "t", "on", "1", 1, True])

@@ -1,0 +1,47 @@
+"""The command line against the shipped example datasets (read-only: they are never modified)."""
+import json
+
+from tests.support.cli import ROOT, run
+
+AIRPORTS = ROOT / "datasets" / "airports.db"
+COUNTRIES = ROOT / "datasets" / "countries.db"
+
+
+def test_the_shipped_artifacts_verify_against_models_and_sources():
+    for path, models in ((AIRPORTS, "reference_data.airports:Airports"), (COUNTRIES, "reference_data.countries:Countries")):
+        result = run("verify", path, "--models", models, "--sources", ROOT / "datasets" / "sources")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == f"{path}: sound (file, digest, integrity, schema, metadata checked)\n"
+
+
+def test_inspect_reads_the_counts_from_the_metadata():
+    summary = json.loads(run("inspect", AIRPORTS, "--json").stdout)
+
+    assert summary["metadata"]["data_set"] == "Airports"
+    assert {table["name"]: table["rows_from"] for table in summary["tables"]} == {"airport": "metadata", "country": "metadata"}
+    assert all(table["rows"] > 200 for table in summary["tables"])
+
+
+def test_search_a_shipped_store_with_chosen_columns():
+    result = run(
+        "search", "reference_data.airports:AirportStore", "--path", AIRPORTS,
+        "--filter", "iata=CDG", "--columns", "icao,iata,city", "--format", "csv",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "icao,iata,city\nLFPG,CDG,Paris\n"
+
+
+def test_a_table_stops_at_100_rows_and_says_how_to_see_more():
+    result = run("search", "reference_data.airports:AirportStore", "--path", AIRPORTS, "--columns", "icao")
+
+    assert result.returncode == 0, result.stderr
+    assert sum(1 for line in result.stdout.splitlines() if line.startswith("│ ")) == 100
+    assert result.stderr == "showing the first 100 rows: use --limit N or --format csv|jsonl\n"
+
+
+def test_unknown_columns_are_a_usage_error():
+    result = run("search", "reference_data.airports:AirportStore", "--path", AIRPORTS, "--columns", "icao,elevation")
+
+    assert result.returncode == 2
+    assert "elevation: choose from icao, iata" in result.stderr
