@@ -4,7 +4,7 @@ import sys
 from click.testing import CliRunner
 
 from microcosm_sqlite.cli import COMMANDS, main
-from tests.support.cli import ROOT, run
+from tests.support.cli import ROOT, run, run_script
 
 
 def test_every_command_documents_itself_with_an_example():
@@ -23,7 +23,7 @@ def test_every_command_documents_itself_with_an_example():
 
 
 def test_the_installed_script_lists_every_command():
-    result = run("--help")
+    result = run_script("--help")
 
     assert result.returncode == 0
     listed = result.stdout[result.stdout.index("Commands:"):]

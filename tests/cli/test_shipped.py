@@ -1,7 +1,7 @@
 """The command line against the shipped example datasets (read-only: they are never modified)."""
 import json
 
-from tests.support.cli import ROOT, run
+from tests.support.cli import ROOT, run, run_script
 
 AIRPORTS = ROOT / "datasets" / "airports.db"
 COUNTRIES = ROOT / "datasets" / "countries.db"
@@ -9,7 +9,7 @@ COUNTRIES = ROOT / "datasets" / "countries.db"
 
 def test_the_shipped_artifacts_verify_against_models_and_sources():
     for path, models in ((AIRPORTS, "reference_data.airports:Airports"), (COUNTRIES, "reference_data.countries:Countries")):
-        result = run("verify", path, "--models", models, "--sources", ROOT / "datasets" / "sources")
+        result = run_script("verify", path, "--models", models, "--sources", ROOT / "datasets" / "sources")
         assert result.returncode == 0, result.stderr
         assert result.stdout == f"{path}: sound (file, digest, integrity, schema, metadata checked)\n"
 

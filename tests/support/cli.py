@@ -1,10 +1,22 @@
 """
-Running the installed `microcosm-sqlite` console script in a real subprocess, as users do.
+Running the `microcosm-sqlite` command line: in-process through click's `CliRunner`, or as the
+installed console script in a real subprocess.
+
+`run` answers like `subprocess.run` (a `CompletedProcess` with `returncode`, `stdout`, `stderr`),
+so a test reads the same whichever way the command ran. It runs in-process, which spares an
+interpreter start and the imports per command, unless the command needs a process of its own:
+a working directory other than the repository root (the command imports modules from there,
+which one interpreter would cache across tests) or an environment of its own (read when a graph
+is created). `run_script` always runs the installed console script, for the smoke tests that
+check what users run.
 
 """
 import subprocess
 import sys
+import traceback
 from pathlib import Path
+
+from click.testing import CliRunner
 
 #: The console script pip installed beside the interpreter running the tests.
 SCRIPT = Path(sys.executable).parent / "microcosm-sqlite"
@@ -14,6 +26,28 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def run(*args: object, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    if env is not None or Path(cwd).resolve() != ROOT or Path.cwd().resolve() != ROOT:
+        return run_script(*args, env=env, cwd=cwd)
+    return run_in_process(*args)
+
+
+def run_in_process(*args: object) -> subprocess.CompletedProcess[str]:
+    """The command run by click's test runner in this interpreter, its streams captured."""
+    from microcosm_sqlite.cli import main
+
+    argv = [str(arg) for arg in args]
+    result = CliRunner().invoke(main, argv, prog_name="microcosm-sqlite")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        # The console script would have printed the traceback and exited 1: keep it visible.
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["microcosm-sqlite", *argv], result.exit_code, result.stdout, stderr)
+
+
+def run_script(
+    *args: object, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    """The installed console script, in a real subprocess, as users run it."""
     return subprocess.run(
         [str(SCRIPT), *map(str, args)],
         cwd=cwd,
