@@ -63,7 +63,6 @@ def search(
         microcosm-sqlite search myapp.stores:CityStore --path datasets/geography.db \\
             --filter country_code=FR --limit 10 --columns id,name
     """
-    refuse_to_overwrite(output, path)
     store_class = load_object(store_spec, "the store")
     if not (isinstance(store_class, type) and issubclass(store_class, Store)):
         raise click.BadParameter(f"{store_spec!r} is not a Store class", param_hint="MODULE:StoreClass")
@@ -77,6 +76,8 @@ def search(
     data_set = model_class.resolve().__name__
     graph = create_graph(graph_name, data_set, path, read_only=True)
     try:
+        # The file config resolves to (--path, environment, entry point), as the search will open it.
+        refuse_to_overwrite(output, graph.sqlite.path_for(data_set))
         with model_class.new_context(graph), opened_output(output) as stream, ExitStack() as stack:
             store = store_class()
             # Closed inside the session, so that a reader stopping early (a closed pipe) closes the
