@@ -38,10 +38,10 @@ class SearchResult(Sequence[T], Generic[T]):
     def __iter__(self) -> Iterator[T]:
         if self._rows is not None:
             return iter(self._rows)
-        return self._stream()
+        return self._stream(self.query)
 
-    def _stream(self) -> Iterator[T]:
-        rows = iter(self.query.yield_per(self.batch_size))
+    def _stream(self, query: Query[T]) -> Iterator[T]:
+        rows = iter(query.yield_per(self.batch_size))
         try:
             first = next(rows)
         except StopIteration:
@@ -51,7 +51,7 @@ class SearchResult(Sequence[T], Generic[T]):
             # (joinedload of a collection, subqueryload), before any row is read and after
             # closing its cursor. Such a query cannot stream: run it unbatched, as the original
             # `search()` did. Any other error recurs on this second run and propagates.
-            yield from self.query
+            yield from query
             return
         yield first
         yield from rows
@@ -91,18 +91,29 @@ class SearchResult(Sequence[T], Generic[T]):
         start, stop, step = (None if value is None else operator.index(value) for value in (index.start, index.stop, index.step))
         if step in (None, 1) and (start is None or start >= 0) and (stop is None or stop >= 0):
             return self._window(start or 0, stop)
-        # Ends counted from the end, or a step: the positions a list of len(self) rows would take,
-        # fetched as one window.
+        # Ends counted from the end, or a step: the positions a list of len(self) rows would take.
         positions = range(*slice(start, stop, step).indices(len(self)))
         if not positions:
             return []
         first, last = min(positions), max(positions)
-        rows = self._window(first, last + 1)
-        return [rows[position - first] for position in positions]
+        if abs(positions.step) == 1:
+            rows = self._window(first, last + 1)
+        else:
+            # The window streamed, keeping every step-th row: [::1000] of a million rows holds
+            # a thousand, not the million.
+            window = self._window_query(first, last + 1)
+            every = abs(positions.step)
+            rows = [] if window is None else [row for i, row in enumerate(self._stream(window)) if i % every == 0]
+        return rows if positions.step > 0 else rows[::-1]
 
     def _window(self, start: int, stop: int | None) -> list[T]:
+        """Rows `start` to `stop` of the result (as positions in it), fetched alone: flat memory."""
+        window = self._window_query(start, stop)
+        return [] if window is None else window.all()
+
+    def _window_query(self, start: int, stop: int | None) -> Query[T] | None:
         """
-        Rows `start` to `stop` of the result (as positions in it), fetched alone: flat memory.
+        The query for rows `start` to `stop` of the result, or None when the window is empty.
 
         `Query.slice()` adds `start` to the search's own offset but replaces its limit, so the
         window is first cut to that limit (`search(limit=3)[5]` is out of range, as in the list).
@@ -114,8 +125,8 @@ class SearchResult(Sequence[T], Generic[T]):
         if stop is None:
             stop = sys.maxsize  # SQLite's LIMIT is a signed 64-bit integer
         if stop <= start:
-            return []
-        return self.query.slice(start, stop).all()
+            return None
+        return self.query.slice(start, stop)
 
     def _limit(self) -> int | None:
         """The search's own limit (None: none), which no window may reach past."""

@@ -272,6 +272,8 @@ def test_indexing_and_slicing_use_flat_memory(tmp_path):
                 "[-3]": lambda: PageStore().search()[-3],
                 "[45000:45010]": lambda: PageStore().search()[45_000:45_010],
                 "[-10:]": lambda: PageStore().search()[-10:],
+                "[::1000]": lambda: PageStore().search()[::1000],
+                "[::-5000]": lambda: PageStore().search()[::-5000],
                 "offset+limit [900]": lambda: PageStore().search(offset=30_000, limit=1_000)[900],
             }
             for name, case in cases.items():
@@ -280,5 +282,6 @@ def test_indexing_and_slicing_use_flat_memory(tmp_path):
                 assert peak < loaded / 20, name
             assert PageStore().search()[40_000].id == 40_001
             assert ids(PageStore().search()[-10:]) == list(range(49_991, 50_001))
+            assert ids(PageStore().search()[::-5000]) == list(range(50_000, 0, -5000))
     finally:
         dispose_sqlite_connections(graph)

@@ -138,6 +138,8 @@ def opened_output(path: Path) -> Iterator[IO[str]]:
         with opened as output:
             yield output
     except OSError as error:
+        if error.filename:
+            raise  # not a write to `output` (those name no file): the command's own error
         raise OutputError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
 
 
@@ -183,9 +185,14 @@ class _TemporaryOutput:
                 continue
         else:
             raise FileExistsError(errno.EEXIST, "no unused temporary name", str(target.parent))
-        if mode is not None:
-            os.fchmod(descriptor, mode)
-        self.file = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+        try:
+            if mode is not None:
+                os.fchmod(descriptor, mode)
+            self.file = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+        except BaseException:
+            os.close(descriptor)
+            os.unlink(self.temporary)
+            raise
 
     def __enter__(self) -> IO[str]:
         return self.file
