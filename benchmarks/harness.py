@@ -35,6 +35,7 @@ class Settings:
     runs: int
     warmup: int
     families: tuple[str, ...]
+    tasks: tuple[str, ...]
     pythons: dict[str, str]
     data_dir: Path
     build_dir: Path
@@ -112,7 +113,7 @@ def run(settings: Settings) -> list[Result]:
         log(f"generating {size:,} rows in {settings.data_dir}")
         data = generate(settings.data_dir, size)
         for task in TASKS:
-            if task.per_size or index == 0:
+            if task.name in settings.tasks and (task.per_size or index == 0):
                 results += run_task(task, data, settings, pending)
     return results
 
@@ -123,6 +124,11 @@ def parse(argv: list[str] | None = None) -> tuple[Settings, Path]:
     parser.add_argument("--runs", type=int, default=5, help="measured runs per contender; the median is kept")
     parser.add_argument("--warmup", type=int, default=1, help="unmeasured rounds first (caches, bytecode)")
     parser.add_argument("--contenders", default=",".join(FAMILIES), help=f"families to run, from {','.join(FAMILIES)}")
+    parser.add_argument(
+        "--tasks",
+        default=",".join(task.name for task in TASKS),
+        help=f"tasks to run, from {','.join(task.name for task in TASKS)} (default: all)",
+    )
     parser.add_argument("--python", default=sys.executable, help="interpreter with this library and the peers")
     parser.add_argument("--original-python", help="interpreter with microcosm-sqlite==2.0.0 installed")
     parser.add_argument("--data-dir", type=Path, default=HERE / ".data")
@@ -141,6 +147,10 @@ def parse(argv: list[str] | None = None) -> tuple[Settings, Path]:
         parser.error(f"unknown contenders {sorted(unknown)}: choose from {','.join(FAMILIES)}")
     if FLOOR not in families:
         families = (FLOOR, *families)
+    tasks = tuple(task.strip() for task in args.tasks.split(",") if task.strip())
+    unknown = set(tasks) - {task.name for task in TASKS}
+    if unknown:
+        parser.error(f"unknown tasks {sorted(unknown)}: choose from {','.join(task.name for task in TASKS)}")
     # Absolute but not resolved: a venv's python is a symlink, and resolving it would leave the venv.
     pythons = {family: os.path.abspath(args.python) for family in FAMILIES}
     if ORIGINAL in families:
@@ -150,7 +160,7 @@ def parse(argv: list[str] | None = None) -> tuple[Settings, Path]:
     sizes = tuple(int(size.replace("_", "")) for size in args.sizes.split(","))
     args.build_dir.mkdir(parents=True, exist_ok=True)
     build_dir = Path(tempfile.mkdtemp(prefix="microcosm-sqlite-bench-", dir=args.build_dir))
-    settings = Settings(sizes, args.runs, args.warmup, families, pythons, args.data_dir, build_dir)
+    settings = Settings(sizes, args.runs, args.warmup, families, tasks, pythons, args.data_dir, build_dir)
     return settings, args.out
 
 
