@@ -108,3 +108,21 @@ BINARY_TYPES: Final = _binary_types()
 FOUND: Final = probe()
 #: Whether the installed SQLAlchemy has everything the lookup fast path needs.
 FAST_PATH: Final = FOUND.complete
+
+
+_ABSENT: Final = object()
+
+
+def select_limit(statement: Any) -> int | None:
+    """
+    A select's LIMIT as an integer (None: it has none), from `GenerativeSelect._limit`, the
+    property SQLAlchemy's own compiler reads; no public API gives it back as a number.
+
+    Raises `LookupError` where this SQLAlchemy lacks the property, and SQLAlchemy's `CompileError`
+    where the limit is a SQL expression rather than a number: callers then count rows instead.
+
+    """
+    limit = getattr(statement, "_limit", _ABSENT)
+    if limit is _ABSENT:
+        raise LookupError("this SQLAlchemy has no Select._limit")
+    return limit  # type: ignore[return-value]

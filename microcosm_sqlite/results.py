@@ -12,6 +12,7 @@ from sqlalchemy import Select
 from sqlalchemy.exc import CompileError, InvalidRequestError
 from sqlalchemy.orm import Query, Session
 
+from microcosm_sqlite._sqlalchemy_internals import select_limit
 from microcosm_sqlite.lookups import orm_listeners_are_select_safe
 
 T = TypeVar("T")
@@ -159,10 +160,10 @@ class SearchResult(Sequence[T], Generic[T]):
         statement = self.query.statement
         assert isinstance(statement, Select)
         try:
-            # A private property, but the one SQLAlchemy itself reads: the limit as an integer.
-            return statement._limit
-        except CompileError:
-            # The limit is a SQL expression: count the rows it lets through instead.
+            return select_limit(statement)
+        except (CompileError, LookupError):
+            # The limit is a SQL expression (or cannot be read here): count the rows it lets
+            # through instead.
             return len(self)
 
     def __eq__(self, other: object) -> bool:

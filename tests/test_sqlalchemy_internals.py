@@ -5,11 +5,15 @@ missing one only switches the fast path off.
 """
 import ast
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Column, Integer, create_engine
+from sqlalchemy.orm import Session, declarative_base
+from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import sqltypes
 from sqlalchemy.types import BINARY, VARBINARY, LargeBinary
 
@@ -96,3 +100,31 @@ def test_no_private_sqlalchemy_name_is_used_outside_the_internals_module():
             ):
                 offences.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
     assert offences == []
+
+
+class Number(declarative_base()):
+    __tablename__ = "number"
+    n = Column(Integer, primary_key=True)
+
+
+def test_a_search_window_without_the_private_limit_still_respects_the_search_limit(monkeypatch):
+    """Where `Select._limit` is missing, indexing counts rows instead and never reads past the limit."""
+    from sqlalchemy.sql.selectable import GenerativeSelect
+
+    from microcosm_sqlite.results import SearchResult
+
+    rows = [(n,) for n in range(10)]
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE number (n INTEGER PRIMARY KEY)")
+    connection.executemany("INSERT INTO number VALUES (?)", rows)
+    connection.commit()
+    engine = create_engine("sqlite://", creator=lambda: connection, poolclass=StaticPool)
+    with Session(engine) as session:
+        query = session.query(Number).order_by(Number.n).limit(4)
+        expected = [row.n for row in query.all()]
+        monkeypatch.delattr(GenerativeSelect, "_limit")
+        result = SearchResult(query, batch_size=2)
+        assert [result[i].n for i in range(4)] == expected
+        assert [row.n for row in result[2:10]] == expected[2:]
+        with pytest.raises(IndexError):
+            result[4]
