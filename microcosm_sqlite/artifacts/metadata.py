@@ -176,14 +176,6 @@ def has_metadata(connection: sqlite3.Connection) -> bool:
     return row is not None
 
 
-def read_metadata_value(connection: sqlite3.Connection, key: str) -> str | None:
-    """One value of the metadata table, or None when the file has no metadata (or not that key)."""
-    if not has_metadata(connection):
-        return None
-    row = connection.execute(f"SELECT value FROM {quote(METADATA_TABLE)} WHERE key = ?", (key,)).fetchone()
-    return None if row is None else str(row[0])
-
-
 def read_metadata(
     connection: sqlite3.Connection, data_set: str | None = None, path: "str | PathLike[str] | None" = None
 ) -> ArtifactInfo | None:
