@@ -127,6 +127,7 @@ class SQLiteBindFactory:
         self.datasets: ByDataSet[Bind] = ByDataSet()
         self._checked_schemas: set[tuple[str, int]] = set()
         self._sessions: ByDataSet[WeakSet[DataSetSession]] = ByDataSet()
+        self._disposals: ByDataSet[int] = ByDataSet()
         self._lock = fork.ForkSafeLock()
 
     @property
@@ -217,6 +218,7 @@ class SQLiteBindFactory:
         key = data_set_key(name)
         with self._lock:
             bind = self.datasets.pop(name, None)
+            self._disposals[name] = self._disposals.get(name, 0) + 1
             self._checked_schemas = {checked for checked in self._checked_schemas if checked[0] != key}
             sessions = list(self._sessions.pop(name, ()))
         owner = _current_owner()
@@ -225,6 +227,10 @@ class SQLiteBindFactory:
                 session.close()
         if bind is not None:
             retire(bind.engine)
+
+    def disposals(self, name: str) -> int:
+        """How many times the dataset was disposed or repointed (a context opened before is stale)."""
+        return int(self._disposals.get(name, 0))
 
     def dispose_all(self) -> None:
         for name in list(self.datasets):

@@ -4,6 +4,7 @@ a keyword no part of a store uses is an error, never a silently dropped filter.
 
 """
 import csv
+import functools
 import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -532,3 +533,26 @@ def test_how_hooks_use_keywords_is_read_from_their_source(planets, store_class, 
             return
         with pytest.raises(UnknownFilterError, match=f"no filter '{refused}'"):
             store.count(**{refused: "x"})
+
+
+# 3. Found in review: where the compat changes meet thread safety, and hooks read from source
+
+
+@pytest.mark.parametrize("spelling", ["Geography", "geography"])
+@pytest.mark.parametrize("change", ["repoint", "dispose"])
+def test_base_session_is_none_once_the_factory_repoints_or_disposes_under_any_spelling(
+    tmp_path, read_only_graph, spelling, change
+):
+    empty = write_geography(tmp_path / "empty.db", cities=[])
+    with Geography.new_context(read_only_graph):
+        assert Geography.session is not None
+        if change == "repoint":
+            read_only_graph.sqlite[spelling] = str(empty)
+        else:
+            read_only_graph.sqlite.dispose(spelling)
+        # As after `Geography.dispose(graph)`: the context's session belongs to the old bind.
+        assert Geography.session is None
+        assert City.session is None
+    with Geography.new_context(read_only_graph) as context:
+        assert Geography.session is context.session
+        assert CityStore().count() == (0 if change == "repoint" else 6)
