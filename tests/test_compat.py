@@ -556,3 +556,72 @@ def test_base_session_is_none_once_the_factory_repoints_or_disposes_under_any_sp
     with Geography.new_context(read_only_graph) as context:
         assert Geography.session is context.session
         assert CityStore().count() == (0 if change == "repoint" else 6)
+
+
+def with_country(hook):
+    """A decorator that consumes a keyword before the hook it wraps sees the rest."""
+
+    @functools.wraps(hook)
+    def wrapper(self, query, country=None, **kwargs):
+        if country is not None:
+            query = query.filter(City.country_code == country)
+        return hook(self, query, **kwargs)
+
+    return wrapper
+
+
+class DecoratedStore(Store):
+    model_class = City
+
+    @with_country
+    def _filter(self, query, **kwargs):
+        return super()._filter(query, **kwargs)
+
+
+class CountryCodeStore(Store):
+    model_class = City
+    auto_filter_fields = (City.country_code,)
+
+
+class DelegatingStore(Store):
+    """Hands its keywords to another store's hook: that store's filters are not this class's."""
+
+    model_class = City
+
+    def __init__(self):
+        super().__init__()
+        self.inner = CountryCodeStore()
+
+    def _filter(self, query, **kwargs):
+        return self.inner._filter(query, **kwargs)
+
+
+class PropertyDeclaredStore(Store):
+    model_class = City
+
+    @property
+    def accepted_filters(self):
+        return ("country",)
+
+    def _filter(self, query, **kwargs):
+        return self.apply(query, **kwargs)
+
+    def apply(self, query, country=None):
+        return query if country is None else query.filter(City.country_code == country)
+
+
+@pytest.mark.parametrize("store_class", [DecoratedStore, DelegatingStore, PropertyDeclaredStore])
+def test_keywords_a_hook_uses_out_of_sight_are_never_refused(read_only_graph, store_class):
+    keyword = "country_code" if store_class is DelegatingStore else "country"
+    with Geography.new_context(read_only_graph):
+        assert store_class().count(**{keyword: "FR"}) == 2
+
+
+def test_a_string_accepted_filters_is_one_name(read_only_graph):
+    class OneNameStore(PropertyDeclaredStore):
+        accepted_filters = "country"
+
+    with Geography.new_context(read_only_graph):
+        assert OneNameStore().count(country="CA") == 2
+        with pytest.raises(UnknownFilterError, match="no filter 'c'"):
+            OneNameStore().count(c="CA")
