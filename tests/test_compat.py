@@ -625,3 +625,30 @@ def test_a_string_accepted_filters_is_one_name(read_only_graph):
         assert OneNameStore().count(country="CA") == 2
         with pytest.raises(UnknownFilterError, match="no filter 'c'"):
             OneNameStore().count(c="CA")
+
+
+def test_a_hook_whose_file_was_replaced_since_import_is_not_read_from_the_new_file(tmp_path, read_only_graph, monkeypatch):
+    # An upgrade in place: the module on disk now holds other code at the hook's line.
+    module = tmp_path / "upgraded_stores.py"
+    module.write_text(
+        "from microcosm_sqlite import Store\n"
+        "from tests.fixtures import City\n\n\n"
+        "class UpgradedStore(Store):\n"
+        "    model_class = City\n\n"
+        "    def _filter(self, query, **kwargs):\n"
+        "        country = kwargs.get('country')\n"
+        "        return query if country is None else query.filter(City.country_code == country)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from upgraded_stores import UpgradedStore
+
+    module.write_text(
+        "from microcosm_sqlite import Store\n"
+        "from tests.fixtures import City\n\n\n"
+        "class RenamedStore(Store):\n"
+        "    model_class = City\n\n"
+        "    def _order_by(self, query, **kwargs):\n"
+        "        return query.order_by(City.name if kwargs.get('by_name') else City.id)\n"
+    )
+    with Geography.new_context(read_only_graph):
+        assert UpgradedStore().count(country="FR") == 2
