@@ -652,3 +652,22 @@ def test_a_hook_whose_file_was_replaced_since_import_is_not_read_from_the_new_fi
     )
     with Geography.new_context(read_only_graph):
         assert UpgradedStore().count(country="FR") == 2
+
+
+class EuropeanCityStore(Store):
+    """A store whose `_filter` always narrows its rows, as a search with no keywords did in 2.0."""
+
+    model_class = City
+
+    def _filter(self, query, **kwargs):
+        return super()._filter(query, **kwargs).filter(City.country_code.in_(["FR", "CH"]))
+
+    def _order_by(self, query, **kwargs):
+        return query.order_by(City.name)
+
+
+def test_csv_dumper_without_items_keeps_the_store_filter(read_only_graph):
+    with Geography.new_context(read_only_graph):
+        text = io.StringIO()
+        read_only_graph.sqlite_dumper.csv(EuropeanCityStore()).dump(text)
+    assert [row["id"] for row in csv.DictReader(io.StringIO(text.getvalue()))] == ["1", "2", "3"]
