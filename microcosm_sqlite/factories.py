@@ -24,6 +24,7 @@ from microcosm_sqlite.engines import EngineOptions, create_engine_for, retire
 from microcosm_sqlite.errors import DataSetNotConfiguredError, ReadOnlyDataSetError
 from microcosm_sqlite.names import ByDataSet, data_set_key
 from microcosm_sqlite.readonly import guard_engine, guard_sessions
+from microcosm_sqlite.results import is_streaming
 
 PATHS_ENTRY_POINT_GROUP = "microcosm.sqlite"
 
@@ -210,9 +211,11 @@ class SQLiteBindFactory:
 
         Threads reading through the old bind are never disturbed: their queries finish on the old
         file, and its connections are closed as they are returned (`engines.retire`). Sessions
-        opened by the calling thread are closed now; other threads' sessions are theirs to close
-        (`GetOrCreateSession` replaces them on their next use), since closing a session another
-        thread is using crashes it.
+        opened by the calling thread are closed now, except one a search is still streaming from
+        (another asyncio task, or a generator, of this thread is iterating it: closing would
+        break that search); other threads' sessions are theirs to close (`GetOrCreateSession`
+        replaces them on their next use), since closing a session another thread is using
+        crashes it.
 
         """
         key = data_set_key(name)
@@ -223,7 +226,7 @@ class SQLiteBindFactory:
             sessions = list(self._sessions.pop(name, ()))
         owner = _current_owner()
         for session in sessions:
-            if session.owner == owner:
+            if session.owner == owner and not is_streaming(session):
                 session.close()
         if bind is not None:
             retire(bind.engine)
