@@ -350,3 +350,39 @@ def test_a_search_in_flight_in_the_thread_that_repoints_finishes_on_the_old_file
         dispose_sqlite_connections(graph)
     gc.collect()
     assert open_files(first) == 0
+
+
+@pytest.mark.parametrize("poolclass", ["StaticPool", "SingletonThreadPool", "NullPool"])
+def test_a_search_in_flight_survives_a_repoint_with_any_configured_pool(tmp_path, poolclass):
+    """StaticPool and SingletonThreadPool close connections in use when disposed; QueuePool never does."""
+    first, second = two_files(tmp_path)
+    graph = make_graph(paths={"Geography": str(first)}, read_only=True, search_batch_size=2, poolclass=poolclass)
+    graph.use("sqlite")
+    started, repointed = threading.Event(), threading.Event()
+    seen, errors = [], []
+
+    def reader():
+        try:
+            rows = iter(CityStore(get_session=GetOrCreateSession(graph)).search())
+            names = [next(rows).name]
+            started.set()
+            repointed.wait(timeout=30)
+            seen.extend(names + [city.name for city in rows])
+        except BaseException as error:
+            errors.append(error)
+            started.set()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        started.wait(timeout=30)
+        graph.sqlite["Geography"] = str(second)
+        with Geography.new_context(graph):
+            assert CityStore().count() == 2
+        repointed.set()
+        thread.join(timeout=30)
+        assert errors == []
+        assert seen == [city["name"] for city in CITIES]
+    finally:
+        repointed.set()
+        dispose_sqlite_connections(graph)
