@@ -14,11 +14,13 @@ Anything else is `UnknownFilterError`, raised before any SQL runs: under 2.0 a m
 was ignored, and `delete(naem="Earth")` deleted every row.
 
 A hook may also use its `**kwargs` in ways that cannot be read from its source: iterating it,
-passing it to a helper, looking keys up by a computed name, or a hook whose source is not
-available. Such a store accepts every keyword rather than risk refusing one its hook reads; it
-becomes strict again by listing what its hooks read in `accepted_filters`. Passing `**kwargs` on
-to another hook (`super()._filter(query, **kwargs)`, `self._auto_filter(query, **kwargs)`) is
-not such a use: that hook is read in turn.
+passing it to a helper or to another store, looking keys up by a computed name, or a hook whose
+source is not available or not its own (a lambda in a larger expression, a staticmethod, a
+partial, a decorated hook whose wrapper may take keywords of its own, a file replaced since
+import). Such a store accepts every keyword rather than risk refusing one its hook reads; it
+becomes strict again by listing what its hooks read in `accepted_filters` (a tuple of names, or a
+property). Passing `**kwargs` on to another hook of the same store (`super()._filter(query,
+**kwargs)`, `self._auto_filter(query, **kwargs)`) is not such a use: that hook is read in turn.
 
 """
 import ast
