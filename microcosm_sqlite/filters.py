@@ -68,10 +68,7 @@ def hook_keywords(store_class: type, accepted_filters: Any = None) -> frozenset[
     if accepted_filters is None:
         accepted_filters = getattr(store_class, "accepted_filters", None)
     declared = _names(accepted_filters)
-    read = _hooks_read.get(store_class)
-    if read is None:
-        read = _hooks_read[store_class] = _read_hooks(store_class)
-    keywords, unseen = read
+    keywords, unseen = read_hooks(store_class)
     # A declared list is the store's word on what its hooks read where their source does not show.
     if unseen and declared is None:
         return None
@@ -84,6 +81,21 @@ def _names(accepted_filters: Any) -> frozenset[str] | None:
     if isinstance(accepted_filters, str):
         return frozenset((accepted_filters,))  # ("last") for ("last",): one name, not its letters
     return frozenset(accepted_filters)
+
+
+def read_hooks(store_class: type) -> tuple[frozenset[str], bool]:
+    """
+    The keywords the class's hooks read, and whether some hook uses them out of sight.
+
+    `Store` calls it as each subclass is created: the source is then the file just imported,
+    where later (an upgrade in place, an edit while a test suite runs) the same lines may hold
+    another store's hook.
+
+    """
+    read = _hooks_read.get(store_class)
+    if read is None:
+        read = _hooks_read[store_class] = _read_hooks(store_class)
+    return read
 
 
 def _read_hooks(store_class: type) -> tuple[frozenset[str], bool]:
@@ -198,7 +210,7 @@ def _source_of(hook: Any) -> ast.AST:
     """The hook's definition, parsed; `_AnyKeyword` when its source is not that definition."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(hook)))
-    except (OSError, TypeError, SyntaxError):
+    except Exception:  # no source (OSError), or none that parses: never fail a class definition
         raise _AnyKeyword from None
     # The source is read from the file as it is now: one edited or replaced since the import (an
     # upgrade in place) may hold other code at that line, which says nothing of this hook.

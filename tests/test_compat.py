@@ -671,3 +671,33 @@ def test_csv_dumper_without_items_keeps_the_store_filter(read_only_graph):
         text = io.StringIO()
         read_only_graph.sqlite_dumper.csv(EuropeanCityStore()).dump(text)
     assert [row["id"] for row in csv.DictReader(io.StringIO(text.getvalue()))] == ["1", "2", "3"]
+
+
+def test_hooks_are_read_as_imported_even_when_their_file_shifts_after(tmp_path, read_only_graph, monkeypatch):
+    # Seen for real: a line added at the top of a test module while the suite ran made one
+    # store's hook be read at another store's lines, and refuse its own keyword.
+    module = tmp_path / "shifted_stores.py"
+    body = (
+        "from microcosm_sqlite import Store\n"
+        "from tests.fixtures import City\n\n\n"
+        "class ByCountryStore(Store):\n"
+        "    model_class = City\n\n"
+        "    def _filter(self, query, **kwargs):\n"
+        "        code = kwargs.get('country')\n"
+        "        return query if code is None else query.filter(City.country_code == code)\n\n\n"
+        "class ByNameStore(Store):\n"
+        "    model_class = City\n\n"
+        "    def _filter(self, query, **kwargs):\n"
+        "        name = kwargs.get('named')\n"
+        "        return query if name is None else query.filter(City.name == name)\n"
+    )
+    module.write_text(body)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from shifted_stores import ByCountryStore, ByNameStore
+
+    module.write_text(body.replace("class ByNameStore", "# ByNameStore: by city name\nclass ByNameStore"))
+    with Geography.new_context(read_only_graph):
+        assert ByNameStore().count(named="Paris") == 2
+        assert ByCountryStore().count(country="CH") == 1
+        with pytest.raises(UnknownFilterError, match="no filter 'nmed'"):
+            ByNameStore().count(nmed="Paris")
