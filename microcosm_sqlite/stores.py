@@ -21,7 +21,7 @@ from microcosm_sqlite.errors import (
     ModelNotFoundError,
     MultipleModelsFoundError,
 )
-from microcosm_sqlite.filters import check_filters
+from microcosm_sqlite.filters import check_filters, read_hooks
 from microcosm_sqlite.lookups import NOT_FOUND, find_by_primary_key
 from microcosm_sqlite.names import data_set_key
 from microcosm_sqlite.results import SearchResult, is_streaming
@@ -127,6 +127,11 @@ class Store:
     model_class: ClassVar[Any] = None
     auto_filter_fields: ClassVar[Any] = ()
     accepted_filters: ClassVar[tuple[str, ...] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Now, while the file on disk is the one the class was just compiled from.
+        read_hooks(cls)
 
     def __init__(self, get_session: Callable[..., Session] = get_session) -> None:
         self.get_session = get_session
