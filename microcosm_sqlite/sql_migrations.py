@@ -89,7 +89,7 @@ def run_migrations(
                     return done
                 migration = pending[0]
                 _apply(connection, data_set, folder, migration, check_foreign_keys, done)
-                _execute(connection, data_set, folder, "COMMIT")
+                _commit(connection, data_set, folder, migration, done)
             finally:
                 if connection.in_transaction:
                     connection.rollback()
@@ -279,8 +279,7 @@ def _apply(
     check_foreign_keys: bool,
     done: list[str],
 ) -> None:
-    kept = f"{', '.join(done)} applied by this run stayed applied" if done else "no file was applied by this run"
-    hint = f"{kept}; fix the file (it was never applied) and run the migrations again"
+    hint = f"{_kept(done)}; fix the file (it was never applied) and run the migrations again"
     for statement in migration.statements:
         try:
             connection.execute(statement.sql)
@@ -306,6 +305,30 @@ def _apply(
         f"INSERT INTO {MIGRATIONS_TABLE} (name, sha256, applied_at) VALUES (?, ?, ?)",
         (migration.name, migration.sha256, datetime.now(timezone.utc).isoformat()),
     )
+
+
+def _commit(
+    connection: sqlite3.Connection, data_set: str, folder: Path, migration: _MigrationFile, done: list[str]
+) -> None:
+    try:
+        connection.execute("COMMIT")
+    except sqlite3.Error as error:
+        # Under a rollback journal, COMMIT waits (up to the busy timeout) for every reader to end
+        # its read transaction (https://www.sqlite.org/lockingv3.html): the file's SQL all ran,
+        # but nothing of it is kept, and the caller must know which file that was.
+        raise MigrationError(
+            f"{migration.name} ran but could not commit: {error}; the file was rolled back",
+            data_set=data_set,
+            path=folder,
+            hint=(
+                f"{_kept(done)}; run the migrations again once long readers are done, raise "
+                "sqlite.busy_timeout, or keep the dataset in journal_mode wal, where readers never block a commit"
+            ),
+        ) from None
+
+
+def _kept(done: list[str]) -> str:
+    return f"{', '.join(done)} applied by this run stayed applied" if done else "no file was applied by this run"
 
 
 def _create_table(connection: sqlite3.Connection, data_set: str, folder: Path) -> None:

@@ -177,6 +177,29 @@ def test_a_migration_that_breaks_foreign_keys_is_rolled_back(graph, folder, data
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
+def test_a_commit_that_times_out_on_a_reader_names_the_file(tmp_path, folder, database):
+    write(folder, **{"001_create": CREATE})
+    graph = make_graph(paths={"Notes": str(database)}, busy_timeout=0.1)
+    run_migrations(graph, Notes, folder)
+    write(folder, **{"002_seed": "INSERT INTO note (body) VALUES ('first');\n"})
+
+    # Under a rollback journal COMMIT needs every reader gone: one stays in its read transaction.
+    reader = sqlite3.connect(database, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM note").fetchone()
+    try:
+        with pytest.raises(MigrationError, match=r"002_seed\.sql ran but could not commit: database is locked; the file was rolled back") as raised:
+            run_migrations(graph, Notes, folder)
+        assert "journal_mode" in str(raised.value)
+    finally:
+        reader.close()
+
+    assert [name for name, _, _ in applied(database)] == ["001_create.sql"]
+    assert notes(database) == []
+    assert run_migrations(graph, Notes, folder) == ["002_seed.sql"]
+    dispose_sqlite_connections(graph)
+
+
 def test_an_applied_file_that_changed_is_an_error_naming_it(graph, folder, database):
     write(folder, **{"001_create": CREATE, "002_add_tag": ADD_COLUMN})
     run_migrations(graph, Notes, folder)
