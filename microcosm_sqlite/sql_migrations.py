@@ -204,7 +204,8 @@ def _split(data_set: str, folder: Path, name: str, text: str) -> Iterator[_State
     for index, piece in enumerate(pieces):
         buffer += piece
         last = index == len(pieces) - 1
-        if not sqlite3.complete_statement(buffer) and not (last and sqlite3.complete_statement(buffer + ";")):
+        # The newline ends a `--` comment after a last statement that has no semicolon.
+        if not sqlite3.complete_statement(buffer) and not (last and sqlite3.complete_statement(buffer + "\n;")):
             continue
         start = line + _leading_lines(buffer)
         line += buffer.count("\n")

@@ -125,6 +125,57 @@ INSERT INTO note (body) VALUES ('no final semicolon')
         assert connection.execute("SELECT count(*) FROM audit").fetchone() == (3,)
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT NOT NULL) -- no semicolon, a comment last",
+        b"\xef\xbb\xbf-- saved with a BOM\r\nCREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\r\n",
+        b"-- only comments: a placeholder\n/* kept for its number */\n",
+        b"",
+    ],
+    ids=["trailing-comment", "bom-crlf", "comments-only", "empty"],
+)
+def test_files_as_editors_save_them_apply(graph, folder, database, data):
+    (folder / "001_first.sql").write_bytes(data)
+
+    assert run_migrations(graph, Notes, folder) == ["001_first.sql"]
+    assert ("note" in tables(database)) == (b"CREATE" in data)
+    assert run_migrations(graph, Notes, folder) == []
+
+
+def test_a_bom_does_not_hide_a_transaction_statement(graph, folder, database):
+    (folder / "001_create.sql").write_bytes(b"\xef\xbb\xbfBEGIN;\n" + CREATE.encode())
+
+    with pytest.raises(MigrationFileError, match=r"001_create\.sql, line 1: BEGIN would end the transaction"):
+        run_migrations(graph, Notes, folder)
+
+
+def test_a_file_that_is_not_utf8_is_an_error_naming_it(graph, folder, database):
+    (folder / "001_create.sql").write_bytes("INSERT INTO note (body) VALUES ('caf\xe9');".encode("latin-1"))
+
+    with pytest.raises(MigrationFileError, match=r"001_create\.sql is not UTF-8 \(byte 36\); save it as UTF-8"):
+        run_migrations(graph, Notes, folder)
+
+
+def test_a_journal_mode_pragma_in_a_file_is_refused_not_ignored(graph, folder, database):
+    # Inside a transaction SQLite either ignores it without a word (the file would be recorded as
+    # applied, the dataset left in its old mode) or fails, depending on the file's state.
+    write(folder, **{"001_create": CREATE, "002_wal": "-- readers should not wait\nPRAGMA main.journal_mode = WAL;\n"})
+
+    with pytest.raises(MigrationFileError, match=r"002_wal\.sql, line 2: .*journal_mode.*sqlite\.journal_mode"):
+        run_migrations(graph, Notes, folder)
+    assert not database.exists() or "note" not in tables(database)
+
+
+def test_the_sql_extension_is_matched_whatever_its_case(graph, folder, database):
+    # Case-insensitive file systems (macOS, Windows) and case-sensitive ones must see the same files.
+    write(folder, **{"001_create": CREATE})
+    (folder / "002_add_tag.SQL").write_text(ADD_COLUMN)
+    (folder / "003_notes.txt").write_text("not a migration")
+
+    assert run_migrations(graph, Notes, folder) == ["001_create.sql", "002_add_tag.SQL"]
+
+
 def test_a_failing_migration_is_rolled_back_alone_and_stops_the_run(graph, folder, database):
     write(
         folder,
