@@ -34,10 +34,13 @@ __all__ = ["MIGRATIONS_TABLE", "pending_migrations", "run_migrations"]
 #: The table recording applied files, created in the dataset on the first run.
 MIGRATIONS_TABLE = "_migrations"
 
-_FILE_NAME = re.compile(r"(?P<number>[0-9]+)_(?P<label>.+)\.sql")
+_FILE_NAME = re.compile(r"(?P<number>[0-9]+)_(?P<label>.+)\.sql", re.IGNORECASE)
 
 #: Statements that would end the transaction a migration runs in (`ROLLBACK TO` a savepoint does not).
 _TRANSACTION_CONTROL = re.compile(r"(BEGIN|COMMIT|END|ROLLBACK(?!\s+(TRANSACTION\s+)?TO\b))\b", re.IGNORECASE)
+
+#: Setting the journal mode inside a transaction is ignored or fails, depending on the file's state.
+_JOURNAL_MODE = re.compile(r"PRAGMA\s+(\w+\s*\.\s*)?journal_mode\s*[=(]", re.IGNORECASE)
 
 _NEVER_REWRITE = (
     "never rewrite an applied migration: restore the file as it was applied (from source control) and "
@@ -141,7 +144,9 @@ def _folder(data_set: str, directory: str | Path) -> Path:
 def _read_files(data_set: str, folder: Path) -> list[_MigrationFile]:
     """Every `.sql` file of the folder, parsed and numbered 1, 2, 3, ... with no gap or repeat."""
     files = []
-    for path in sorted(folder.glob("*.sql")):
+    # Not glob("*.sql"): its case sensitivity follows the platform, and 002_x.SQL must not run on
+    # Windows yet be skipped on Linux.
+    for path in sorted(path for path in folder.iterdir() if path.suffix.lower() == ".sql" and path.is_file()):
         match = _FILE_NAME.fullmatch(path.name)
         if match is None:
             raise MigrationNumberingError(
@@ -152,7 +157,9 @@ def _read_files(data_set: str, folder: Path) -> list[_MigrationFile]:
             )
         data = path.read_bytes()
         try:
-            text = data.decode("utf-8")
+            # utf-8-sig drops the BOM some Windows editors write, which would otherwise hide a
+            # first-line BEGIN from the check below.
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise MigrationFileError(
                 f"{path.name} is not UTF-8 (byte {error.start})", data_set=data_set, path=folder, hint="save it as UTF-8"
@@ -221,6 +228,14 @@ def _split(data_set: str, folder: Path, name: str, text: str) -> Iterator[_State
                 data_set=data_set,
                 path=folder,
                 hint="remove BEGIN / COMMIT / ROLLBACK from the file (SAVEPOINT works inside it)",
+            )
+        if _JOURNAL_MODE.match(body):
+            raise MigrationFileError(
+                f"{name}, line {start}: PRAGMA journal_mode cannot change the journal mode inside the "
+                "transaction the file runs in",
+                data_set=data_set,
+                path=folder,
+                hint="remove it and set config sqlite.journal_mode, which every connection applies",
             )
         yield _Statement(start, statement)
     if _without_leading_comments(buffer).strip():
