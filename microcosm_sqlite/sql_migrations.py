@@ -364,6 +364,16 @@ def _applied(connection: sqlite3.Connection, data_set: str, folder: Path) -> dic
     ).fetchone()
     if exists is None:
         return {}
+    columns = [row[1] for row in connection.execute(f"PRAGMA table_info({MIGRATIONS_TABLE})")]
+    if not {"name", "sha256"} <= set(columns):
+        # Other migration tools name their ledger alike: never read theirs as ours.
+        raise MigrationError(
+            f"its {MIGRATIONS_TABLE} table has columns ({', '.join(columns)}), not (name, sha256, applied_at): "
+            "another tool made it",
+            data_set=data_set,
+            path=folder,
+            hint="keep migrating the dataset with that tool, or rename its table before running these files",
+        )
     rows = _execute(connection, data_set, folder, f"SELECT name, sha256 FROM {MIGRATIONS_TABLE}").fetchall()
     return {str(name): str(sha256) for name, sha256 in rows}
 

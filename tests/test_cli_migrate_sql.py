@@ -102,3 +102,14 @@ def test_two_commands_at_once_apply_each_file_once(tmp_path):
         assert [row[0] for row in connection.execute("SELECT migration FROM run ORDER BY rowid")] == [
             f"{n:03}" for n in range(2, 7)
         ]
+
+
+def test_a_dataset_with_no_file_is_refused_rather_than_migrated_in_memory(tmp_path):
+    cwd = project(tmp_path, **{"001_create": CREATE})
+
+    result = run("migrate-sql", "notes.models:Notes", "sql", cwd=cwd)
+
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "dataset 'Notes': no file is configured" in result.stderr and "--path" in result.stderr
+    assert "Traceback" not in result.stderr

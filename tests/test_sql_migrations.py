@@ -317,6 +317,19 @@ def test_a_file_that_ends_the_transaction_itself_is_refused_before_anything_runs
     assert not database.exists() or "note" not in tables(database)
 
 
+def test_a_migrations_table_made_by_another_tool_is_named_not_misread(graph, folder, database):
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE _migrations (id INTEGER PRIMARY KEY, version TEXT)")
+    write(folder, **{"001_create": CREATE})
+    before = database.read_bytes()
+
+    for call in (run_migrations, pending_migrations):
+        with pytest.raises(MigrationError, match=r"_migrations table has columns \(id, version\), not \(name, sha256, applied_at\)") as raised:
+            call(graph, Notes, folder)
+        assert "another tool" in str(raised.value)
+    assert database.read_bytes() == before
+
+
 def test_a_missing_folder_is_an_error(graph, tmp_path):
     with pytest.raises(MigrationsNotFoundError, match="does not exist"):
         run_migrations(graph, Notes, tmp_path / "nowhere")
