@@ -28,6 +28,7 @@ from microcosm_sqlite.errors import (
     MigrationNumberingError,
     MigrationsNotFoundError,
 )
+from microcosm_sqlite.migrations.config import data_set_base
 
 __all__ = ["MIGRATIONS_TABLE", "pending_migrations", "run_migrations"]
 
@@ -124,8 +125,7 @@ def pending_migrations(graph: Any, Base: Any, directory: str | Path) -> list[str
 
 
 def _data_set_name(Base: Any) -> str:
-    resolve = getattr(Base, "resolve", None)
-    name: str = (resolve() if callable(resolve) else Base).__name__
+    name: str = data_set_base(Base).__name__
     return name
 
 
