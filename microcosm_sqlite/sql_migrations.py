@@ -5,7 +5,8 @@ maintained in place.
 Each file runs in its own transaction, taken with `BEGIN IMMEDIATE` so that the write lock is held
 before the list of applied files is read: two processes running the same folder at once queue on
 the lock (for up to the busy timeout) and apply each file exactly once. What was applied is kept
-in the dataset's `_migrations` table: the file's name, the SHA-256 of its bytes and the UTC time.
+in the dataset's `_migrations` table: the file's name, the SHA-256 of its text (line endings and
+a BOM aside) and the UTC time.
 An applied file is history: changing, renaming or deleting it is an error, never a re-run.
 
 """
@@ -168,13 +169,22 @@ def _read_files(data_set: str, folder: Path) -> list[_MigrationFile]:
             _MigrationFile(
                 number=int(match["number"]),
                 name=path.name,
-                sha256=hashlib.sha256(data).hexdigest(),
+                sha256=_sha256(text),
                 statements=tuple(_split(data_set, folder, path.name, text)),
             )
         )
     files.sort(key=lambda migration: (migration.number, migration.name))
     _check_numbering(data_set, folder, files)
     return files
+
+
+def _sha256(text: str) -> str:
+    """
+    The hash recorded for a file: of its text with LF line endings and no BOM, so that a Windows
+    checkout (git `core.autocrlf`) of files applied from Linux is not taken for an edit.
+
+    """
+    return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8")).hexdigest()
 
 
 def _check_numbering(data_set: str, folder: Path, files: list[_MigrationFile]) -> None:

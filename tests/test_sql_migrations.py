@@ -263,6 +263,17 @@ def test_an_applied_file_that_changed_is_an_error_naming_it(graph, folder, datab
     assert database.read_bytes() == before
 
 
+def test_line_endings_and_a_bom_are_not_a_change(graph, folder, database):
+    # A Windows checkout (git core.autocrlf) of files applied from Linux, saved by an editor that adds a BOM.
+    write(folder, **{"001_create": CREATE, "002_seed": "INSERT INTO note (body) VALUES ('first');\n"})
+    assert run_migrations(graph, Notes, folder) == ["001_create.sql", "002_seed.sql"]
+    for path in folder.iterdir():
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+
+    assert pending_migrations(graph, Notes, folder) == []
+    assert run_migrations(graph, Notes, folder) == []
+
+
 def test_an_applied_file_that_was_renamed_is_an_error_naming_both(graph, folder, database):
     write(folder, **{"001_create": CREATE, "002_add_tag": ADD_COLUMN})
     run_migrations(graph, Notes, folder)
