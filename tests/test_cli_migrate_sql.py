@@ -5,6 +5,9 @@
 import sqlite3
 import subprocess
 
+from click.testing import CliRunner
+
+from microcosm_sqlite.cli import main
 from tests.cli import SCRIPT, run
 
 MODELS = """\
@@ -104,12 +107,14 @@ def test_two_commands_at_once_apply_each_file_once(tmp_path):
         ]
 
 
+
 def test_a_dataset_with_no_file_is_refused_rather_than_migrated_in_memory(tmp_path):
-    cwd = project(tmp_path, **{"001_create": CREATE})
+    # In process (no file is touched, so nothing a subprocess would add): the library's default
+    # path is ':memory:', where the files would be applied and lost on exit.
+    (tmp_path / "001_create.sql").write_text(CREATE)
 
-    result = run("migrate-sql", "notes.models:Notes", "sql", cwd=cwd)
+    result = CliRunner().invoke(main, ["migrate-sql", "tests.test_sql_migrations:Notes", str(tmp_path)])
 
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert result.stdout == ""
     assert "dataset 'Notes': no file is configured" in result.stderr and "--path" in result.stderr
-    assert "Traceback" not in result.stderr
