@@ -14,13 +14,14 @@ import hashlib
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from microcosm_sqlite.constants import MEMORY_PATH
+from microcosm_sqlite.engines import read_only_uri
 from microcosm_sqlite.errors import (
     AppliedMigrationChangedError,
     MigrationError,
@@ -115,13 +116,18 @@ def pending_migrations(graph: Any, Base: Any, directory: str | Path) -> list[str
     folder = _folder(data_set, directory)
     files = _read_files(data_set, folder)
     path = graph.sqlite.path_for(data_set)
-    if not graph.sqlite.read_only and path != MEMORY_PATH and not Path(path).exists():
+    if graph.sqlite.read_only or path == MEMORY_PATH:
+        with _driver_connection(graph.sqlite(data_set).engine) as connection:
+            applied = _applied(connection, data_set, folder)
+    elif not Path(path).exists():
         # A writable engine would create the file just to find it empty.
         return [migration.name for migration in files]
-    with _driver_connection(graph.sqlite(data_set).engine) as connection:
-        applied = _applied(connection, data_set, folder)
-        if connection.in_transaction:
-            connection.rollback()
+    else:
+        # Not the writable engine: each of its connections sets the configured journal mode, and a
+        # check must neither switch a live dataset out of WAL nor fail because it cannot.
+        uri = read_only_uri(path, immutable=False)
+        with closing(sqlite3.connect(uri, uri=True, timeout=graph.sqlite.options.busy_timeout)) as connection:
+            applied = _applied(connection, data_set, folder)
     return [migration.name for migration in _pending(data_set, folder, files, applied)]
 
 

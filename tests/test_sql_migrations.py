@@ -369,6 +369,22 @@ def test_check_mode_never_creates_the_file_or_the_table(graph, folder, database)
     assert not database.exists() or tables(database) == []
 
 
+def test_check_mode_leaves_a_live_wal_dataset_in_wal(tmp_path, folder, database):
+    write(folder, **{"001_create": CREATE})
+    service = make_graph(paths={"Notes": str(database)}, journal_mode="wal")
+    run_migrations(service, Notes, folder)
+    write(folder, **{"002_add_tag": ADD_COLUMN})
+
+    # A CI check configured with the default journal mode, while the service has the file open:
+    # listing pending files reads, it must not try to switch the file out of WAL.
+    with service.sqlite("Notes").engine.connect():
+        check = make_graph(paths={"Notes": str(database)}, busy_timeout=0.1)
+        assert pending_migrations(check, Notes, folder) == ["002_add_tag.sql"]
+        dispose_sqlite_connections(check)
+    dispose_sqlite_connections(service)
+    assert database.read_bytes()[18:20] == b"\x02\x02"  # still WAL (https://www.sqlite.org/fileformat.html)
+
+
 def test_the_errors_are_migration_errors():
     for error in (AppliedMigrationChangedError, MigrationNumberingError, MigrationFailedError):
         assert issubclass(error, MigrationFileError)
