@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # beside the library so that library users never get them on their graphs.
 EXAMPLES := examples/reference_data
 
-.PHONY: demo datasets test clean bench bench-full
+.PHONY: demo datasets test test-oldest clean bench bench-full
 
 $(STAMP): setup.cfg pyproject.toml $(EXAMPLES)/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11+ or run make PYTHON=python3"; exit 1; }
@@ -28,6 +28,24 @@ test: $(STAMP)
 	$(BIN)/ruff check --extend-ignore I001 .
 	$(BIN)/mypy microcosm_sqlite
 	$(BIN)/python -m pytest -q
+
+# The other end of the supported range: the whole suite with the lowest version setup.cfg claims of
+# every dependency (constraints/minimum.txt), on the oldest Python it claims, in a venv of its own.
+# The test tools themselves (pytest, hypothesis, mypy) stay at their newest.
+PYTHON_OLDEST ?= python3.11
+VENV_OLDEST := .venv-oldest
+STAMP_OLDEST := $(VENV_OLDEST)/.installed
+
+$(STAMP_OLDEST): setup.cfg pyproject.toml $(EXAMPLES)/pyproject.toml constraints/minimum.txt
+	@command -v $(PYTHON_OLDEST) >/dev/null || { echo "$(PYTHON_OLDEST) not found: install Python 3.11"; exit 1; }
+	rm -rf $(VENV_OLDEST)
+	$(PYTHON_OLDEST) -m venv $(VENV_OLDEST)
+	$(VENV_OLDEST)/bin/pip install --quiet --upgrade pip
+	$(VENV_OLDEST)/bin/pip install --quiet -c constraints/minimum.txt -e '.[test]' -e $(EXAMPLES)
+	touch $@
+
+test-oldest: $(STAMP_OLDEST)
+	$(VENV_OLDEST)/bin/python -m pytest -q
 
 # Benchmarks (not part of `make test`): their own venvs, so the original 2.0 never meets this library.
 BENCH_VENVS := benchmarks/.venvs
@@ -56,4 +74,4 @@ bench-full: $(BENCH_CURRENT)/.installed $(BENCH_ORIGINAL)/.installed
 	$(BENCH_CURRENT)/bin/python -m benchmarks.harness --sizes 100000,1000000 $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENVS) benchmarks/.data build dist *.egg-info $(EXAMPLES)/*.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(VENV_OLDEST) .venv-py* $(BENCH_VENVS) benchmarks/.data build dist *.egg-info $(EXAMPLES)/*.egg-info .pytest_cache .hypothesis

@@ -14,7 +14,7 @@ from weakref import WeakSet
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
-from sqlalchemy.pool import Pool, QueuePool
+from sqlalchemy.pool import NullPool, Pool, QueuePool
 
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, MEMORY_PATH
 from microcosm_sqlite.errors import ConfigurationError, DataSetError
@@ -153,9 +153,17 @@ def retire(engine: Engine) -> None:
     engine, is closed when it is returned instead of going back to the pool. The engine is then
     left with no open file, and is freed with the last session that refers to it.
 
+    Pools configured by `poolclass` that hand one connection to several users (StaticPool) or
+    keep one per thread (SingletonThreadPool) close connections in use when disposed: such a pool
+    is dropped without closing anything, and its connections are closed when it is garbage.
+
     """
     _retired.add(engine)
-    engine.dispose()
+    engine.dispose(close=_closes_only_idle_connections(engine.pool))
+
+
+def _closes_only_idle_connections(pool: Pool) -> bool:
+    return isinstance(pool, (QueuePool, NullPool))
 
 
 def _pool_options(poolclass: type[Pool]) -> dict[str, Any]:
@@ -231,8 +239,9 @@ def _close_returned_connections_once_retired(engine: Engine) -> None:
     # to the pool `dispose()` creates.
     @event.listens_for(engine, "checkin")
     def close_once_retired(dbapi_connection: sqlite3.Connection | None, record: Any) -> None:
-        if engine in _retired:
+        if engine in _retired and _closes_only_idle_connections(engine.pool):
             # The pool keeps the emptied entry and would open a new connection if asked again.
+            # (A StaticPool's one connection may be in use by another thread even now.)
             record.close()
 
 

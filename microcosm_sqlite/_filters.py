@@ -14,11 +14,13 @@ Anything else is `UnknownFilterError`, raised before any SQL runs: under 2.0 a m
 was ignored, and `delete(naem="Earth")` deleted every row.
 
 A hook may also use its `**kwargs` in ways that cannot be read from its source: iterating it,
-passing it to a helper, looking keys up by a computed name, or a hook whose source is not
-available. Such a store accepts every keyword rather than risk refusing one its hook reads; it
-becomes strict again by listing what its hooks read in `accepted_filters`. Passing `**kwargs` on
-to another hook (`super()._filter(query, **kwargs)`, `self._auto_filter(query, **kwargs)`) is
-not such a use: that hook is read in turn.
+passing it to a helper or to another store, looking keys up by a computed name, or a hook whose
+source is not available or not its own (a lambda in a larger expression, a staticmethod, a
+partial, a decorated hook whose wrapper may take keywords of its own, a file replaced since
+import). Such a store accepts every keyword rather than risk refusing one its hook reads; it
+becomes strict again by listing what its hooks read in `accepted_filters` (a tuple of names, or a
+property). Passing `**kwargs` on to another hook of the same store (`super()._filter(query,
+**kwargs)`, `self._auto_filter(query, **kwargs)`) is not such a use: that hook is read in turn.
 
 """
 import ast
@@ -51,22 +53,54 @@ class _AnyKeyword(Exception):
     """Raised inside the analysis when a hook's use of its keywords cannot be read."""
 
 
-_hook_keywords: dict[type, frozenset[str] | None] = {}
+# Per store class: the keywords its hooks read, and whether some hook uses them out of sight.
+_hooks_read: dict[type, tuple[frozenset[str], bool]] = {}
 
 
-def hook_keywords(store_class: type) -> frozenset[str] | None:
+def hook_keywords(store_class: type, accepted_filters: Any = None) -> frozenset[str] | None:
     """
     The keywords the store class's own hooks and `accepted_filters` use, or None for "any".
 
-    Computed once per class: hooks are read from their source, which does not change.
+    `accepted_filters` defaults to the class's own; a store may also declare them per instance
+    (a property), which `accepted_keywords` passes in. Hooks are read once per class, from their
+    source, which does not change.
 
     """
-    try:
-        return _hook_keywords[store_class]
-    except KeyError:
-        pass
-    declared = getattr(store_class, "accepted_filters", None)
-    keywords: set[str] = set(declared or ())
+    if accepted_filters is None:
+        accepted_filters = getattr(store_class, "accepted_filters", None)
+    declared = _names(accepted_filters)
+    keywords, unseen = read_hooks(store_class)
+    # A declared list is the store's word on what its hooks read where their source does not show.
+    if unseen and declared is None:
+        return None
+    return keywords | (declared or frozenset())
+
+
+def _names(accepted_filters: Any) -> frozenset[str] | None:
+    if accepted_filters is None or isinstance(accepted_filters, property):
+        return None
+    if isinstance(accepted_filters, str):
+        return frozenset((accepted_filters,))  # ("last") for ("last",): one name, not its letters
+    return frozenset(accepted_filters)
+
+
+def read_hooks(store_class: type) -> tuple[frozenset[str], bool]:
+    """
+    The keywords the class's hooks read, and whether some hook uses them out of sight.
+
+    `Store` calls it as each subclass is created: the source is then the file just imported,
+    where later (an upgrade in place, an edit while a test suite runs) the same lines may hold
+    another store's hook.
+
+    """
+    read = _hooks_read.get(store_class)
+    if read is None:
+        read = _hooks_read[store_class] = _read_hooks(store_class)
+    return read
+
+
+def _read_hooks(store_class: type) -> tuple[frozenset[str], bool]:
+    keywords: set[str] = set()
     unseen = False
     for hook, skipped, is_dict in _overridden_hooks(store_class):
         try:
@@ -74,32 +108,30 @@ def hook_keywords(store_class: type) -> frozenset[str] | None:
             keywords.update(_keys_read_by(hook, skipped, is_dict))
         except _AnyKeyword:
             unseen = True
-    # A declared list is the store's word on what its hooks read where their source does not show.
-    result = None if unseen and declared is None else frozenset(keywords)
-    _hook_keywords[store_class] = result
-    return result
+    return frozenset(keywords), unseen
 
 
 def auto_filter_names(auto_filter_fields: Iterable[Any] | None) -> list[str]:
     return [field if isinstance(field, str) else field.key for field in auto_filter_fields or ()]
 
 
-# Per store class: (its auto_filter_fields object, every keyword it accepts, or None for any).
-# Reading `.key` off each column costs microseconds, more than a primary-key lookup's own work;
-# the entry is reused while the class gives the very same fields object.
-_accepted: dict[type, tuple[Any, frozenset[str] | None]] = {}
+# Per store class: (its auto_filter_fields and accepted_filters objects, every keyword it accepts,
+# or None for any). Reading `.key` off each column costs microseconds, more than a primary-key
+# lookup's own work; the entry is reused while the store gives the very same objects.
+_accepted: dict[type, tuple[Any, Any, frozenset[str] | None]] = {}
 
 
 def accepted_keywords(store: Any) -> frozenset[str] | None:
     """Every keyword the store accepts, or None when a hook may read any."""
     store_class = type(store)
     fields = store.auto_filter_fields
+    declared = getattr(store, "accepted_filters", None)
     cached = _accepted.get(store_class)
-    if cached is not None and cached[0] is fields:
-        return cached[1]
-    hooks = hook_keywords(store_class)
+    if cached is not None and cached[0] is fields and cached[1] is declared:
+        return cached[2]
+    hooks = hook_keywords(store_class, declared)
     accepted = None if hooks is None else hooks | frozenset(auto_filter_names(fields))
-    _accepted[store_class] = (fields, accepted)
+    _accepted[store_class] = (fields, declared, accepted)
     return accepted
 
 
@@ -139,6 +171,10 @@ def _overridden_hooks(store_class: type) -> Iterable[tuple[Any, int, bool]]:
 def _parameters(hook: Any) -> list[inspect.Parameter]:
     if not inspect.isfunction(hook):
         raise _AnyKeyword  # a staticmethod, partial or other callable: not read
+    if hasattr(hook, "__wrapped__"):
+        # A decorated hook (functools.wraps): signature() and getsource() would show the wrapped
+        # function, not the wrapper, which may consume keywords of its own.
+        raise _AnyKeyword
     return list(inspect.signature(hook).parameters.values())
 
 
@@ -167,14 +203,27 @@ def _keys_read_by(hook: Any, skipped: int, is_dict: bool) -> set[str]:
         if not var_keyword:
             return set()
         mapping = var_keyword[0]
+    return _keys_read(_source_of(hook), mapping, parameters[0].name if parameters else "")
+
+
+def _source_of(hook: Any) -> ast.AST:
+    """The hook's definition, parsed; `_AnyKeyword` when its source is not that definition."""
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(hook)))
-    except (OSError, TypeError, SyntaxError):
+    except Exception:  # no source (OSError), or none that parses: never fail a class definition
         raise _AnyKeyword from None
-    return _keys_read(tree, mapping)
+    # The source is read from the file as it is now: one edited or replaced since the import (an
+    # upgrade in place) may hold other code at that line, which says nothing of this hook.
+    name = hook.__code__.co_name
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            return node
+        if isinstance(node, ast.Lambda) and name == "<lambda>":
+            return node
+    raise _AnyKeyword
 
 
-def _keys_read(tree: ast.AST, mapping: str) -> set[str]:
+def _keys_read(tree: ast.AST, mapping: str, receiver: str) -> set[str]:
     """The literal keys read from the dict named `mapping`; `_AnyKeyword` for any other use of it."""
     parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
     keys = set()
@@ -184,12 +233,12 @@ def _keys_read(tree: ast.AST, mapping: str) -> set[str]:
         parent = parents.get(node)
         if not isinstance(node.ctx, ast.Load):
             raise _AnyKeyword  # rebound: what it then holds is not the store's keywords
-        keys.add(_key_read(node, parent, parents))
+        keys.add(_key_read(node, parent, parents, receiver))
     keys.discard("")
     return keys
 
 
-def _key_read(node: ast.Name, parent: ast.AST | None, parents: Mapping[ast.AST, ast.AST]) -> str:
+def _key_read(node: ast.Name, parent: ast.AST | None, parents: Mapping[ast.AST, ast.AST], receiver: str) -> str:
     """The literal key one use of the mapping reads ("" for a pass-through); `_AnyKeyword` otherwise."""
     if isinstance(parent, ast.Attribute) and parent.attr in KEY_METHODS:
         call = parents.get(parent)
@@ -202,15 +251,22 @@ def _key_read(node: ast.Name, parent: ast.AST | None, parents: Mapping[ast.AST, 
             return parent.left.value  # type: ignore[attr-defined, no-any-return]
     elif isinstance(parent, ast.keyword) and parent.arg is None:
         # `**kwargs` handed on to another hook, which is read in its own right.
-        if _calls_a_hook(parents.get(parent)):
+        if _calls_a_hook(parents.get(parent), receiver):
             return ""
-    elif isinstance(parent, ast.Call) and node in parent.args and _calls_a_hook(parent):
+    elif isinstance(parent, ast.Call) and node in parent.args and _calls_a_hook(parent, receiver):
         return ""  # the dict handed on to `_auto_filters`
     raise _AnyKeyword
 
 
-def _calls_a_hook(call: ast.AST | None) -> bool:
-    return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in HOOKS
+def _calls_a_hook(call: ast.AST | None, receiver: str) -> bool:
+    """Whether `call` is this store's own hook: `self._filter(...)` or `super()._filter(...)`."""
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in HOOKS):
+        return False
+    # Another object's hook (`self.inner._filter(...)`) uses another store's filters.
+    target = call.func.value
+    if isinstance(target, ast.Name):
+        return target.id == receiver
+    return isinstance(target, ast.Call) and isinstance(target.func, ast.Name) and target.func.id == "super"
 
 
 def _is_text(node: ast.AST) -> bool:

@@ -24,17 +24,17 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Column, ColumnElement, Table, inspect
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Mapper, Session, identity
+from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.orm.attributes import instance_dict, instance_state
-from sqlalchemy.orm.state import InstanceState
 
-# The fast path leans on a few SQLAlchemy internals (see `_instance`). Should a SQLAlchemy release
-# rename them, lookups quietly take the ordinary query path instead of failing.
-INTERNALS_PRESENT: Final = (
-    hasattr(identity._WeakInstanceDict, "_add_unpresent")
-    and hasattr(Session, "_is_clean")
-    and all(hasattr(InstanceState, name) for name in ("key", "identity_token", "session_id", "expired_attributes"))
-)
+from microcosm_sqlite._sqlalchemy_internals import FOUND
+
+# The fast path leans on a few SQLAlchemy internals (see `_instance`), looked up defensively in
+# `_sqlalchemy_internals`. Should a SQLAlchemy release rename them, lookups quietly take the
+# ordinary query path instead of failing.
+IDENTITY_MAP_CLASS: Final = FOUND.identity_map_class
+session_is_clean: Final = FOUND.session_is_clean
+add_unpresent: Final = FOUND.add_unpresent
 
 #: Returned by `find_by_primary_key` when the row does not exist.
 NOT_FOUND: Final = object()
@@ -145,8 +145,13 @@ def find_by_primary_key(session: Session, model_class: type, column: Any, value:
     `column` is what the store filters on (a mapped attribute or a table column).
 
     """
-    # _is_clean() is the very test Session.autoflush() makes before flushing.
-    if not INTERNALS_PRESENT or type(value) not in PLAIN_VALUES or not session._is_clean():
+    if (
+        session_is_clean is None
+        or add_unpresent is None
+        or type(value) not in PLAIN_VALUES
+        or type(session.identity_map) is not IDENTITY_MAP_CLASS
+        or not session_is_clean(session)
+    ):
         return None
     events = session.dispatch
     # A query's loading fires loaded_as_persistent, which this path does not (nor any attach event).
@@ -178,10 +183,12 @@ def find_by_primary_key(session: Session, model_class: type, column: Any, value:
         return NOT_FOUND
     if len(rows) > 1:
         return None
-    return _instance(session, plan, rows[0])
+    return _instance(session, plan, rows[0], add_unpresent)
 
 
-def _instance(session: Session, plan: LookupPlan, row: tuple[Any, ...]) -> Any:
+def _instance(
+    session: Session, plan: LookupPlan, row: tuple[Any, ...], add_unpresent: Callable[[Any, Any, Any], None]
+) -> Any:
     if plan.processors is not None:
         row = tuple(value if process is None else process(value) for process, value in zip(plan.processors, row))
     identity = plan.mapper.identity_key_from_primary_key((row[plan.primary_key_index],))
@@ -198,7 +205,7 @@ def _instance(session: Session, plan: LookupPlan, row: tuple[Any, ...]) -> Any:
     state.key = identity
     state.identity_token = None
     state.session_id = session.hash_key
-    identity_map._add_unpresent(state, identity)
+    add_unpresent(identity_map, state, identity)
     # Loaded values go straight into the instance dict, as column loaders do: no attribute history.
     instance_dict(instance).update(zip(plan.keys, row))
     return instance

@@ -5,7 +5,6 @@ Session contexts: a session opened for a block of work on one dataset.
 from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -15,37 +14,11 @@ from microcosm_sqlite.errors import NoSessionError
 
 __all__ = ["SessionContext"]
 
-
-# Innermost last: (dataset name, fork generation, session, the dataset's disposals and their count
-# at opening). A ContextVar keeps threads and asyncio tasks apart; the generation hides sessions a
-# forked child inherited from its parent.
-_open_sessions: ContextVar[tuple[tuple[str, int, Session, "_Disposals", int], ...]] = ContextVar(
-    "open_sessions", default=()
-)
-
-
-class _Disposals:
-    """How many times one graph has disposed one dataset, as seen by the contexts opened on it."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-
-# Per graph and dataset name. A context remembers the count when it opens: once its dataset is
-# disposed, `Base.session` no longer offers the (closed) session, in any thread.
-_disposals: "WeakKeyDictionary[Any, dict[str, _Disposals]]" = WeakKeyDictionary()
-
-
-def _disposals_of(graph: Any, data_set: str) -> _Disposals:
-    per_graph = _disposals.get(graph)
-    if per_graph is None:
-        per_graph = _disposals.setdefault(graph, {})
-    return per_graph.setdefault(data_set, _Disposals())
-
-
-def mark_disposed(graph: Any, data_set: str) -> None:
-    """Record that the graph disposed the dataset: contexts opened before no longer count as open."""
-    _disposals_of(graph, data_set).count += 1
+# Innermost last: (dataset name, fork generation, session, the bind factory and its count of the
+# dataset's disposals at opening). A ContextVar keeps threads and asyncio tasks apart; the
+# generation hides sessions a forked child inherited from its parent; the count hides sessions
+# whose dataset was disposed or repointed since (see `open_session`).
+_open_sessions: ContextVar[tuple[tuple[str, int, Session, Any, int], ...]] = ContextVar("open_sessions", default=())
 
 
 def current_session(data_set: str) -> Session:
@@ -67,9 +40,9 @@ def open_session(data_set: str) -> Session | None:
 
     """
     generation = _fork.generation()
-    for name, opened_in, session, disposals, disposed_before in reversed(_open_sessions.get()):
+    for name, opened_in, session, factory, disposed_before in reversed(_open_sessions.get()):
         if name == data_set and opened_in == generation:
-            return session if disposals.count == disposed_before else None
+            return session if factory.disposals(name) == disposed_before else None
     return None
 
 
@@ -108,8 +81,10 @@ class SessionContext:
         if self.defer_foreign_keys:
             # The pragma is reset at every COMMIT and ROLLBACK, so it is set in each new transaction.
             event.listen(self.session, "after_begin", _defer_foreign_keys)
-        disposals = _disposals_of(self.graph, self.name)
-        entry = (self.name, _fork.generation(), self.session, disposals, disposals.count)
+        # Counted by the bind factory, which every dispose and repoint goes through, whatever the
+        # spelling of the name or whoever calls it (`DataSet.dispose`, `graph.sqlite[name] = path`).
+        factory = self.graph.sqlite
+        entry = (self.name, _fork.generation(), self.session, factory, factory.disposals(self.name))
         _open_sessions.set(_open_sessions.get() + (entry,))
         return self
 

@@ -9,7 +9,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import Session, declarative_base
 
 from microcosm_sqlite.constants import naming_convention
-from microcosm_sqlite.context import SessionContext, mark_disposed, open_session
+from microcosm_sqlite.context import SessionContext, open_session
 from microcosm_sqlite.factories import Bind
 from microcosm_sqlite._names import data_set_key
 
@@ -139,9 +139,7 @@ class DataSet:
     @classmethod
     def dispose(cls, graph: Any) -> None:
         """Close the dataset's connections as they go unused (the next use opens the file again)."""
-        name = cls.resolve().__name__
-        graph.sqlite.dispose(name)
-        mark_disposed(graph, name)
+        graph.sqlite.dispose(cls.resolve().__name__)
 
 
 def dispose_sqlite_connections(graph: Any) -> None:

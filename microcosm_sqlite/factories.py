@@ -25,9 +25,9 @@ from microcosm_sqlite._engines import EngineOptions, create_engine_for, retire
 from microcosm_sqlite.errors import DataSetNotConfiguredError, ReadOnlyDataSetError
 from microcosm_sqlite._names import ByDataSet, data_set_key
 from microcosm_sqlite._readonly import guard_engine, guard_sessions
+from microcosm_sqlite.results import is_streaming
 
 __all__ = ["PATHS_ENTRY_POINT_GROUP", "SQLiteBindFactory"]
-
 
 PATHS_ENTRY_POINT_GROUP = "microcosm.sqlite"
 
@@ -134,6 +134,7 @@ class SQLiteBindFactory:
         self.datasets: ByDataSet[Bind] = ByDataSet()
         self._checked_schemas: set[tuple[str, int]] = set()
         self._sessions: ByDataSet[WeakSet[_DataSetSession]] = ByDataSet()
+        self._disposals: ByDataSet[int] = ByDataSet()
         self._lock = _fork.ForkSafeLock()
 
     @property
@@ -215,23 +216,30 @@ class SQLiteBindFactory:
         Retire a dataset's bind: the next use opens (and checks) its file again.
 
         Threads reading through the old bind are never disturbed: their queries finish on the old
-        file, and its connections are closed as they are returned (`_engines.retire`). Sessions
-        opened by the calling thread are closed now; other threads' sessions are theirs to close
-        (`GetOrCreateSession` replaces them on their next use), since closing a session another
-        thread is using crashes it.
+        file, and its connections are closed as they are returned (`engines.retire`). Sessions
+        opened by the calling thread are closed now, except one a search is still streaming from
+        (another asyncio task, or a generator, of this thread is iterating it: closing would
+        break that search); other threads' sessions are theirs to close (`GetOrCreateSession`
+        replaces them on their next use), since closing a session another thread is using
+        crashes it.
 
         """
         key = data_set_key(name)
         with self._lock:
             bind = self.datasets.pop(name, None)
+            self._disposals[name] = self._disposals.get(name, 0) + 1
             self._checked_schemas = {checked for checked in self._checked_schemas if checked[0] != key}
             sessions = list(self._sessions.pop(name, ()))
         owner = _current_owner()
         for session in sessions:
-            if session.owner == owner:
+            if session.owner == owner and not is_streaming(session):
                 session.close()
         if bind is not None:
             retire(bind.engine)
+
+    def disposals(self, name: str) -> int:
+        """How many times the dataset was disposed or repointed (a context opened before is stale)."""
+        return int(self._disposals.get(name, 0))
 
     def dispose_all(self) -> None:
         for name in list(self.datasets):

@@ -2,18 +2,20 @@
 Lazy, streaming search results.
 
 """
+import operator
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import Select
-from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.exc import CompileError, InvalidRequestError
 from sqlalchemy.orm import Query, Session
 
+from microcosm_sqlite._sqlalchemy_internals import select_limit
 from microcosm_sqlite._lookups import orm_listeners_are_select_safe
 
 __all__ = ["SearchResult"]
-
 
 T = TypeVar("T")
 
@@ -49,8 +51,10 @@ class SearchResult(Sequence[T], Generic[T]):
     Iterating streams the rows in batches of `batch_size` (SQLAlchemy `yield_per`), so memory stays
     flat however many rows match, and every iteration runs the query afresh. Code written for the
     list that `search()` used to return keeps working: `len()` and truthiness ask SQLite for a
-    count or an existence test without fetching rows; indexing, slicing and comparing with a list
-    load the whole result once and keep it.
+    count or an existence test without fetching rows; indexing and slicing fetch only the rows
+    asked for (OFFSET/LIMIT on the same query, so the store's order must be total for an index to
+    agree with iteration on rows that tie); comparing with a list loads the whole result once and
+    keeps it.
 
     """
 
@@ -62,11 +66,11 @@ class SearchResult(Sequence[T], Generic[T]):
     def __iter__(self) -> Iterator[T]:
         if self._rows is not None:
             return iter(self._rows)
-        return self._stream()
+        return self._stream(self.query)
 
-    def _stream(self) -> Iterator[T]:
-        with _streaming(self.query.session):
-            rows = iter(self.query.yield_per(self.batch_size))
+    def _stream(self, query: Query[T]) -> Iterator[T]:
+        with _streaming(query.session):
+            rows = iter(query.yield_per(self.batch_size))
             try:
                 first = next(rows)
             except StopIteration:
@@ -76,7 +80,7 @@ class SearchResult(Sequence[T], Generic[T]):
                 # (joinedload of a collection, subqueryload), before any row is read and after
                 # closing its cursor. Such a query cannot stream: run it unbatched, as the original
                 # `search()` did. Any other error recurs on this second run and propagates.
-                yield from self.query
+                yield from query
                 return
             yield first
             yield from rows
@@ -99,7 +103,70 @@ class SearchResult(Sequence[T], Generic[T]):
     def __getitem__(self, index: slice) -> list[T]: ...
 
     def __getitem__(self, index: int | slice) -> T | list[T]:
-        return self.all()[index]
+        if self._rows is not None or not isinstance(self.query.statement, Select):
+            # Loaded already, or a textual query that OFFSET/LIMIT cannot wrap.
+            return self.all()[index]
+        if isinstance(index, slice):
+            return self._slice(index)
+        position = operator.index(index)
+        if position < 0:
+            position += len(self)  # counted in SQL, as a list counts from its end
+        rows = self._window(position, position + 1) if position >= 0 else []
+        if not rows:
+            raise IndexError("search result index out of range")
+        return rows[0]
+
+    def _slice(self, index: slice) -> list[T]:
+        start, stop, step = (None if value is None else operator.index(value) for value in (index.start, index.stop, index.step))
+        if step in (None, 1) and (start is None or start >= 0) and (stop is None or stop >= 0):
+            return self._window(start or 0, stop)
+        # Ends counted from the end, or a step: the positions a list of len(self) rows would take.
+        positions = range(*slice(start, stop, step).indices(len(self)))
+        if not positions:
+            return []
+        first, last = min(positions), max(positions)
+        if abs(positions.step) == 1:
+            rows = self._window(first, last + 1)
+        else:
+            # The window streamed, keeping every step-th row: [::1000] of a million rows holds
+            # a thousand, not the million.
+            window = self._window_query(first, last + 1)
+            every = abs(positions.step)
+            rows = [] if window is None else [row for i, row in enumerate(self._stream(window)) if i % every == 0]
+        return rows if positions.step > 0 else rows[::-1]
+
+    def _window(self, start: int, stop: int | None) -> list[T]:
+        """Rows `start` to `stop` of the result (as positions in it), fetched alone: flat memory."""
+        window = self._window_query(start, stop)
+        return [] if window is None else window.all()
+
+    def _window_query(self, start: int, stop: int | None) -> Query[T] | None:
+        """
+        The query for rows `start` to `stop` of the result, or None when the window is empty.
+
+        `Query.slice()` adds `start` to the search's own offset but replaces its limit, so the
+        window is first cut to that limit (`search(limit=3)[5]` is out of range, as in the list).
+
+        """
+        limit = self._limit()
+        if limit is not None:
+            stop = limit if stop is None else min(stop, limit)
+        if stop is None:
+            stop = sys.maxsize  # SQLite's LIMIT is a signed 64-bit integer
+        if stop <= start:
+            return None
+        return self.query.slice(start, stop)
+
+    def _limit(self) -> int | None:
+        """The search's own limit (None: none), which no window may reach past."""
+        statement = self.query.statement
+        assert isinstance(statement, Select)
+        try:
+            return select_limit(statement)
+        except (CompileError, LookupError):
+            # The limit is a SQL expression (or cannot be read here): count the rows it lets
+            # through instead.
+            return len(self)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, SearchResult):
@@ -120,9 +187,12 @@ class SearchResult(Sequence[T], Generic[T]):
 
     def first(self) -> T | None:
         """The first row, or None."""
-        if self._rows is not None:
-            return self._rows[0] if self._rows else None
-        return self.query.first()
+        if self._rows is not None or not isinstance(self.query.statement, Select):
+            rows = self.all()
+        else:
+            # Not Query.first(): its LIMIT 1 would replace the search's own limit (limit=0).
+            rows = self._window(0, 1)
+        return rows[0] if rows else None
 
     def rows(self) -> Iterator[Any]:
         """

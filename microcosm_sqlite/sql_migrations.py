@@ -5,7 +5,8 @@ maintained in place.
 Each file runs in its own transaction, taken with `BEGIN IMMEDIATE` so that the write lock is held
 before the list of applied files is read: two processes running the same folder at once queue on
 the lock (for up to the busy timeout) and apply each file exactly once. What was applied is kept
-in the dataset's `_migrations` table: the file's name, the SHA-256 of its bytes and the UTC time.
+in the dataset's `_migrations` table: the file's name, the SHA-256 of its text (line endings and
+a BOM aside) and the UTC time.
 An applied file is history: changing, renaming or deleting it is an error, never a re-run.
 
 """
@@ -13,7 +14,7 @@ import hashlib
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, UTC
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Any
 
 from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.constants import MEMORY_PATH
+from microcosm_sqlite._engines import read_only_uri
 from microcosm_sqlite.errors import (
     AppliedMigrationChangedError,
     MigrationError,
@@ -35,10 +37,13 @@ __all__ = ["MIGRATIONS_TABLE", "pending_migrations", "run_migrations"]
 #: The table recording applied files, created in the dataset on the first run.
 MIGRATIONS_TABLE = "_migrations"
 
-_FILE_NAME = re.compile(r"(?P<number>[0-9]+)_(?P<label>.+)\.sql")
+_FILE_NAME = re.compile(r"(?P<number>[0-9]+)_(?P<label>.+)\.sql", re.IGNORECASE)
 
 #: Statements that would end the transaction a migration runs in (`ROLLBACK TO` a savepoint does not).
 _TRANSACTION_CONTROL = re.compile(r"(BEGIN|COMMIT|END|ROLLBACK(?!\s+(TRANSACTION\s+)?TO\b))\b", re.IGNORECASE)
+
+#: Setting the journal mode inside a transaction is ignored or fails, depending on the file's state.
+_JOURNAL_MODE = re.compile(r"PRAGMA\s+(\w+\s*\.\s*)?journal_mode\s*[=(]", re.IGNORECASE)
 
 _NEVER_REWRITE = (
     "never rewrite an applied migration: restore the file as it was applied (from source control) and "
@@ -90,7 +95,7 @@ def run_migrations(
                     return done
                 migration = pending[0]
                 _apply(connection, data_set, folder, migration, check_foreign_keys, done)
-                _execute(connection, data_set, folder, "COMMIT")
+                _commit(connection, data_set, folder, migration, done)
             finally:
                 if connection.in_transaction:
                     connection.rollback()
@@ -111,18 +116,24 @@ def pending_migrations(graph: Any, Base: Any, directory: str | Path) -> list[str
     folder = _folder(data_set, directory)
     files = _read_files(data_set, folder)
     path = graph.sqlite.path_for(data_set)
-    if not graph.sqlite.read_only and path != MEMORY_PATH and not Path(path).exists():
+    if graph.sqlite.read_only or path == MEMORY_PATH:
+        with _driver_connection(graph.sqlite(data_set).engine) as connection:
+            applied = _applied(connection, data_set, folder)
+    elif not Path(path).exists():
         # A writable engine would create the file just to find it empty.
         return [migration.name for migration in files]
-    with _driver_connection(graph.sqlite(data_set).engine) as connection:
-        applied = _applied(connection, data_set, folder)
-        if connection.in_transaction:
-            connection.rollback()
+    else:
+        # Not the writable engine: each of its connections sets the configured journal mode, and a
+        # check must neither switch a live dataset out of WAL nor fail because it cannot.
+        uri = read_only_uri(path, immutable=False)
+        with closing(sqlite3.connect(uri, uri=True, timeout=graph.sqlite.options.busy_timeout)) as connection:
+            applied = _applied(connection, data_set, folder)
     return [migration.name for migration in _pending(data_set, folder, files, applied)]
 
 
 def _data_set_name(Base: Any) -> str:
-    return str(data_set_base(Base).__name__)
+    name: str = data_set_base(Base).__name__
+    return name
 
 
 def _folder(data_set: str, directory: str | Path) -> Path:
@@ -140,7 +151,9 @@ def _folder(data_set: str, directory: str | Path) -> Path:
 def _read_files(data_set: str, folder: Path) -> list[_MigrationFile]:
     """Every `.sql` file of the folder, parsed and numbered 1, 2, 3, ... with no gap or repeat."""
     files = []
-    for path in sorted(folder.glob("*.sql")):
+    # Not glob("*.sql"): its case sensitivity follows the platform, and 002_x.SQL must not run on
+    # Windows yet be skipped on Linux.
+    for path in sorted(path for path in folder.iterdir() if path.suffix.lower() == ".sql" and path.is_file()):
         match = _FILE_NAME.fullmatch(path.name)
         if match is None:
             raise MigrationNumberingError(
@@ -151,7 +164,9 @@ def _read_files(data_set: str, folder: Path) -> list[_MigrationFile]:
             )
         data = path.read_bytes()
         try:
-            text = data.decode("utf-8")
+            # utf-8-sig drops the BOM some Windows editors write, which would otherwise hide a
+            # first-line BEGIN from the check below.
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise MigrationFileError(
                 f"{path.name} is not UTF-8 (byte {error.start})", data_set=data_set, path=folder, hint="save it as UTF-8"
@@ -160,13 +175,22 @@ def _read_files(data_set: str, folder: Path) -> list[_MigrationFile]:
             _MigrationFile(
                 number=int(match["number"]),
                 name=path.name,
-                sha256=hashlib.sha256(data).hexdigest(),
+                sha256=_sha256(text),
                 statements=tuple(_split(data_set, folder, path.name, text)),
             )
         )
     files.sort(key=lambda migration: (migration.number, migration.name))
     _check_numbering(data_set, folder, files)
     return files
+
+
+def _sha256(text: str) -> str:
+    """
+    The hash recorded for a file: of its text with LF line endings and no BOM, so that a Windows
+    checkout (git `core.autocrlf`) of files applied from Linux is not taken for an edit.
+
+    """
+    return hashlib.sha256(text.replace("\r\n", "\n").encode("utf-8")).hexdigest()
 
 
 def _check_numbering(data_set: str, folder: Path, files: list[_MigrationFile]) -> None:
@@ -203,7 +227,8 @@ def _split(data_set: str, folder: Path, name: str, text: str) -> Iterator[_State
     for index, piece in enumerate(pieces):
         buffer += piece
         last = index == len(pieces) - 1
-        if not sqlite3.complete_statement(buffer) and not (last and sqlite3.complete_statement(buffer + ";")):
+        # The newline ends a `--` comment after a last statement that has no semicolon.
+        if not sqlite3.complete_statement(buffer) and not (last and sqlite3.complete_statement(buffer + "\n;")):
             continue
         start = line + _leading_lines(buffer)
         line += buffer.count("\n")
@@ -219,6 +244,14 @@ def _split(data_set: str, folder: Path, name: str, text: str) -> Iterator[_State
                 data_set=data_set,
                 path=folder,
                 hint="remove BEGIN / COMMIT / ROLLBACK from the file (SAVEPOINT works inside it)",
+            )
+        if _JOURNAL_MODE.match(body):
+            raise MigrationFileError(
+                f"{name}, line {start}: PRAGMA journal_mode cannot change the journal mode inside the "
+                "transaction the file runs in",
+                data_set=data_set,
+                path=folder,
+                hint="remove it and set config sqlite.journal_mode, which every connection applies",
             )
         yield _Statement(start, statement)
     if _without_leading_comments(buffer).strip():
@@ -278,8 +311,7 @@ def _apply(
     check_foreign_keys: bool,
     done: list[str],
 ) -> None:
-    kept = f"{', '.join(done)} applied by this run stayed applied" if done else "no file was applied by this run"
-    hint = f"{kept}; fix the file (it was never applied) and run the migrations again"
+    hint = f"{_kept(done)}; fix the file (it was never applied) and run the migrations again"
     for statement in migration.statements:
         try:
             connection.execute(statement.sql)
@@ -307,6 +339,30 @@ def _apply(
     )
 
 
+def _commit(
+    connection: sqlite3.Connection, data_set: str, folder: Path, migration: _MigrationFile, done: list[str]
+) -> None:
+    try:
+        connection.execute("COMMIT")
+    except sqlite3.Error as error:
+        # Under a rollback journal, COMMIT waits (up to the busy timeout) for every reader to end
+        # its read transaction (https://www.sqlite.org/lockingv3.html): the file's SQL all ran,
+        # but nothing of it is kept, and the caller must know which file that was.
+        raise MigrationError(
+            f"{migration.name} ran but could not commit: {error}; the file was rolled back",
+            data_set=data_set,
+            path=folder,
+            hint=(
+                f"{_kept(done)}; run the migrations again once long readers are done, raise "
+                "sqlite.busy_timeout, or keep the dataset in journal_mode wal, where readers never block a commit"
+            ),
+        ) from None
+
+
+def _kept(done: list[str]) -> str:
+    return f"{', '.join(done)} applied by this run stayed applied" if done else "no file was applied by this run"
+
+
 def _create_table(connection: sqlite3.Connection, data_set: str, folder: Path) -> None:
     _execute(
         connection,
@@ -324,6 +380,16 @@ def _applied(connection: sqlite3.Connection, data_set: str, folder: Path) -> dic
     ).fetchone()
     if exists is None:
         return {}
+    columns = [row[1] for row in connection.execute(f"PRAGMA table_info({MIGRATIONS_TABLE})")]
+    if not {"name", "sha256"} <= set(columns):
+        # Other migration tools name their ledger alike: never read theirs as ours.
+        raise MigrationError(
+            f"its {MIGRATIONS_TABLE} table has columns ({', '.join(columns)}), not (name, sha256, applied_at): "
+            "another tool made it",
+            data_set=data_set,
+            path=folder,
+            hint="keep migrating the dataset with that tool, or rename its table before running these files",
+        )
     rows = _execute(connection, data_set, folder, f"SELECT name, sha256 FROM {MIGRATIONS_TABLE}").fetchall()
     return {str(name): str(sha256) for name, sha256 in rows}
 

@@ -21,7 +21,7 @@ from microcosm_sqlite.errors import (
     ModelNotFoundError,
     MultipleModelsFoundError,
 )
-from microcosm_sqlite._filters import check_filters
+from microcosm_sqlite._filters import check_filters, read_hooks
 from microcosm_sqlite._lookups import NOT_FOUND, find_by_primary_key
 from microcosm_sqlite._names import data_set_key
 from microcosm_sqlite.results import SearchResult, is_streaming
@@ -146,13 +146,14 @@ class Store(Generic[M]):
         super().__init_subclass__(**kwargs)
         # Store[Airport] names the model once, for the type checker and for queries alike; a
         # model_class set in the class body (or inherited from a store that set one) wins.
-        if any("model_class" in base.__dict__ for base in cls.__mro__ if base is not Store):
-            return
-        for base in getattr(cls, "__orig_bases__", ()):
-            if get_origin(base) is Store:
-                (model,) = get_args(base)
-                if isinstance(model, type):
-                    cls.model_class = model
+        if not any("model_class" in base.__dict__ for base in cls.__mro__ if base is not Store):
+            for base in getattr(cls, "__orig_bases__", ()):
+                if get_origin(base) is Store:
+                    (model,) = get_args(base)
+                    if isinstance(model, type):
+                        cls.model_class = model
+        # Now, while the file on disk is the one the class was just compiled from.
+        read_hooks(cls)
 
     @property
     def session(self) -> Session:

@@ -324,3 +324,65 @@ def test_a_thread_lets_go_of_the_old_file_at_its_next_use(tmp_path, read_only):
         gc.enable()
         repointed.set()
         dispose_sqlite_connections(graph)
+
+
+@pytest.mark.parametrize("change", ["repoint", "dispose"])
+@pytest.mark.parametrize("through", ["context", "GetOrCreateSession"])
+def test_a_search_in_flight_in_the_thread_that_repoints_finishes_on_the_old_file(tmp_path, through, change):
+    """As in an asyncio service: one task streams a search while another, on the same thread, repoints."""
+    first, second = two_files(tmp_path)
+    graph = make_graph(paths={"Geography": str(first)}, read_only=True, search_batch_size=2)
+    context = Geography.new_context(graph).open()
+    try:
+        store = CityStore(get_session=GetOrCreateSession(graph)) if through == "GetOrCreateSession" else CityStore()
+        rows = iter(store.search())
+        names = [next(rows).name]
+        if change == "repoint":
+            graph.sqlite["geography"] = str(second)
+        else:
+            dispose_sqlite_connections(graph)
+        names.extend(city.name for city in rows)
+        assert names == [city["name"] for city in CITIES]
+        if through == "GetOrCreateSession":
+            assert store.count() == (2 if change == "repoint" else 6)
+    finally:
+        context.close()
+        dispose_sqlite_connections(graph)
+    gc.collect()
+    assert open_files(first) == 0
+
+
+@pytest.mark.parametrize("poolclass", ["StaticPool", "SingletonThreadPool", "NullPool"])
+def test_a_search_in_flight_survives_a_repoint_with_any_configured_pool(tmp_path, poolclass):
+    """StaticPool and SingletonThreadPool close connections in use when disposed; QueuePool never does."""
+    first, second = two_files(tmp_path)
+    graph = make_graph(paths={"Geography": str(first)}, read_only=True, search_batch_size=2, poolclass=poolclass)
+    graph.use("sqlite")
+    started, repointed = threading.Event(), threading.Event()
+    seen, errors = [], []
+
+    def reader():
+        try:
+            rows = iter(CityStore(get_session=GetOrCreateSession(graph)).search())
+            names = [next(rows).name]
+            started.set()
+            repointed.wait(timeout=30)
+            seen.extend(names + [city.name for city in rows])
+        except BaseException as error:
+            errors.append(error)
+            started.set()
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    try:
+        started.wait(timeout=30)
+        graph.sqlite["Geography"] = str(second)
+        with Geography.new_context(graph):
+            assert CityStore().count() == 2
+        repointed.set()
+        thread.join(timeout=30)
+        assert errors == []
+        assert seen == [city["name"] for city in CITIES]
+    finally:
+        repointed.set()
+        dispose_sqlite_connections(graph)

@@ -102,6 +102,7 @@ EXPORTS = {
         "check_schema",
         "damaged",
         "is_damage",
+        "special_file",
     ],
     "microcosm_sqlite.artifacts.diff": [
         "DEFAULT_SAMPLE_SIZE",
@@ -169,7 +170,6 @@ EXPORTS = {
         "has_metadata",
         "library_version",
         "read_metadata",
-        "read_metadata_value",
         "same_named_sources",
         "source_key",
         "write_metadata",

@@ -154,7 +154,9 @@ def reader(path: str, start, done, results) -> None:
     reads = locked = 0
     problem = None
     try:
-        graph = make_graph(paths={"Journal": path}, journal_mode="wal")
+        # No busy timeout: a reader that had to wait for the writer's lock fails at once, and is
+        # counted, instead of waiting quietly (with the default 10 s, a rollback journal passed too).
+        graph = make_graph(paths={"Journal": path}, journal_mode="wal", busy_timeout=0)
         engine = graph.sqlite("Journal").engine
         seen = 0
         start.wait(timeout=30)
@@ -184,16 +186,23 @@ def test_under_wal_readers_never_wait_for_the_writer_and_no_row_is_lost(tmp_path
 
     # Forked children open their own graphs: nothing of the parent's connections is used.
     context = multiprocessing.get_context("fork")
-    start, done, results = context.Event(), context.Event(), context.Queue()
+    # All start together, whichever took longer to open its graph.
+    start, done, results = context.Barrier(1 + READERS), context.Event(), context.Queue()
     processes = [context.Process(target=writer, args=(str(path), start, done, results))]
     processes += [context.Process(target=reader, args=(str(path), start, done, results)) for _ in range(READERS)]
-    for process in processes:
-        process.start()
-    start.set()
-    reports = [results.get(timeout=60) for _ in processes]
-    for process in processes:
-        process.join(timeout=60)
-        assert process.exitcode == 0
+    # Held open so that the WAL index exists before the children connect: the first connection to
+    # a closed WAL file rebuilds it, and a reader with no busy timeout arriving then would be refused.
+    keeper = sqlite3.connect(path)
+    keeper.execute("SELECT count(*) FROM entry").fetchone()
+    try:
+        for process in processes:
+            process.start()
+        reports = [results.get(timeout=60) for _ in processes]
+        for process in processes:
+            process.join(timeout=60)
+            assert process.exitcode == 0
+    finally:
+        keeper.close()
 
     assert [report[3] for report in reports] == [None] * len(processes), reports
     (committed,) = [report[1] for report in reports if report[0] == "writer"]

@@ -3,10 +3,14 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import tracemalloc
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Column, Integer, String
 
-from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite import DataSet, Store, dispose_sqlite_connections
 from tests.support.graphs import make_graph
 from tests.support.fixtures import CityStore, Geography
 
@@ -54,7 +58,9 @@ def test_len_and_truthiness_do_not_load_rows(read_context):
     result = CityStore().search()
     assert len(result) == 6 and result
     assert repr(result) == "<SearchResult not loaded>"
-    result[0]
+    result[0], result[-1], result[1:3]
+    assert repr(result) == "<SearchResult not loaded>"
+    assert result == list(result)  # comparing with a list loads it once
     assert repr(result) == "<SearchResult 6 rows>"
 
 
@@ -165,3 +171,117 @@ def test_eager_loaded_collections_are_iterated_unbatched(read_context):
         assert [(country.code, len(country.cities)) for country in result] == expected
         assert [(country.code, len(country.cities)) for country in result] == expected
         assert len(result) == 4
+
+
+Pages = DataSet.create("Pages")
+
+
+class Page(Pages):
+    __tablename__ = "page"
+    id = Column(Integer, primary_key=True)
+    name = Column(String, nullable=False)
+
+
+class PageStore(Store):
+    model_class = Page
+
+    def _order_by(self, query, **kwargs):
+        # A total order: OFFSET picks the same row a full scan reaches at that position.
+        return query.order_by(Page.id)
+
+
+def build_pages(path, rows):
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE page (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+        connection.executemany("INSERT INTO page VALUES (?, ?)", ((i, f"page {i} " * 8) for i in range(1, rows + 1)))
+    connection.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def pages_graph(tmp_path_factory):
+    path = build_pages(tmp_path_factory.mktemp("pages") / "pages.db", 40)
+    graph = make_graph(paths={"Pages": str(path)}, read_only=True, search_batch_size=7)
+    # In a tuple: hypothesis probes a test's first argument with hasattr(), which a graph answers
+    # by looking for a component of that name.
+    yield (graph,)
+    dispose_sqlite_connections(graph)
+
+
+def ids(rows):
+    return [row.id for row in rows]
+
+
+bounds = st.none() | st.integers(min_value=-50, max_value=50)
+pagination = st.none() | st.integers(min_value=0, max_value=45)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    offset=pagination,
+    limit=pagination,
+    index=st.integers(min_value=-50, max_value=50) | st.builds(slice, bounds, bounds, st.none() | st.sampled_from([1, 2, 3, -1, -2, -5])),
+)
+def test_indexing_and_slicing_give_what_the_list_gives(pages_graph, offset, limit, index):
+    with Pages.new_context(*pages_graph):
+        expected = list(PageStore().search(offset=offset, limit=limit))
+        result = PageStore().search(offset=offset, limit=limit)
+        if isinstance(index, int) and not -len(expected) <= index < len(expected):
+            with pytest.raises(IndexError):
+                result[index]
+        elif isinstance(index, int):
+            assert result[index].id == expected[index].id
+        else:
+            assert ids(result[index]) == ids(expected[index])
+        assert repr(result) == "<SearchResult not loaded>"
+
+
+def test_first_respects_the_search_limit_and_offset(pages_graph):
+    with Pages.new_context(*pages_graph):
+        assert PageStore().search(limit=0).first() is None
+        assert PageStore().search(offset=40).first() is None
+        assert PageStore().search(offset=5, limit=2).first().id == 6
+
+
+def test_zero_slice_step_is_refused_as_by_a_list(pages_graph):
+    with Pages.new_context(*pages_graph):
+        with pytest.raises(ValueError):
+            PageStore().search()[::0]
+        with pytest.raises(TypeError):
+            PageStore().search()["1"]
+
+
+def peak_bytes(function):
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_indexing_and_slicing_use_flat_memory(tmp_path):
+    """An index or a short slice deep into 50k rows costs a fraction of loading them all."""
+    graph = make_graph(paths={"Pages": str(build_pages(tmp_path / "pages.db", 50_000))}, read_only=True)
+    try:
+        with Pages.new_context(graph):
+            PageStore().search()[0]  # warm up: imports, schema checks, statement caches
+            loaded = peak_bytes(lambda: list(PageStore().search()))
+            cases = {
+                "[40000]": lambda: PageStore().search()[40_000],
+                "[-3]": lambda: PageStore().search()[-3],
+                "[45000:45010]": lambda: PageStore().search()[45_000:45_010],
+                "[-10:]": lambda: PageStore().search()[-10:],
+                "[::1000]": lambda: PageStore().search()[::1000],
+                "[::-5000]": lambda: PageStore().search()[::-5000],
+                "offset+limit [900]": lambda: PageStore().search(offset=30_000, limit=1_000)[900],
+            }
+            for name, case in cases.items():
+                peak = peak_bytes(case)
+                print(f"{name}: peak {peak / 1e6:.2f} MB (list(search()): {loaded / 1e6:.1f} MB)")
+                assert peak < loaded / 20, name
+            assert PageStore().search()[40_000].id == 40_001
+            assert ids(PageStore().search()[-10:]) == list(range(49_991, 50_001))
+            assert ids(PageStore().search()[::-5000]) == list(range(50_000, 0, -5000))
+    finally:
+        dispose_sqlite_connections(graph)

@@ -36,6 +36,7 @@ __all__ = [
     "check_schema",
     "damaged",
     "is_damage",
+    "special_file",
 ]
 
 
@@ -133,6 +134,13 @@ SPECIAL_FILES = (
 )
 
 
+def special_file(mode: int) -> str | None:
+    """What a path of `stat` mode `mode` is when it is not a regular file or a directory, else None."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return next((name for test, name in SPECIAL_FILES if test(mode)), "not a regular file")
+
+
 def _regular_file_size(data_set: str, path: Path) -> int:
     """
     The size of `path`, after checking from its stat alone that it is a regular file.
@@ -172,8 +180,8 @@ def _regular_file_size(data_set: str, path: Path) -> int:
             path=path,
             hint="point config sqlite.paths at the artifact file itself",
         )
-    if not stat.S_ISREG(status.st_mode):
-        what = next((name for test, name in SPECIAL_FILES if test(status.st_mode)), "not a regular file")
+    what = special_file(status.st_mode)
+    if what is not None:
         raise NotAnArtifactError(
             f"the path is {what}, not an SQLite file",
             data_set=data_set,

@@ -60,14 +60,18 @@ class TableDiff:
     samples: dict[str, list[list[Any]]] = field(default_factory=lambda: {change.value: [] for change in Change})
     columns_added: list[str] = field(default_factory=list)
     columns_removed: list[str] = field(default_factory=list)
+    key_changed: bool = False  # the primary key is not the same columns on both sides
     note: str | None = None  # why rows could not be compared key by key
 
     @property
     def same(self) -> bool:
+        # A changed key is a difference even when the rows hash alike: it changes what a lookup
+        # by key finds and which rows may be added.
         return (
             self.rows_a is not None
             and self.rows_b is not None
             and self.hash_a == self.hash_b
+            and not self.key_changed
             and not self.columns_added
             and not self.columns_removed
         )
@@ -140,6 +144,7 @@ def diff_table(left: Side | None, right: Side | None, name: str, sample_size: in
         diff.columns_added = [column for column in columns_b if column not in columns_a]
         diff.columns_removed = [column for column in columns_a if column not in columns_b]
         if key_a != key_b:
+            diff.key_changed = True
             diff.note = f"the primary key changed ({', '.join(key_a or [])} -> {', '.join(key_b or [])})"
     # The content hashes are the build's own (a second, cheap pass), so they match the metadata.
     if left:

@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from microcosm_sqlite.artifacts.metadata import METADATA_TABLE, has_metadata
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, DIGEST_FORMAT_VERSION
-from microcosm_sqlite._engines import read_only_uri
+from microcosm_sqlite._engines import connect_read_only
 from microcosm_sqlite.errors import ArtifactNotFoundError, DamagedArtifactError
 from microcosm_sqlite.artifacts.reading import quote
 
@@ -147,7 +147,7 @@ def check_digest(data_set: str, path: str | Path) -> bool:
 def _recorded(data_set: str, path: str | Path) -> tuple[str, str] | None:
     """`(digest, content hash)` as the metadata records them, or None for a file without a digest."""
     try:
-        with closing(sqlite3.connect(read_only_uri(path, immutable=True), uri=True)) as connection:
+        with closing(connect_read_only(path, immutable=True)) as connection:
             stamped = _stamped_with_digest(connection)
             values: dict[str, object] = {}
             if has_metadata(connection):

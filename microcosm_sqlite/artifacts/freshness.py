@@ -5,6 +5,7 @@ Is an artifact up to date with its models and sources?
 runtime's cheap version, run once when a read-only dataset is first used with its models.
 
 """
+import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from contextlib import closing
@@ -25,9 +26,9 @@ from microcosm_sqlite.artifacts.metadata import (
     same_named_sources,
     source_key,
 )
-from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged
+from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged, special_file
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, READABLE_FORMAT_VERSIONS
-from microcosm_sqlite._engines import read_only_uri
+from microcosm_sqlite._engines import connect_read_only
 from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.errors import DataSetError, MalformedMetadataError, StaleArtifactError
 
@@ -79,7 +80,7 @@ def check_artifact(
     except DataSetError as error:
         return report(error.problem)
     try:
-        with closing(sqlite3.connect(read_only_uri(path, immutable=False), uri=True)) as connection:
+        with closing(connect_read_only(path, immutable=False)) as connection:
             application_id = connection.execute("PRAGMA application_id").fetchone()[0]
             format_version = connection.execute("PRAGMA user_version").fetchone()[0]
             info = read_metadata(connection, data_set, path)
@@ -152,6 +153,11 @@ def _source_problems(
         key = source_key(model, source_path)
         given_keys.add(key)
         try:
+            # A FIFO given as a source would block the read until a writer appears.
+            special = special_file(os.stat(source_path).st_mode)
+            if special is not None:
+                problems.append(f"source {str(source_path)!r} is {special}, not a regular file")
+                continue
             sha256 = file_sha256(source_path)
         except OSError as error:
             problems.append(f"source {str(source_path)!r} cannot be read ({error.strerror})")

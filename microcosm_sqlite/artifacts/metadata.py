@@ -28,7 +28,6 @@ __all__ = [
     "has_metadata",
     "library_version",
     "read_metadata",
-    "read_metadata_value",
     "same_named_sources",
     "source_key",
     "write_metadata",
@@ -191,14 +190,6 @@ def has_metadata(connection: sqlite3.Connection) -> bool:
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (METADATA_TABLE,)
     ).fetchone()
     return row is not None
-
-
-def read_metadata_value(connection: sqlite3.Connection, key: str) -> str | None:
-    """One value of the metadata table, or None when the file has no metadata (or not that key)."""
-    if not has_metadata(connection):
-        return None
-    row = connection.execute(f"SELECT value FROM {quote(METADATA_TABLE)} WHERE key = ?", (key,)).fetchone()
-    return None if row is None else str(row[0])
 
 
 def read_metadata(

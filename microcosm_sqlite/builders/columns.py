@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlalchemy import Column
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.sqltypes import _Binary
 from sqlalchemy.types import (
     JSON,
     Boolean,
@@ -38,6 +37,7 @@ from sqlalchemy.types import (
     Uuid,
 )
 
+from microcosm_sqlite._sqlalchemy_internals import BINARY_TYPES
 from microcosm_sqlite._codec import decode_binary
 from microcosm_sqlite.types import EnumType, parse_truthy
 
@@ -316,7 +316,7 @@ def _parser_for(type_: TypeEngine[Any]) -> _Parser:
         return _Parser("an ISO 8601 time (HH:MM:SS)", _text_time, _from_string(_text_time))
     if isinstance(type_, JSON):
         return _Parser("a JSON document", json.loads, lambda value: value)
-    if isinstance(type_, _Binary):  # LargeBinary, BINARY, VARBINARY
+    if isinstance(type_, BINARY_TYPES):  # LargeBinary, BINARY, VARBINARY
         # The dumpers write bytes as base64 (dumpers/values.py), so a dump rebuilds.
         return _Parser("base64 text", decode_binary, _from_string(decode_binary))
     if isinstance(type_, Uuid):
@@ -360,9 +360,9 @@ def _bind_processor(type_: TypeEngine[Any], dialect: Dialect, parser: _Parser) -
         # their (no-op or float()) processors keeps the CSV fast path to one builtin call per cell
         # (and, for floats, the NaN comparison the row function inlines).
         return None
-    # `_cached_bind_processor` resolves the dialect-specific implementation (SQLite stores dates
-    # as ISO strings) and caches it on the type, as SQLAlchemy's own statement execution does.
-    return type_._cached_bind_processor(dialect)
+    # The dialect-specific implementation's processor (SQLite stores dates as ISO strings), the one
+    # SQLAlchemy's own statement execution applies.
+    return type_.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _faithful(value: Any) -> Any:

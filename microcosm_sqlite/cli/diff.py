@@ -72,7 +72,7 @@ def render(result: ArtifactDiff) -> None:
         if item.columns_removed:
             console.print(f"{item.name}: columns removed: {', '.join(item.columns_removed)}")
         if item.note:
-            console.print(f"{item.name}: rows not compared by key: {item.note}")
+            console.print(f"{item.name}: {item.note}: rows not compared by key")
         for change in Change:
             keys = item.samples[change.value]
             if keys:

@@ -8,7 +8,9 @@ import click
 
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
 from microcosm_sqlite.cli.options import FAILED, load_models
+from microcosm_sqlite.constants import MEMORY_PATH
 from microcosm_sqlite.dataset import dispose_sqlite_connections
+from microcosm_sqlite.errors import DataSetNotConfiguredError
 from microcosm_sqlite.sql_migrations import pending_migrations, run_migrations
 
 
@@ -31,6 +33,14 @@ def migrate_sql(path: Path | None, check: bool, graph_name: str, models_spec: st
     """
     base = load_models(models_spec)
     graph = create_graph(graph_name, base.__name__, path, read_only=False)
+    if graph.sqlite.path_for(base.__name__) == MEMORY_PATH:
+        # The library's default path: the files would be applied to a database gone on exit.
+        raise DataSetNotConfiguredError(
+            "no file is configured, and migrations applied to an in-memory database are lost on exit",
+            data_set=base.__name__,
+            hint=f"pass --path, or set config sqlite.paths.{base.__name__} "
+            f"(environment: {graph_name.upper()}__SQLITE__PATHS__{base.__name__.upper()})",
+        )
     try:
         if check:
             pending = pending_migrations(graph, base, directory)

@@ -2,9 +2,11 @@
 What the commands share: error translation, option decorators, importing `module:Name` objects.
 
 """
+import errno
 import os
+import secrets
+import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from importlib import import_module
@@ -57,9 +59,35 @@ class Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:
+                # Written now, while an error can still be one line: at exit, Python would print
+                # a failed flush (a full disk) as "Exception ignored" and exit 120.
+                sys.stdout.flush()
         except SQLiteError as error:
             raise LibraryError.from_error(error) from None
+        except OSError as error:
+            if error.errno == errno.EPIPE:
+                raise  # the reader went away (`| head`): click exits 1 quietly
+            raise _os_error(error) from None
+
+
+def _os_error(error: OSError) -> click.ClickException:
+    """
+    An operating system error as one line.
+
+    Files the commands write report their own failures (`OutputError`, naming the path), and an
+    error naming no file comes from writing standard output (a full disk): what is still buffered
+    there would fail again at exit, so it goes to /dev/null instead (the Python docs' advice for
+    a broken pipe).
+
+    """
+    if error.filename:
+        return LibraryError(f"{error.filename}: {error.strerror or error}")
+    with suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return LibraryError(f"cannot write to standard output: {error.strerror or error}")
 
 
 def artifact_argument(name: str = "artifact", **kwargs: Any) -> Callable[[F], F]:
@@ -86,42 +114,126 @@ def output_option(function: F) -> F:
 @contextmanager
 def opened_output(path: Path) -> Iterator[IO[str]]:
     """
-    Standard output for "-"; otherwise a file that appears only once all of it is written.
+    Standard output for "-"; otherwise what `path` names, written as `>` would write it.
 
-    The text goes to a temporary file beside `path`, renamed onto it on success and removed on
-    failure, so a failed dump never leaves half a file that looks whole.
+    A regular file (or a symlink's target: the link stays a link) is written to a temporary file
+    beside it and renamed onto it once all of it is written, so a failed dump never leaves half a
+    file that looks whole. Anything else (a FIFO, a device) is opened and written in place: a
+    rename would replace the node itself with a regular file. A write that fails (a full disk, a
+    reader gone) is one line naming the path.
 
     """
     if str(path) == "-":
         yield sys.stdout
         return
+    target = Path(os.path.realpath(path))
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+        opened = _open_in_place(target) if _is_special(target) else _TemporaryOutput(target)
     except OSError as error:
         # What click.File says of a file it cannot open: a usage error, exit status 2.
         raise click.BadParameter(
             f"cannot write {str(path)!r} ({error.strerror})", param_hint="'-o' / '--output'"
         ) from None
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as output:
+        with opened as output:
             yield output
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    except OSError as error:
+        if error.filename:
+            raise  # not a write to `output` (those name no file): the command's own error
+        raise OutputError(f"cannot write {str(path)!r}: {error.strerror or error}") from None
 
 
-def refuse_to_overwrite(output: Path, *inputs: Path | None) -> None:
-    """A usage error when `-o` names a file the command reads: the dump would replace it."""
+class OutputError(click.ClickException):
+    """Writing the output failed part way (a full disk, a closed pipe): one line, exit status 1."""
+
+    exit_code = FAILED
+
+
+def _is_special(path: Path) -> bool:
+    """Whether `path` exists and is not a regular file (a FIFO, a device, a socket)."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return False
+
+
+def _open_in_place(path: Path) -> IO[str]:
+    return open(path, "w", encoding="utf-8", newline="")
+
+
+class _TemporaryOutput:
+    """
+    A text file written beside `target` and renamed onto it when closed without an error.
+
+    It is created with mode 0o666 less the umask, as `open()` would create `target` (mkstemp's
+    0o600 would leave a dump unreadable to the group), or with the mode `target` already has.
+
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = target
+        try:
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+        except FileNotFoundError:
+            mode = None
+        for _ in range(100):
+            self.temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.partial")
+            try:
+                descriptor = os.open(self.temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise FileExistsError(errno.EEXIST, "no unused temporary name", str(target.parent))
+        try:
+            if mode is not None:
+                os.fchmod(descriptor, mode)
+            self.file = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+        except BaseException:
+            os.close(descriptor)
+            os.unlink(self.temporary)
+            raise
+
+    def __enter__(self) -> IO[str]:
+        return self.file
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        try:
+            if kind is None:
+                self.file.close()
+                os.replace(self.temporary, self.target)
+            else:
+                # The error being raised is the one to report, not a flush failing after it.
+                with suppress(OSError):
+                    self.file.close()
+        finally:
+            with suppress(FileNotFoundError):
+                os.unlink(self.temporary)
+
+
+def refuse_to_overwrite(output: Path, *inputs: str | Path | None) -> None:
+    """
+    A usage error when `-o` names a file the command reads: the output would replace it.
+
+    Symlinks and hard links are followed (`os.path.samefile`), so no name of the file escapes.
+
+    """
     if str(output) == "-":
         return
     for path in inputs:
-        if path is not None and output.exists() and path.exists() and os.path.samefile(output, path):
+        if path is not None and _same_file(output, Path(path)):
             raise click.BadParameter(
                 f"{str(output)!r} is the artifact being read: writing there would replace it",
                 param_hint="'-o' / '--output'",
             )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        # Either does not exist (yet): the same file only if both names lead to one place.
+        return os.path.realpath(a) == os.path.realpath(b)
 
 
 def format_option(*choices: str, default: str) -> Callable[[F], F]:

@@ -2,7 +2,7 @@
 `microcosm-sqlite search`: run a real `Store.search()` against an artifact, read-only.
 
 """
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Sized
 from contextlib import ExitStack, closing
 from itertools import islice
 from pathlib import Path
@@ -28,16 +28,23 @@ from microcosm_sqlite.errors import UnknownFilterError
 from microcosm_sqlite._filters import check_filters
 from microcosm_sqlite.stores import Store
 
-#: Rows a table shows when no --limit is given: a table is held in memory before it is printed.
+#: Rows a table shows when no --limit is given.
 TABLE_LIMIT = 100
+
+#: Rows a table shows at most, whatever --limit says: rich holds a table in memory to size its
+#: columns before printing it (100,000 rows held 394 MB; csv and jsonl stream instead).
+MAX_TABLE_ROWS = 1_000
+
+#: SQLite's LIMIT and OFFSET are signed 64-bit integers.
+SQLITE_MAX_INTEGER = 2**63 - 1
 
 
 @click.command(short_help="Run a Store's search() on an artifact, read-only.")
 @click.argument("store_spec", metavar="MODULE:StoreClass")
 @click.option("--path", type=click.Path(path_type=Path), help="The artifact to search (default: from config).")
 @click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE", help="A search keyword argument (repeatable).")
-@click.option("--limit", type=click.IntRange(min=0), help="At most this many rows.")
-@click.option("--offset", type=click.IntRange(min=0), help="Skip this many rows first.")
+@click.option("--limit", type=click.IntRange(min=0, max=SQLITE_MAX_INTEGER), help="At most this many rows.")
+@click.option("--offset", type=click.IntRange(min=0, max=SQLITE_MAX_INTEGER), help="Skip this many rows first.")
 @click.option("--columns", metavar="NAME,...", help="Show only these columns, in this order.")
 @format_option("table", *ROW_FORMATS, default="table")
 @output_option
@@ -59,46 +66,80 @@ def search(
     Without --path, the dataset's file comes from config, as in a service: the
     <GRAPH_NAME>__SQLITE__PATHS__<DATASET> environment variable or a 'microcosm.sqlite' entry point.
     Filter values are read as the CSV builder reads a cell of the model column of the same name.
-    A table shows at most 100 rows unless --limit says otherwise; csv and jsonl stream everything.
+    A table shows at most 100 rows unless --limit says otherwise, and never more than 1,000;
+    csv and jsonl stream everything.
 
     \b
     Example:
         microcosm-sqlite search myapp.stores:CityStore --path datasets/geography.db \\
             --filter country_code=FR --limit 10 --columns id,name
     """
-    refuse_to_overwrite(output, path)
     store_class = load_object(store_spec, "the store")
     if not (isinstance(store_class, type) and issubclass(store_class, Store)):
         raise click.BadParameter(f"{store_spec!r} is not a Store class", param_hint="MODULE:StoreClass")
-    model_class = store_class.model_class
+    model_class = concrete_model(store_class, store_spec)
     keywords = {name: coerce(model_class, name, value) for name, value in map(split_filter, filters)}
     try:
         check_filters(store_class(), keywords)
     except UnknownFilterError as error:
         raise click.BadParameter(str(error), param_hint="--filter") from None
     column_names = chosen_columns(model_class, columns)
-    shown_limit = limit
-    if output_format == "table" and limit is None:
-        # One row more than shown, to tell whether the table was cut short.
-        shown_limit, limit = TABLE_LIMIT, TABLE_LIMIT + 1
+    shown_limit = min(TABLE_LIMIT if limit is None else limit, MAX_TABLE_ROWS)
     data_set = model_class.resolve().__name__
     graph = create_graph(graph_name, data_set, path, read_only=True)
     try:
+        # The file config resolves to (--path, environment, entry point), as the search will open it.
+        refuse_to_overwrite(output, graph.sqlite.path_for(data_set))
         with model_class.new_context(graph), opened_output(output) as stream, ExitStack() as stack:
             store = store_class()
             # Closed inside the session, so that a reader stopping early (a closed pipe) closes the
             # cursor before the connection goes.
-            models = stack.enter_context(closing(streamed(store.search(offset=offset, limit=limit, **keywords))))
+            results = store.search(offset=offset, limit=limit, **keywords)
+            models = stack.enter_context(closing(streamed(results)))
             if output_format == "table":
                 names = attributes(model_class, column_names)
                 rows = (tuple(getattr(model, name) for name in names) for model in models)
                 written = write_table(Console(file=stream), column_names, islice(rows, shown_limit))
-                if shown_limit is not None and written == shown_limit and next(models, None) is not None:
-                    click.echo(f"showing the first {shown_limit} rows: use --limit N or --format csv|jsonl", err=True)
+                if written == shown_limit:
+                    total = count(results, models, written)
+                    if total > written:
+                        click.echo(cut_short(written, total, can_raise_limit=written < MAX_TABLE_ROWS), err=True)
             else:
                 DUMPERS[output_format](store, model_class).dump(stream, items=models, field_names=column_names)
     finally:
         dispose_sqlite_connections(graph)
+
+
+def concrete_model(store_class: type[Store], store_spec: str) -> Any:
+    """The model a store searches (read on an instance, for stores that make it a property)."""
+    model_class = store_class().model_class
+    if not (isinstance(model_class, type) and hasattr(model_class, "resolve") and hasattr(model_class, "__table__")):
+        raise click.BadParameter(
+            f"{store_spec!r} is not a concrete store: it has no model_class (a model of a DataSet)",
+            param_hint="MODULE:StoreClass",
+        )
+    return model_class
+
+
+def count(results: Any, models: Generator[Any, None, None], shown: int) -> int:
+    """
+    How many rows the search matched, after `shown` were read from `models` (its stream).
+
+    A `SearchResult` counts in SQL (its offset and limit applied); anything else is read to the end.
+
+    """
+    if isinstance(results, Sized):
+        models.close()
+        return len(results)
+    return shown + sum(1 for _ in models)
+
+
+def cut_short(shown: int, total: int, can_raise_limit: bool) -> str:
+    """The note under a table that could not show every row."""
+    start = f"showing the first {shown:,} of {total:,} rows ({total - shown:,} not shown)"
+    if can_raise_limit:
+        return f"{start}: use --limit N to show up to {MAX_TABLE_ROWS:,}, or --format csv or --format jsonl for all of them"
+    return f"{start}: a table stops at {MAX_TABLE_ROWS:,} rows; use --format csv or --format jsonl for all of them"
 
 
 def chosen_columns(model_class: Any, columns: str | None) -> list[str]:

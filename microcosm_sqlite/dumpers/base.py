@@ -80,12 +80,13 @@ class Dumper:
         """
         Every row of the store's query, in primary-key order.
 
-        A dump is of the table, as 2.0 wrote it (in rowid order, which is key order for integer
-        keys), not of a search: the store's `_order_by` is not applied. Plain rows rather than
-        ORM objects: no identity map, several times faster, flat memory.
+        A dump is of the store's rows as a search with no keywords finds them (its `_query` and
+        `_filter`, which may always narrow them), in key order as 2.0 wrote a table (rowid order,
+        which is key order for integer keys): the store's `_order_by` is not applied. Plain rows
+        rather than ORM objects: no identity map, several times faster, flat memory.
 
         """
-        query = self.store._query()
+        query = self.store._filter(self.store._query())
         model = self.model_cls if self.model_cls is not None else self.store.model_class
         query = query.order_by(None).order_by(*inspect(model).primary_key)
         batch_size = self.store.session.info.get("search_batch_size", DEFAULT_SEARCH_BATCH_SIZE)

@@ -1,7 +1,7 @@
 import sqlite3
 import tracemalloc
 
-from microcosm_sqlite.artifacts.diff import Change, Side, diff_table, merge_join
+from microcosm_sqlite.artifacts.diff import Change, Side, diff_artifacts, diff_table, merge_join
 from microcosm_sqlite.artifacts.reading import sort_key
 
 
@@ -66,3 +66,23 @@ def test_merge_join_holds_one_row_per_side_whatever_the_length():
 
     assert changes == 60_000
     assert peak < 200_000
+
+
+def same_rows_with_keys(path, ddl):
+    with sqlite3.connect(path) as connection:
+        connection.execute(ddl)
+        connection.executemany("INSERT INTO t VALUES (?, ?)", [(1, "A"), (2, "B"), (3, "C")])
+    connection.close()
+    return path
+
+
+def test_a_changed_primary_key_is_a_difference_even_when_the_rows_hash_alike(tmp_path):
+    a = same_rows_with_keys(tmp_path / "a.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT NOT NULL)")
+    b = same_rows_with_keys(tmp_path / "b.db", "CREATE TABLE t (id INTEGER NOT NULL, code TEXT PRIMARY KEY)")
+
+    result = diff_artifacts(a, b)
+
+    (table,) = result.tables
+    assert table.hash_a == table.hash_b  # the same rows, in both keys' order
+    assert table.key_changed and not table.same and not result.same
+    assert diff_artifacts(a, a).same

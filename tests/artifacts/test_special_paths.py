@@ -22,16 +22,18 @@ import pytest
 
 from microcosm_sqlite.errors import NotAnArtifactError
 from tests.support.cli import ROOT, SCRIPT
+from tests.support.building import build_geography
 from tests.support.graphs import make_graph
-from tests.support.fixtures import CityStore, Geography
+from tests.support.fixtures import City, CityStore, Country, Geography
 
 TIMEOUT = 60
 
 #: First use of a read-only Geography dataset at argv[1]: prints the error's class and message.
 FIRST_USE = """
 import sys
+from tests.support.building import build_geography
 from tests.support.graphs import make_graph
-from tests.support.fixtures import CityStore, Geography
+from tests.support.fixtures import City, CityStore, Country, Geography
 from microcosm_sqlite.errors import SQLiteError
 
 graph = make_graph(paths={"Geography": sys.argv[1]}, read_only=True)
@@ -45,8 +47,9 @@ except SQLiteError as error:
 #: First use, then the file loses its read permission, then a new connection (after a dispose).
 USE_AFTER_CHMOD = """
 import os, sys
+from tests.support.building import build_geography
 from tests.support.graphs import make_graph
-from tests.support.fixtures import CityStore, Geography
+from tests.support.fixtures import City, CityStore, Country, Geography
 from microcosm_sqlite.errors import SQLiteError
 
 graph = make_graph(paths={"Geography": sys.argv[1]}, read_only=True)
@@ -226,3 +229,45 @@ def test_commands_say_an_unreadable_file_cannot_be_read(unreadable, command):
     assert result.stdout == ""
     prefix = "FAILED" if command == "verify" else "Error:"
     assert result.stderr == f"{prefix} dataset 'geography' ({unreadable}): {UNREADABLE}\n"
+
+
+def test_diff_refuses_a_fifo_on_either_side(fifo, artifact):
+    # Both orders in one process: a hang on either fails the test through the timeout.
+    script = (
+        "import sys\n"
+        "from microcosm_sqlite.artifacts.diff import diff_artifacts\n"
+        "from microcosm_sqlite.errors import SQLiteError\n"
+        "for a, b in ((sys.argv[1], sys.argv[2]), (sys.argv[2], sys.argv[1])):\n"
+        "    try:\n"
+        "        diff_artifacts(a, b)\n"
+        "    except SQLiteError as error:\n"
+        "        print(f'{type(error).__name__}: {error}')\n"
+    )
+    result = run(sys.executable, "-c", script, fifo, artifact)
+
+    assert result.returncode == 0, result.stderr
+    expected = (
+        f"NotAnArtifactError: dataset 'pipe' ({fifo}): the path is a FIFO (named pipe), not an SQLite file; "
+        "point config sqlite.paths at the artifact file itself"
+    )
+    assert result.stdout.splitlines() == [expected, expected]
+
+
+def test_verify_sources_reports_a_fifo_source_without_opening_it(tmp_path):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "country.csv").write_text("code,name\nFR,France\n")
+    (sources / "city.csv").write_text("id,name\n1,Paris\n")
+    path = tmp_path / "geography.db"
+    build_geography(path, sources=[(Country, sources / "country.csv"), (City, sources / "city.csv")])
+    (sources / "city.csv").unlink()
+    os.mkfifo(sources / "city.csv")
+
+    # Once with the folder (the recorded name is looked up in it), once with the file itself.
+    result = run(
+        SCRIPT, "verify", path, "--models", "tests.support.fixtures:Geography", "--sources", sources,
+        "--sources", sources / "city.csv",
+    )
+
+    assert result.returncode == 1
+    assert f"source {str(sources / 'city.csv')!r} is a FIFO (named pipe), not a regular file" in result.stderr

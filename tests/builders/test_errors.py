@@ -3,6 +3,7 @@ Bad input stops a build with an error naming source, line, column and value; not
 
 """
 import io
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -184,13 +185,28 @@ def test_a_file_that_is_not_utf8_is_malformed(empty_graph, tmp_path):
     assert raised.value.hint == "save it as UTF-8 (with or without BOM)"
 
 
+def decoder_problem(document: str) -> str:
+    """
+    The problem reported for a document the stdlib decoder refuses: its reason and its column.
+
+    Asked of the decoder rather than written out, since its wording and columns change between
+    Python versions (3.13 says "Illegal trailing comma before end of object", one column earlier).
+
+    """
+    try:
+        json.loads(document)
+    except json.JSONDecodeError as error:
+        return f"malformed JSON ({error.msg}, column {error.colno})"
+    raise AssertionError(f"{document!r} decodes")
+
+
 @pytest.mark.parametrize(
     "name, text, position, problem",
     [
-        ("cities.json", '[{"id": 1,}]', {"line": 1}, "malformed JSON (Expecting property name enclosed in double quotes, column 11)"),
+        ("cities.json", '[{"id": 1,}]', {"line": 1}, decoder_problem('[{"id": 1,}]')),
         ("cities.json", '{"id": 1}', {}, "the document is a JSON dict, not an array of objects"),
         ("cities.json", '[{"id": 1, "name": "a", "country_code": "FR"}, 3]', {"record": 2}, "the record is a JSON int, not an object"),
-        ("cities.jsonl", '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": 2\n', {"line": 2}, "malformed JSON (Expecting ',' delimiter, column 9)"),
+        ("cities.jsonl", '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": 2\n', {"line": 2}, decoder_problem('{"id": 2')),
         ("cities.jsonl", '\n\n["a"]\n', {"line": 3}, "the record is a JSON list, not an object"),
         ("cities.json", "[" * 100_000 + "]" * 100_000, {}, "malformed JSON (nested too deeply to parse)"),
         ("cities.jsonl", '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": ' + "[" * 100_000 + "]" * 100_000 + "}\n", {"line": 2},

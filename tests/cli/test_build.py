@@ -114,8 +114,9 @@ def test_build_usage_errors_exit_2(project, tmp_path):
 
 
 def test_on_a_terminal_a_progress_bar_shows_rows_and_rows_per_second(project):
-    # TTY_COMPATIBLE makes rich treat the captured stream as a terminal.
-    result = run("build", cwd=project, env={**os.environ, "TTY_COMPATIBLE": "1", "COLUMNS": "120"})
+    # TTY_COMPATIBLE (rich 14 and later) or FORCE_COLOR (rich 13) makes rich treat the captured
+    # stream as a terminal.
+    result = run("build", cwd=project, env={**os.environ, "TTY_COMPATIBLE": "1", "FORCE_COLOR": "1", "COLUMNS": "120"})
 
     assert result.returncode == 0, result.stderr
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", result.stderr).replace("\r", "\n")

@@ -101,3 +101,22 @@ def test_diff_of_a_missing_file_and_bad_usage(tmp_path):
     assert "the artifact file does not exist" in missing.stderr
     assert usage.returncode == 2
     assert "Missing argument 'B'" in usage.stderr
+
+
+def test_a_changed_primary_key_is_a_difference(tmp_path):
+    for name, ddl in (("a.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT NOT NULL)"),
+                      ("b.db", "CREATE TABLE t (id INTEGER NOT NULL, code TEXT PRIMARY KEY)")):
+        with sqlite3.connect(tmp_path / name) as connection:
+            connection.execute(ddl)
+            connection.executemany("INSERT INTO t VALUES (?, ?)", [(1, "A"), (2, "B"), (3, "C")])
+        connection.close()
+
+    result = run("diff", tmp_path / "a.db", tmp_path / "b.db")
+    report = run("diff", tmp_path / "a.db", tmp_path / "b.db", "--json")
+
+    assert result.returncode == 1, result.stderr
+    assert "t: the primary key changed (id -> code): rows not compared by key" in result.stdout
+    assert result.stdout.splitlines()[-1] == "the artifacts differ"
+    assert report.returncode == 1
+    assert json.loads(report.stdout)["same"] is False
+    assert json.loads(report.stdout)["tables"][0]["key_changed"] is True

@@ -5,6 +5,9 @@
 import sqlite3
 import subprocess
 
+from click.testing import CliRunner
+
+from microcosm_sqlite.cli import main
 from tests.support.cli import SCRIPT, run
 
 MODELS = """\
@@ -102,3 +105,16 @@ def test_two_commands_at_once_apply_each_file_once(tmp_path):
         assert [row[0] for row in connection.execute("SELECT migration FROM run ORDER BY rowid")] == [
             f"{n:03}" for n in range(2, 7)
         ]
+
+
+
+def test_a_dataset_with_no_file_is_refused_rather_than_migrated_in_memory(tmp_path):
+    # In process (no file is touched, so nothing a subprocess would add): the library's default
+    # path is ':memory:', where the files would be applied and lost on exit.
+    (tmp_path / "001_create.sql").write_text(CREATE)
+
+    result = CliRunner().invoke(main, ["migrate-sql", "tests.migrations.test_sql_migrations:Notes", str(tmp_path)])
+
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "dataset 'Notes': no file is configured" in result.stderr and "--path" in result.stderr

@@ -3,6 +3,7 @@ import io
 import json
 import os
 import sqlite3
+import tracemalloc
 
 import pytest
 
@@ -189,3 +190,64 @@ def test_search_of_a_damaged_artifact_is_one_line(tmp_path):
         f"Error: dataset 'Geography' ({path}): the file is damaged (size 5000 is not a whole number of "
         "4096-byte pages); rebuild it from its sources (build_scripts/) or restore it from source control"
     ]
+
+
+def test_out_of_range_numbers_and_abstract_stores_are_one_line_usage_errors(tmp_path):
+    path = tmp_path / "geography.db"
+    build_geography(path)
+
+    cases = [
+        (["tests.support.fixtures:CityStore", "--limit", str(2**63)], "--limit"),
+        (["tests.support.fixtures:CityStore", "--offset", str(2**64)], "--offset"),
+        (["microcosm_sqlite:Store"], "is not a concrete store: it has no model_class"),
+    ]
+    for args, message in cases:
+        result = run("search", *args, "--path", path)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "Traceback" not in result.stderr, args
+        errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+        assert errors == [result.stderr.splitlines()[-1]] and message in errors[0], (args, result.stderr)
+
+    largest = run("search", "tests.support.fixtures:CityStore", "--path", path, "--format", "csv",
+                  "--limit", str(2**63 - 1), "--offset", "5")
+    assert largest.returncode == 0, largest.stderr
+    assert largest.stdout.splitlines() == ["id,name,country_code,population,latitude", "6,Paris,CA,12000,43.2"]
+
+
+def build_many_cities(path, count):
+    cities = [dict(id=i, name=f"City {i}", country_code="FR", population=i, latitude=45.0) for i in range(1, count + 1)]
+    build_geography(path, cities=cities)
+    return path
+
+
+def table_search(path, *args):
+    """Run `search` in this process (output captured), so tracemalloc sees what it holds."""
+    from click.testing import CliRunner
+
+    from microcosm_sqlite.cli import main
+
+    return CliRunner().invoke(main, ["search", "tests.support.fixtures:CityStore", "--path", str(path), *args])
+
+
+def test_a_table_holds_a_bounded_number_of_rows_whatever_the_limit(tmp_path):
+    path = build_many_cities(tmp_path / "geography.db", 10_000)
+    table_search(path, "--limit", "10")  # warm up: imports, caches
+
+    peaks = {}
+    for limit in (1_000, 10_000):
+        tracemalloc.start()
+        try:
+            result = table_search(path, "--limit", str(limit))
+            peaks[limit] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert result.exit_code == 0, result.output
+    print(f"peak: --limit 1000 {peaks[1_000] / 1e6:.1f} MB, --limit 10000 {peaks[10_000] / 1e6:.1f} MB")
+
+    assert peaks[10_000] < 1.5 * peaks[1_000]
+    assert sum(1 for line in result.stdout.splitlines() if line.startswith("│ ")) == 1_000
+    assert "│ 1000 │ City 1000 │" in result.stdout
+    assert result.stderr == (
+        "showing the first 1,000 of 10,000 rows (9,000 not shown): a table stops at 1,000 rows; "
+        "use --format csv or --format jsonl for all of them\n"
+    )

@@ -1,5 +1,7 @@
 """The command line against the shipped example datasets (read-only: they are never modified)."""
 import json
+import sqlite3
+from contextlib import closing
 
 from tests.support.cli import ROOT, run, run_script
 
@@ -37,7 +39,12 @@ def test_a_table_stops_at_100_rows_and_says_how_to_see_more():
 
     assert result.returncode == 0, result.stderr
     assert sum(1 for line in result.stdout.splitlines() if line.startswith("│ ")) == 100
-    assert result.stderr == "showing the first 100 rows: use --limit N or --format csv|jsonl\n"
+    with closing(sqlite3.connect(f"file:{AIRPORTS}?mode=ro", uri=True)) as connection:
+        (total,), = connection.execute("SELECT count(*) FROM airport")
+    assert result.stderr == (
+        f"showing the first 100 of {total:,} rows ({total - 100:,} not shown): use --limit N to show up to "
+        "1,000, or --format csv or --format jsonl for all of them\n"
+    )
 
 
 def test_unknown_columns_are_a_usage_error():

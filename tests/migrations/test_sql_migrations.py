@@ -125,6 +125,57 @@ INSERT INTO note (body) VALUES ('no final semicolon')
         assert connection.execute("SELECT count(*) FROM audit").fetchone() == (3,)
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"CREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT NOT NULL) -- no semicolon, a comment last",
+        b"\xef\xbb\xbf-- saved with a BOM\r\nCREATE TABLE note (id INTEGER PRIMARY KEY, body TEXT NOT NULL);\r\n",
+        b"-- only comments: a placeholder\n/* kept for its number */\n",
+        b"",
+    ],
+    ids=["trailing-comment", "bom-crlf", "comments-only", "empty"],
+)
+def test_files_as_editors_save_them_apply(graph, folder, database, data):
+    (folder / "001_first.sql").write_bytes(data)
+
+    assert run_migrations(graph, Notes, folder) == ["001_first.sql"]
+    assert ("note" in tables(database)) == (b"CREATE" in data)
+    assert run_migrations(graph, Notes, folder) == []
+
+
+def test_a_bom_does_not_hide_a_transaction_statement(graph, folder, database):
+    (folder / "001_create.sql").write_bytes(b"\xef\xbb\xbfBEGIN;\n" + CREATE.encode())
+
+    with pytest.raises(MigrationFileError, match=r"001_create\.sql, line 1: BEGIN would end the transaction"):
+        run_migrations(graph, Notes, folder)
+
+
+def test_a_file_that_is_not_utf8_is_an_error_naming_it(graph, folder, database):
+    (folder / "001_create.sql").write_bytes("INSERT INTO note (body) VALUES ('caf\xe9');".encode("latin-1"))
+
+    with pytest.raises(MigrationFileError, match=r"001_create\.sql is not UTF-8 \(byte 36\); save it as UTF-8"):
+        run_migrations(graph, Notes, folder)
+
+
+def test_a_journal_mode_pragma_in_a_file_is_refused_not_ignored(graph, folder, database):
+    # Inside a transaction SQLite either ignores it without a word (the file would be recorded as
+    # applied, the dataset left in its old mode) or fails, depending on the file's state.
+    write(folder, **{"001_create": CREATE, "002_wal": "-- readers should not wait\nPRAGMA main.journal_mode = WAL;\n"})
+
+    with pytest.raises(MigrationFileError, match=r"002_wal\.sql, line 2: .*journal_mode.*sqlite\.journal_mode"):
+        run_migrations(graph, Notes, folder)
+    assert not database.exists() or "note" not in tables(database)
+
+
+def test_the_sql_extension_is_matched_whatever_its_case(graph, folder, database):
+    # Case-insensitive file systems (macOS, Windows) and case-sensitive ones must see the same files.
+    write(folder, **{"001_create": CREATE})
+    (folder / "002_add_tag.SQL").write_text(ADD_COLUMN)
+    (folder / "003_notes.txt").write_text("not a migration")
+
+    assert run_migrations(graph, Notes, folder) == ["001_create.sql", "002_add_tag.SQL"]
+
+
 def test_a_failing_migration_is_rolled_back_alone_and_stops_the_run(graph, folder, database):
     write(
         folder,
@@ -177,6 +228,29 @@ def test_a_migration_that_breaks_foreign_keys_is_rolled_back(graph, folder, data
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
+def test_a_commit_that_times_out_on_a_reader_names_the_file(tmp_path, folder, database):
+    write(folder, **{"001_create": CREATE})
+    graph = make_graph(paths={"Notes": str(database)}, busy_timeout=0.1)
+    run_migrations(graph, Notes, folder)
+    write(folder, **{"002_seed": "INSERT INTO note (body) VALUES ('first');\n"})
+
+    # Under a rollback journal COMMIT needs every reader gone: one stays in its read transaction.
+    reader = sqlite3.connect(database, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM note").fetchone()
+    try:
+        with pytest.raises(MigrationError, match=r"002_seed\.sql ran but could not commit: database is locked; the file was rolled back") as raised:
+            run_migrations(graph, Notes, folder)
+        assert "journal_mode" in str(raised.value)
+    finally:
+        reader.close()
+
+    assert [name for name, _, _ in applied(database)] == ["001_create.sql"]
+    assert notes(database) == []
+    assert run_migrations(graph, Notes, folder) == ["002_seed.sql"]
+    dispose_sqlite_connections(graph)
+
+
 def test_an_applied_file_that_changed_is_an_error_naming_it(graph, folder, database):
     write(folder, **{"001_create": CREATE, "002_add_tag": ADD_COLUMN})
     run_migrations(graph, Notes, folder)
@@ -187,6 +261,17 @@ def test_an_applied_file_that_changed_is_an_error_naming_it(graph, folder, datab
         with pytest.raises(AppliedMigrationChangedError, match=r"002_add_tag\.sql was applied .* has changed since"):
             call(graph, Notes, folder)
     assert database.read_bytes() == before
+
+
+def test_line_endings_and_a_bom_are_not_a_change(graph, folder, database):
+    # A Windows checkout (git core.autocrlf) of files applied from Linux, saved by an editor that adds a BOM.
+    write(folder, **{"001_create": CREATE, "002_seed": "INSERT INTO note (body) VALUES ('first');\n"})
+    assert run_migrations(graph, Notes, folder) == ["001_create.sql", "002_seed.sql"]
+    for path in folder.iterdir():
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+
+    assert pending_migrations(graph, Notes, folder) == []
+    assert run_migrations(graph, Notes, folder) == []
 
 
 def test_an_applied_file_that_was_renamed_is_an_error_naming_both(graph, folder, database):
@@ -243,6 +328,19 @@ def test_a_file_that_ends_the_transaction_itself_is_refused_before_anything_runs
     assert not database.exists() or "note" not in tables(database)
 
 
+def test_a_migrations_table_made_by_another_tool_is_named_not_misread(graph, folder, database):
+    with sqlite3.connect(database) as connection:
+        connection.execute("CREATE TABLE _migrations (id INTEGER PRIMARY KEY, version TEXT)")
+    write(folder, **{"001_create": CREATE})
+    before = database.read_bytes()
+
+    for call in (run_migrations, pending_migrations):
+        with pytest.raises(MigrationError, match=r"_migrations table has columns \(id, version\), not \(name, sha256, applied_at\)") as raised:
+            call(graph, Notes, folder)
+        assert "another tool" in str(raised.value)
+    assert database.read_bytes() == before
+
+
 def test_a_missing_folder_is_an_error(graph, tmp_path):
     with pytest.raises(MigrationsNotFoundError, match="does not exist"):
         run_migrations(graph, Notes, tmp_path / "nowhere")
@@ -269,6 +367,22 @@ def test_check_mode_never_creates_the_file_or_the_table(graph, folder, database)
 
     assert pending_migrations(graph, Notes, folder) == ["001_create.sql"]
     assert not database.exists() or tables(database) == []
+
+
+def test_check_mode_leaves_a_live_wal_dataset_in_wal(tmp_path, folder, database):
+    write(folder, **{"001_create": CREATE})
+    service = make_graph(paths={"Notes": str(database)}, journal_mode="wal")
+    run_migrations(service, Notes, folder)
+    write(folder, **{"002_add_tag": ADD_COLUMN})
+
+    # A CI check configured with the default journal mode, while the service has the file open:
+    # listing pending files reads, it must not try to switch the file out of WAL.
+    with service.sqlite("Notes").engine.connect():
+        check = make_graph(paths={"Notes": str(database)}, busy_timeout=0.1)
+        assert pending_migrations(check, Notes, folder) == ["002_add_tag.sql"]
+        dispose_sqlite_connections(check)
+    dispose_sqlite_connections(service)
+    assert database.read_bytes()[18:20] == b"\x02\x02"  # still WAL (https://www.sqlite.org/fileformat.html)
 
 
 def test_the_errors_are_migration_errors():
