@@ -117,12 +117,7 @@ def check_digest(data_set: str, path: str | Path) -> bool:
         with open(path, "rb") as artifact:
             actual, offsets = hash_as_built(artifact, digest.encode(), placeholder(content_hash).encode())
     except OSError as error:
-        raise ArtifactNotFoundError(
-            f"the artifact file cannot be read ({error.strerror})",
-            data_set=data_set,
-            path=path,
-            hint="check that it still exists and is readable",
-        ) from None
+        raise _unreadable(data_set, path, error) from None
     if len(offsets) != 1:
         raise _damaged(data_set, path, f"its recorded digest occurs {len(offsets)} times in the file instead of once")
     if actual != digest:
@@ -175,12 +170,7 @@ def _identity(data_set: str, path: str | Path) -> FileIdentity:
     try:
         stat = os.stat(path)
     except OSError as error:
-        raise ArtifactNotFoundError(
-            f"the artifact file cannot be read ({error.strerror})",
-            data_set=data_set,
-            path=path,
-            hint="check that it still exists and is readable",
-        ) from None
+        raise _unreadable(data_set, path, error) from None
     return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
@@ -226,6 +216,15 @@ def _format_has_digest(value: object) -> bool:
 
 def _is_sha256(value: object) -> bool:
     return isinstance(value, str) and len(value) == DIGEST_LENGTH and set(value) <= HEX
+
+
+def _unreadable(data_set: str, path: str | Path, error: OSError) -> ArtifactNotFoundError:
+    return ArtifactNotFoundError(
+        f"the artifact file cannot be read ({error.strerror})",
+        data_set=data_set,
+        path=path,
+        hint="check that it still exists and is readable",
+    )
 
 
 def _damaged(data_set: str, path: str | Path, problem: str) -> DamagedArtifactError:
