@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from microcosm_sqlite import _fork
-from microcosm_sqlite.artifacts.digest import check_digest
+from microcosm_sqlite.artifacts.digest import FileIdentity, check_digest_of_file_at, check_digest_of_replacements
 from microcosm_sqlite.artifacts.freshness import check_not_stale
 from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, DEFAULT_SEARCH_BATCH_SIZE, MEMORY_PATH
@@ -247,12 +247,15 @@ class SQLiteBindFactory:
 
     def _create_bind(self, name: str) -> Bind:
         path = self.path_for(name)
+        checked: FileIdentity | None = None
         if self.read_only:
             check_artifact_file(name, path)
             if self.check_digest:
                 # Before the engine exists, so no query can be served from a damaged file.
-                check_digest(name, path)
+                checked = check_digest_of_file_at(name, path)
         engine = _fork.track(create_engine_for(path, self.options, data_set=name))
+        if checked is not None:
+            check_digest_of_replacements(engine, name, path, checked)
         factory = sessionmaker(
             bind=engine,
             class_=_DataSetSession,

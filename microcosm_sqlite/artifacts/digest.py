@@ -19,10 +19,14 @@ one occurrence to overwrite, whatever the data holds.
 
 """
 import hashlib
+import os
 import sqlite3
 from contextlib import closing
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from microcosm_sqlite.artifacts.metadata import METADATA_TABLE, has_metadata
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, DIGEST_FORMAT_VERSION
@@ -36,7 +40,10 @@ __all__ = [
     "DIGEST_LENGTH",
     "HEX",
     "HINT",
+    "FileIdentity",
     "check_digest",
+    "check_digest_of_file_at",
+    "check_digest_of_replacements",
     "hash_as_built",
     "placeholder",
     "stamp_digest",
@@ -126,12 +133,7 @@ def check_digest(data_set: str, path: str | Path) -> bool:
         with open(path, "rb") as artifact:
             actual, offsets = hash_as_built(artifact, digest.encode(), placeholder(content_hash).encode())
     except OSError as error:
-        raise ArtifactNotFoundError(
-            f"the artifact file cannot be read ({error.strerror})",
-            data_set=data_set,
-            path=path,
-            hint="check that it still exists and is readable",
-        ) from None
+        raise _unreadable(data_set, path, error) from None
     if len(offsets) != 1:
         raise _damaged(data_set, path, f"its recorded digest occurs {len(offsets)} times in the file instead of once")
     if actual != digest:
@@ -142,6 +144,50 @@ def check_digest(data_set: str, path: str | Path) -> bool:
             f"{actual[:12]}… now): it changed after the build",
         )
     return True
+
+
+#: What tells one file at a path from the next: device, inode, size, modification time.
+FileIdentity = tuple[int, int, int, int]
+
+
+def check_digest_of_file_at(data_set: str, path: str | Path) -> FileIdentity:
+    """
+    `check_digest`, and the identity of the file it checked: checked again if another file was
+    renamed onto the path while it was being hashed.
+
+    """
+    while True:
+        before = _identity(data_set, path)
+        check_digest(data_set, path)
+        if _identity(data_set, path) == before:
+            return before
+
+
+def check_digest_of_replacements(engine: Engine, data_set: str, path: str | Path, checked: FileIdentity) -> None:
+    """
+    Have every new connection of `engine` check the digest of the file it opened, unless it is the
+    `checked` one (one `stat` per new connection, no hashing).
+
+    Artifacts are deployed by renaming a new file onto the path, and connections opened afterwards
+    (a pool growing under load, another thread, a forked worker) read the new file: without this,
+    rows of a file no one checked would be served. The identity is taken just after SQLite opened
+    the file, so it names the file the connection reads.
+
+    """
+    intact = {checked}
+
+    @event.listens_for(engine, "connect")
+    def check_replaced_file(dbapi_connection: Any, record: Any) -> None:
+        if _identity(data_set, path) not in intact:
+            intact.add(check_digest_of_file_at(data_set, path))
+
+
+def _identity(data_set: str, path: str | Path) -> FileIdentity:
+    try:
+        stat = os.stat(path)
+    except OSError as error:
+        raise _unreadable(data_set, path, error) from None
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def _recorded(data_set: str, path: str | Path) -> tuple[str, str] | None:
@@ -186,6 +232,15 @@ def _format_has_digest(value: object) -> bool:
 
 def _is_sha256(value: object) -> bool:
     return isinstance(value, str) and len(value) == DIGEST_LENGTH and set(value) <= HEX
+
+
+def _unreadable(data_set: str, path: str | Path, error: OSError) -> ArtifactNotFoundError:
+    return ArtifactNotFoundError(
+        f"the artifact file cannot be read ({error.strerror})",
+        data_set=data_set,
+        path=path,
+        hint="check that it still exists and is readable",
+    )
 
 
 def _damaged(data_set: str, path: str | Path, problem: str) -> DamagedArtifactError:

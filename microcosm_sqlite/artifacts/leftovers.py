@@ -126,11 +126,17 @@ def _alive(pid: int) -> bool:
 
 
 def _locked(path: Path) -> bool:
-    """Whether some process holds the build lock on `path` (False when the file is gone)."""
+    """
+    Whether some process holds the build lock on `path` (False when the file is gone; True when it
+    cannot be opened to tell, as another user's file: it is then never removed).
+
+    """
     try:
         descriptor = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
         return False
+    except OSError:
+        return True
     try:
         fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from microcosm_sqlite.artifacts.digest import check_digest
+from microcosm_sqlite.artifacts.checks import check_artifact_file
 from microcosm_sqlite.cli.options import (
     artifact_argument,
     format_option,
@@ -13,7 +15,7 @@ from microcosm_sqlite.cli.options import (
     output_option,
     refuse_to_overwrite,
 )
-from microcosm_sqlite.artifacts import reading_table
+from microcosm_sqlite.artifacts.reading import data_set_name, reading_table
 from microcosm_sqlite.dumpers import ROW_FORMATS, dump_rows
 
 
@@ -27,12 +29,16 @@ def dump(artifact: Path, table: str, output_format: str, output: Path) -> None:
     Stream TABLE of an artifact as CSV or JSON Lines, in primary-key order.
 
     Rows are streamed from the file opened read-only, so memory stays flat however big the table.
+    An artifact whose bytes do not match the digest it carries is refused before any row.
 
     \b
     Example:
         microcosm-sqlite dump datasets/geography.db city --format jsonl -o city.jsonl
     """
     refuse_to_overwrite(output, artifact)
+    # Dumped rows become sources: a changed value would be rebuilt into an artifact with a valid digest.
+    check_artifact_file(data_set_name(artifact), artifact)
+    check_digest(data_set_name(artifact), artifact)
     with reading_table(artifact, table) as (columns, rows), opened_output(output) as stream:
         # SQLAlchemy's JSON type is declared as JSON in the file: its text is nested in JSON Lines.
         json_columns = {column.name for column in columns if column.type.upper() == "JSON"}

@@ -200,3 +200,24 @@ def test_data_holding_64_zeros_builds_and_opens(tmp_path):
 
     assert "0" * 64 in served_rows(graph)
     dispose_sqlite_connections(graph)
+
+
+def test_a_file_renamed_over_the_artifact_after_first_use_is_checked_before_new_connections_read_it(built, tmp_path):
+    """
+    Deployments replace artifacts by rename, and connections opened afterwards read the new file
+    (a pool growing under load, a second thread, a forked worker): it is checked before them too.
+
+    """
+    path = tmp_path / "geography.db"
+    path.write_bytes(built)
+    graph = make_graph(paths={"Geography": str(path)}, read_only=True)
+    offset = built.index(b"Bamako")
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(built[:offset] + b"Bamaki" + built[offset + 6 :])
+
+    with Geography.new_context(graph):
+        assert len(list(CityStore().search())) == 6  # checked, and holding its connection
+        damaged.replace(path)
+        assert_refused_before_any_row(graph, path, [])  # a second session: a new connection
+    dispose_sqlite_connections(graph)
+

@@ -159,3 +159,17 @@ def test_files_named_by_earlier_versions_are_listed_but_never_removed(tmp_path):
     assert legacy.exists()
     [listed] = verify_artifact(target).leftovers
     assert str(legacy) in listed and "earlier" in listed
+
+
+def test_a_leftover_the_build_cannot_open_is_kept_and_never_stops_the_build(tmp_path):
+    # As another user's file would be (a root test process can open any regular file): whether
+    # its build still runs cannot be told, so it stays.
+    target = tmp_path / "geography.db"
+    unopenable = tmp_path / f".geography.db.{_reaped_pid()}.abcd1234.building"
+    unopenable.symlink_to(unopenable.name)  # a loop: open() fails with ELOOP
+
+    build_geography(target)
+
+    assert unopenable.is_symlink()
+    [listed] = verify_artifact(target).leftovers
+    assert str(unopenable) in listed
