@@ -5,6 +5,7 @@ Our library and the original 2.0 run the very same `microcosm_*` scripts, each f
 installation, so they do exactly the same work through the same public API.
 
 """
+
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -5,6 +5,7 @@ Same `rows`, same bytes, on every machine (a seeded generator, no clock), so eve
 reads and writes exactly the same values and their checksums must agree.
 
 """
+
 import csv
 import random
 import sqlite3
@@ -75,7 +76,9 @@ def generate(folder: Path, rows: int) -> DataFiles:
         connection.execute(DDL)
         placeholders = ", ".join("?" * len(COLUMNS))
         with connection:
-            connection.executemany(f"INSERT INTO {TABLE} VALUES ({placeholders})", map(convert, read_csv(str(csv_path))))
+            connection.executemany(
+                f"INSERT INTO {TABLE} VALUES ({placeholders})", map(convert, read_csv(str(csv_path)))
+            )
         connection.execute("ANALYZE")
         connection.close()
         partial.replace(db_path)

@@ -9,12 +9,13 @@ hits them alike, and each figure is the median of the rounds. Any failure or che
 stops the run: a table is only written from runs that agree.
 
 """
+
 import argparse
 import os
 import shutil
-import tempfile
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,8 +112,10 @@ def run_task(
                 expected = (measurement.rows, measurement.checksum)
             check(task, contender, measurement, expected)
             warm = "warm-up" if round_ < settings.warmup else f"run {round_ - settings.warmup + 1}"
-            log(f"  {task.name:<8} {data.rows:>9,} {contender.label:<30} {warm:<8} wall {measurement.wall:7.3f}s "
-                f"work {measurement.work:7.3f}s peak {measurement.peak_mib:6.1f} MiB")
+            log(
+                f"  {task.name:<8} {data.rows:>9,} {contender.label:<30} {warm:<8} wall {measurement.wall:7.3f}s "
+                f"work {measurement.work:7.3f}s peak {measurement.peak_mib:6.1f} MiB"
+            )
             if round_ >= settings.warmup:
                 measured[contender].append(measurement)
     file_bytes = artifact.stat().st_size if task.artifact and artifact is not None else None
@@ -131,7 +134,9 @@ def run_task(
 def run(settings: Settings) -> list[Result]:
     pending: dict[Contender, str] = {}
     if OURS in settings.families and not has_builder(settings.pythons[OURS]):
-        pending.update({c: BUILDER_PENDING for task in TASKS if task.builds for c in task.contenders if c.family == OURS})
+        pending.update(
+            {c: BUILDER_PENDING for task in TASKS if task.builds for c in task.contenders if c.family == OURS}
+        )
     results: list[Result] = []
     for index, size in enumerate(sorted(settings.sizes)):
         log(f"generating {size:,} rows in {settings.data_dir}")

@@ -5,6 +5,7 @@ Running one script as a whole process and measuring it from outside.
 the maximum over every child so far (which is all `getrusage(RUSAGE_CHILDREN).ru_maxrss` can give).
 
 """
+
 import json
 import os
 import statistics

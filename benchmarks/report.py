@@ -2,6 +2,7 @@
 Turning measurements into `RESULTS.md`: the machine, the table, and each target met or not.
 
 """
+
 import datetime
 import os
 import subprocess
@@ -143,7 +144,9 @@ def _verdicts(results: list[Result]) -> list[str]:
             if target.max_mib is not None:
                 figure = f"{ours.summary.peak_mib:.1f} MiB"
                 met = ours.summary.peak_mib < target.max_mib
-                lines.append(f"| {target.title} | {size:,} | {figure} (peak RSS) | – | – | {'met' if met else 'NOT met'} |")
+                lines.append(
+                    f"| {target.title} | {size:,} | {figure} (peak RSS) | – | – | {'met' if met else 'NOT met'} |"
+                )
                 continue
             versus = _find(results, target.task, target.versus or "", size)
             if versus is None or versus.summary is None:

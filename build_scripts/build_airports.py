@@ -4,6 +4,7 @@ Build the airports artifact (datasets/airports.db) from datasets/sources/airport
     python build_scripts/build_airports.py
 
 """
+
 from reference_data.rebuild import main
 from reference_data.staging import AIRPORTS
 

@@ -4,6 +4,7 @@ Build every example artifact in datasets/ from datasets/sources/, then verify ea
     python build_scripts/build_all.py
 
 """
+
 from reference_data.rebuild import main
 from reference_data.staging import EXAMPLE_DATA_SETS
 

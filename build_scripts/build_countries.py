@@ -4,6 +4,7 @@ Build the countries artifact (datasets/countries.db) from pycountry's ISO files 
     python build_scripts/build_countries.py
 
 """
+
 from reference_data.rebuild import main
 from reference_data.staging import COUNTRIES
 

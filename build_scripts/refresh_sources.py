@@ -9,6 +9,7 @@ version is the pinned one, otherwise from `pip download` into a temporary folder
 artifacts (`python build_scripts/build_all.py`) and commit sources and artifacts together.
 
 """
+
 import hashlib
 import subprocess
 import sys
@@ -36,8 +37,18 @@ def wheel_files(package: PinnedPackage, folder: Path) -> dict[str, bytes]:
         contents["LICENSE"] = Path(installed.locate_file(licence)).read_bytes()
         return contents
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-         "--dest", str(folder), package.requirement],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--dest",
+            str(folder),
+            package.requirement,
+        ],
         check=True,
     )
     (wheel,) = folder.glob(f"{package.name}-{package.version}-*.whl")

@@ -4,6 +4,7 @@ microcosm-sqlite: read-only reference data for microcosm services.
 Datasets are built offline into SQLite files, shipped like code, and streamed by `Store.search()`.
 
 """
+
 from typing import Any
 
 from microcosm_sqlite.dataset import DataSet, dispose_sqlite_connections

@@ -5,6 +5,7 @@ Kept apart from both so that neither package imports the other: a dump then a re
 the same content hash, and that only holds while both sides use these functions.
 
 """
+
 import base64
 import binascii
 

@@ -4,6 +4,7 @@ Creating SQLAlchemy engines for SQLite files.
 Plain functions with no graph: the bind factory reads configuration and calls `create_engine_for`.
 
 """
+
 import sqlite3
 from dataclasses import dataclass
 from importlib import import_module

@@ -23,6 +23,7 @@ property). Passing `**kwargs` on to another hook of the same store (`super()._fi
 **kwargs)`, `self._auto_filter(query, **kwargs)`) is not such a use: that hook is read in turn.
 
 """
+
 import ast
 import inspect
 import textwrap
@@ -185,9 +186,7 @@ def _parameters_of(hook: Any, skipped: int, is_dict: bool) -> set[str]:
     parameters = _parameters(hook)
     positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     leading = {p.name for p in positional[:skipped]}
-    return {
-        p.name for p in parameters if p.name not in leading and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-    }
+    return {p.name for p in parameters if p.name not in leading and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
 
 
 def _keys_read_by(hook: Any, skipped: int, is_dict: bool) -> set[str]:

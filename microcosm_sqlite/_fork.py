@@ -7,6 +7,7 @@ without closing the parent's connections (`Engine.dispose(close=False)`), and pe
 of sessions see a new `generation()` and start afresh.
 
 """
+
 import os
 from threading import RLock
 from types import TracebackType

@@ -15,6 +15,7 @@ bind conversion, an identity-map object with expired attributes (a query would r
 than one row, or any DBAPI error (the ordinary path then raises the library's translated error).
 
 """
+
 import logging
 import sqlite3
 from collections.abc import Callable

@@ -6,6 +6,7 @@ lower-cased ("geography"). Both spellings must select the same path, the same bi
 cached checks, or a change made under one spelling is not seen under the other.
 
 """
+
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import Any, TypeVar
 

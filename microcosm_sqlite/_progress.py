@@ -6,6 +6,7 @@ running a build script) observes those reports without threading a callback thro
 A ContextVar keeps observers to the thread or task that installed them.
 
 """
+
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar

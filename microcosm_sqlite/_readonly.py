@@ -2,6 +2,7 @@
 Refusing writes to read-only datasets before anything reaches the file.
 
 """
+
 import sqlite3
 from typing import Any
 
@@ -9,11 +10,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged, is_damage
 from microcosm_sqlite._engines import ATTACH_REFUSED
-from microcosm_sqlite.errors import ArtifactNotFoundError, DataSetError, ReadOnlyDataSetError
 from microcosm_sqlite._lookups import select_safe
+from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged, is_damage
 from microcosm_sqlite.artifacts.undecodable import is_undecodable, undecodable_text
+from microcosm_sqlite.errors import ArtifactNotFoundError, DataSetError, ReadOnlyDataSetError
 
 HINT = "datasets opened with read_only are never written; build a new artifact instead"
 

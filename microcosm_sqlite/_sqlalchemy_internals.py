@@ -9,6 +9,7 @@ directly, and nothing here may raise on import. Mostly the primary-key fast path
 switches the fast path off (`FAST_PATH`), and lookups then take the ordinary query path.
 
 """
+
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass

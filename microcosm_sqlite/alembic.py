@@ -11,6 +11,7 @@ drives Alembic itself:
     command.upgrade(config, "head")
 
 """
+
 import os
 from pathlib import Path
 from typing import Any

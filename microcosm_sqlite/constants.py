@@ -2,6 +2,7 @@
 Constants shared by the library.
 
 """
+
 from typing import Final
 
 __all__ = [

@@ -2,6 +2,7 @@
 Session contexts: a session opened for a block of work on one dataset.
 
 """
+
 from contextvars import ContextVar
 from types import TracebackType
 from typing import Any

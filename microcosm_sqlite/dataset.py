@@ -2,16 +2,17 @@
 Datasets: declarative bases whose class name selects the SQLite file their models live in.
 
 """
+
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import Session, declarative_base
 
+from microcosm_sqlite._names import data_set_key
 from microcosm_sqlite.constants import naming_convention
 from microcosm_sqlite.context import SessionContext, open_session
 from microcosm_sqlite.factories import Bind
-from microcosm_sqlite._names import data_set_key
 
 __all__ = ["DataSet", "dispose_sqlite_connections"]
 

@@ -51,11 +51,11 @@ Messages name the dataset and the path and say what to do next: DataSetError and
 share that format through a private base, _DataSetProblem (`data_set`, `path`, `problem`, `hint`).
 
 """
+
 from __future__ import annotations
 
 from os import PathLike
 from typing import Any
-
 
 __all__ = [
     "AppliedMigrationChangedError",

@@ -6,25 +6,26 @@ read them. Importing this module is cheap: microcosm imports every registered fa
 creates a graph.
 
 """
+
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from importlib.metadata import entry_points
-from weakref import WeakSet
 from typing import Any, NamedTuple
+from weakref import WeakSet
 
 from microcosm.api import defaults, typed
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from microcosm_sqlite import _fork
-from microcosm_sqlite.artifacts.digest import FileIdentity, check_digest_of_file_at, check_digest_of_replacements
-from microcosm_sqlite.artifacts.freshness import check_not_stale
-from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
-from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, DEFAULT_SEARCH_BATCH_SIZE, MEMORY_PATH
 from microcosm_sqlite._engines import EngineOptions, create_engine_for, retire
-from microcosm_sqlite.errors import DataSetNotConfiguredError, ReadOnlyDataSetError
 from microcosm_sqlite._names import ByDataSet, data_set_key
 from microcosm_sqlite._readonly import guard_engine, guard_sessions
+from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
+from microcosm_sqlite.artifacts.digest import FileIdentity, check_digest_of_file_at, check_digest_of_replacements
+from microcosm_sqlite.artifacts.freshness import check_not_stale
+from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, DEFAULT_SEARCH_BATCH_SIZE, MEMORY_PATH
+from microcosm_sqlite.errors import DataSetNotConfiguredError, ReadOnlyDataSetError
 from microcosm_sqlite.results import is_streaming
 
 __all__ = ["PATHS_ENTRY_POINT_GROUP", "SQLiteBindFactory"]
@@ -268,4 +269,3 @@ class SQLiteBindFactory:
             if self.check_integrity:
                 check_integrity(name, path, engine)
         return Bind(engine, factory)
-

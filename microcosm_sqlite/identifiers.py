@@ -2,8 +2,8 @@
 Identifier generation.
 
 """
-from uuid import UUID, uuid4
 
+from uuid import UUID, uuid4
 
 __all__ = ["new_object_id"]
 

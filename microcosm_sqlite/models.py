@@ -2,11 +2,11 @@
 Model mixins.
 
 """
+
 from typing import Any
 
 from sqlalchemy import inspect
 from sqlalchemy.exc import NoInspectionAvailable
-
 
 __all__ = ["IdentityMixin"]
 

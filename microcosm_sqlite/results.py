@@ -2,6 +2,7 @@
 Lazy, streaming search results.
 
 """
+
 import operator
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -12,8 +13,8 @@ from sqlalchemy import Select
 from sqlalchemy.exc import CompileError, InvalidRequestError
 from sqlalchemy.orm import Query, Session
 
-from microcosm_sqlite._sqlalchemy_internals import select_limit
 from microcosm_sqlite._lookups import orm_listeners_are_select_safe
+from microcosm_sqlite._sqlalchemy_internals import select_limit
 
 __all__ = ["SearchResult"]
 
@@ -117,7 +118,9 @@ class SearchResult(Sequence[T], Generic[T]):
         return rows[0]
 
     def _slice(self, index: slice) -> list[T]:
-        start, stop, step = (None if value is None else operator.index(value) for value in (index.start, index.stop, index.step))
+        start, stop, step = (
+            None if value is None else operator.index(value) for value in (index.start, index.stop, index.step)
+        )
         if step in (None, 1) and (start is None or start >= 0) and (stop is None or stop >= 0):
             return self._window(start or 0, stop)
         # Ends counted from the end, or a step: the positions a list of len(self) rows would take.

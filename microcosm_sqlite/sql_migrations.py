@@ -10,19 +10,20 @@ a BOM aside) and the UTC time.
 An applied file is history: changing, renaming or deleting it is an error, never a re-run.
 
 """
+
 import hashlib
 import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from microcosm_sqlite._engines import read_only_uri
 from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.constants import MEMORY_PATH
-from microcosm_sqlite._engines import read_only_uri
 from microcosm_sqlite.errors import (
     AppliedMigrationChangedError,
     MigrationError,
@@ -169,7 +170,10 @@ def _read_files(data_set: str, folder: Path) -> list[_MigrationFile]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise MigrationFileError(
-                f"{path.name} is not UTF-8 (byte {error.start})", data_set=data_set, path=folder, hint="save it as UTF-8"
+                f"{path.name} is not UTF-8 (byte {error.start})",
+                data_set=data_set,
+                path=folder,
+                hint="save it as UTF-8",
             ) from None
         files.append(
             _MigrationFile(
@@ -281,9 +285,7 @@ def _leading_lines(sql: str) -> int:
     return sql[: len(sql) - len(body)].count("\n")
 
 
-def _pending(
-    data_set: str, folder: Path, files: list[_MigrationFile], applied: dict[str, str]
-) -> list[_MigrationFile]:
+def _pending(data_set: str, folder: Path, files: list[_MigrationFile], applied: dict[str, str]) -> list[_MigrationFile]:
     """The files not yet applied, once every applied one is checked to be there unchanged."""
     by_name = {migration.name: migration for migration in files}
     for name, sha256 in applied.items():

@@ -2,6 +2,7 @@
 Stores: the query interface services use to read (and, for writable datasets, write) models.
 
 """
+
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -13,6 +14,9 @@ from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Query, Session
 
 from microcosm_sqlite import _fork
+from microcosm_sqlite._filters import check_filters, read_hooks
+from microcosm_sqlite._lookups import NOT_FOUND, find_by_primary_key
+from microcosm_sqlite._names import data_set_key
 from microcosm_sqlite.constants import DEFAULT_SEARCH_BATCH_SIZE
 from microcosm_sqlite.context import current_session
 from microcosm_sqlite.errors import (
@@ -21,9 +25,6 @@ from microcosm_sqlite.errors import (
     ModelNotFoundError,
     MultipleModelsFoundError,
 )
-from microcosm_sqlite._filters import check_filters, read_hooks
-from microcosm_sqlite._lookups import NOT_FOUND, find_by_primary_key
-from microcosm_sqlite._names import data_set_key
 from microcosm_sqlite.results import SearchResult, is_streaming
 
 __all__ = ["GetOrCreateSession", "Store", "get_session"]
@@ -284,7 +285,7 @@ class Store(Generic[M]):
         filters = self._auto_filters(kwargs)
         if len(filters) != 1:
             return None
-        (column, value), = filters
+        ((column, value),) = filters
         return find_by_primary_key(self.session, self.model_class, column, value)
 
     def _order_by(self, query: Query[Any], **kwargs: Any) -> Query[Any]:

@@ -2,6 +2,7 @@
 Column types for reference data.
 
 """
+
 from collections.abc import Callable
 from enum import Enum
 from typing import Any

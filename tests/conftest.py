@@ -2,6 +2,7 @@
 The fixtures every test folder shares; plain helpers live in tests/support/.
 
 """
+
 from pathlib import Path
 
 import pytest
@@ -44,9 +45,7 @@ def empty_graph(tmp_path):
     """A writable graph whose Geography and Catalogue files have the schema and no rows."""
     from tests.support.fixtures import Catalogue
 
-    graph = make_graph(
-        paths={"Geography": str(tmp_path / "geography.db"), "Catalogue": str(tmp_path / "catalogue.db")}
-    )
+    graph = make_graph(paths={"Geography": str(tmp_path / "geography.db"), "Catalogue": str(tmp_path / "catalogue.db")})
     Geography.create_all(graph)
     Catalogue.create_all(graph)
     yield graph

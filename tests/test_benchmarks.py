@@ -5,6 +5,7 @@ Speed is not asserted here (it is measured only by `make bench`); what is checke
 script runs, every reader agrees on rows and checksum, and a disagreement fails the run.
 
 """
+
 import sqlite3
 import sys
 
@@ -23,9 +24,23 @@ from common import DDL  # noqa: E402
 def run_harness(tmp_path, *extra):
     out = tmp_path / "RESULTS.md"
     arguments = [
-        "--sizes", "1000", "--runs", "1", "--warmup", "0", "--contenders", "sqlite3,ours",
-        "--python", sys.executable, "--data-dir", str(tmp_path / "data"), "--build-dir", str(tmp_path),
-        "--out", str(out), *extra,
+        "--sizes",
+        "1000",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--contenders",
+        "sqlite3,ours",
+        "--python",
+        sys.executable,
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--build-dir",
+        str(tmp_path),
+        "--out",
+        str(out),
+        *extra,
     ]
     return harness.main(arguments), out
 
@@ -35,9 +50,15 @@ def test_harness_runs_every_task_and_writes_the_table(tmp_path):
     assert status == 0
     results = out.read_text()
     for row in (
-        "| sqlite3 executemany | ", "| ours csv().build() | ", "| ours search() models | ",
-        "| ours search().rows() | ", "| ours one(id=...) | ", "| bare python | ", "| ours | ",
-        "| read the file (1 MiB chunks) | ", "| ours first use, digest checked | ",
+        "| sqlite3 executemany | ",
+        "| ours csv().build() | ",
+        "| ours search() models | ",
+        "| ours search().rows() | ",
+        "| ours one(id=...) | ",
+        "| bare python | ",
+        "| ours | ",
+        "| read the file (1 MiB chunks) | ",
+        "| ours first use, digest checked | ",
         "| ours first use, check_digest off | ",
     ):
         assert row in results

@@ -3,6 +3,7 @@ Behaviours of microcosm-sqlite 2.0 that services rely on, and the one 2.0 behavi
 a keyword no part of a store uses is an error, never a silently dropped filter.
 
 """
+
 import csv
 import functools
 import io
@@ -17,8 +18,8 @@ import microcosm_sqlite
 from microcosm_sqlite import DataSet, GetOrCreateSession, Store, dispose_sqlite_connections
 from microcosm_sqlite.errors import MultipleModelsFoundError, NoSessionError, SQLiteError, UnknownFilterError
 from tests.support.cli import run
-from tests.support.graphs import make_graph, write_geography
 from tests.support.fixtures import City, CityStore, Country, CountryStore, Geography
+from tests.support.graphs import make_graph, write_geography
 
 # The README's example dataset, as written there.
 Planets = DataSet.create("Planets")
@@ -305,7 +306,10 @@ def test_readme_example_is_true_as_written(planets):
         assert store.one(name="Earth").id == 3
         assert store.first(kind="gas giant").name == "Jupiter"
         assert [planet.name for planet in store.search(kind="rocky", offset=0, limit=10)] == [
-            "Mercury", "Venus", "Earth", "Mars",
+            "Mercury",
+            "Venus",
+            "Earth",
+            "Mars",
         ]
 
 
@@ -455,7 +459,9 @@ def test_primary_key_fast_path_refuses_an_unknown_keyword_too(read_only_graph, m
 
 def test_cli_search_with_an_unknown_filter_exits_2_naming_it(tmp_path):
     write_geography(tmp_path / "geography.db")
-    result = run("search", "tests.support.fixtures:CityStore", "--path", tmp_path / "geography.db", "--filter", "naem=Paris")
+    result = run(
+        "search", "tests.support.fixtures:CityStore", "--path", tmp_path / "geography.db", "--filter", "naem=Paris"
+    )
     assert result.returncode == 2, result.stderr
     assert "naem" in result.stderr and "country_code, name" in result.stderr
     assert result.stdout == ""
@@ -627,7 +633,9 @@ def test_a_string_accepted_filters_is_one_name(read_only_graph):
             OneNameStore().count(c="CA")
 
 
-def test_a_hook_whose_file_was_replaced_since_import_is_not_read_from_the_new_file(tmp_path, read_only_graph, monkeypatch):
+def test_a_hook_whose_file_was_replaced_since_import_is_not_read_from_the_new_file(
+    tmp_path, read_only_graph, monkeypatch
+):
     # An upgrade in place: the module on disk now holds other code at the hook's line.
     module = tmp_path / "upgraded_stores.py"
     module.write_text(

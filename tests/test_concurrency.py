@@ -2,6 +2,7 @@
 Many processes and threads reading one artifact: forked children and threads, for real.
 
 """
+
 import gc
 import json
 import multiprocessing
@@ -15,8 +16,8 @@ import pytest
 from microcosm_sqlite import GetOrCreateSession, dispose_sqlite_connections
 from tests.support.building import build_geography
 from tests.support.cli import ROOT
-from tests.support.graphs import make_graph
 from tests.support.fixtures import CITIES, CityStore, Geography
+from tests.support.graphs import make_graph
 
 
 def child_query(graph, get_session, queue):

@@ -3,8 +3,8 @@ from sqlalchemy import Column, Integer, String, inspect
 from microcosm_sqlite import DataSet
 from microcosm_sqlite.constants import naming_convention
 from microcosm_sqlite.context import SessionContext
-from tests.support.graphs import make_graph
 from tests.support.fixtures import City, Country, Geography
+from tests.support.graphs import make_graph
 
 
 class Audited:

@@ -50,10 +50,20 @@ def test_hierarchy():
 def test_data_set_error_message():
     error = errors.ArtifactNotFoundError("the file does not exist", data_set="Airports", path="/x.db", hint="build it")
     assert str(error) == "dataset 'Airports' (/x.db): the file does not exist; build it"
-    assert (error.data_set, error.path, error.problem, error.hint) == ("Airports", "/x.db", "the file does not exist", "build it")
+    assert (error.data_set, error.path, error.problem, error.hint) == (
+        "Airports",
+        "/x.db",
+        "the file does not exist",
+        "build it",
+    )
 
 
 def test_migration_error_message():
     error = errors.StaleDBError("the models changed", data_set="Airports", path="/m/Airports", hint="run revision")
     assert str(error) == "dataset 'Airports' (/m/Airports): the models changed; run revision"
-    assert (error.data_set, error.path, error.problem, error.hint) == ("Airports", "/m/Airports", "the models changed", "run revision")
+    assert (error.data_set, error.path, error.problem, error.hint) == (
+        "Airports",
+        "/m/Airports",
+        "the models changed",
+        "run revision",
+    )

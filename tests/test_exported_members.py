@@ -7,6 +7,7 @@ sorted by ruff: constants, classes, functions); changing what one exports is a d
 shows up here.
 
 """
+
 import importlib
 import pkgutil
 
@@ -482,9 +483,24 @@ def test_2_0_names_import_from_their_2_0_modules():
     assert all(
         value is not None
         for value in (
-            DataSet, GetOrCreateSession, SQLiteBindFactory, Store, dispose_sqlite_connections, get_migrations_dir,
-            make_alembic_config, naming_convention, SessionContext, DuplicateModelError, ModelIntegrityError,
-            ModelNotFoundError, MultipleModelsFoundError, SQLiteError, new_object_id, IdentityMixin, get_session,
-            EnumType, Truthy,
+            DataSet,
+            GetOrCreateSession,
+            SQLiteBindFactory,
+            Store,
+            dispose_sqlite_connections,
+            get_migrations_dir,
+            make_alembic_config,
+            naming_convention,
+            SessionContext,
+            DuplicateModelError,
+            ModelIntegrityError,
+            ModelNotFoundError,
+            MultipleModelsFoundError,
+            SQLiteError,
+            new_object_id,
+            IdentityMixin,
+            get_session,
+            EnumType,
+            Truthy,
         )
     )

@@ -11,8 +11,8 @@ from sqlalchemy.pool import QueuePool
 from microcosm_sqlite import GetOrCreateSession, SQLiteBindFactory, dispose_sqlite_connections
 from microcosm_sqlite.errors import DataSetNotConfiguredError
 from tests.support.building import build_geography
-from tests.support.graphs import make_graph
 from tests.support.fixtures import CITIES, City, CityStore, Geography
+from tests.support.graphs import make_graph
 
 
 def test_defaults():
@@ -121,7 +121,9 @@ def test_writable_dataset_without_path_is_in_memory():
 
 def test_read_only_dataset_without_path_is_an_error():
     graph = make_graph(read_only=True)
-    with pytest.raises(DataSetNotConfiguredError, match=r"dataset 'Geography': no path is configured.*sqlite.paths.Geography"):
+    with pytest.raises(
+        DataSetNotConfiguredError, match=r"dataset 'Geography': no path is configured.*sqlite.paths.Geography"
+    ):
         graph.sqlite("Geography")
 
 
@@ -144,7 +146,9 @@ def entry_point_package(tmp_path, monkeypatch):
     """A real installed distribution (a dist-info on sys.path) declaring dataset paths."""
     site = tmp_path / "site"
     (site / "geo_package-1.0.dist-info").mkdir(parents=True)
-    (site / "geo_package-1.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: geo-package\nVersion: 1.0\n")
+    (site / "geo_package-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: geo-package\nVersion: 1.0\n"
+    )
     (site / "geo_package-1.0.dist-info" / "entry_points.txt").write_text(
         "[microcosm.sqlite]\nGeography = geo_package:geography_path\nPlanets = geo_package:planets_path\n"
     )

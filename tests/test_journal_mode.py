@@ -2,6 +2,7 @@
 Config `sqlite.journal_mode`: WAL for datasets maintained in place, rollback journal by default.
 
 """
+
 import multiprocessing
 import sqlite3
 import time
@@ -13,8 +14,8 @@ from sqlalchemy.exc import OperationalError
 
 from microcosm_sqlite import DataSet, dispose_sqlite_connections
 from microcosm_sqlite.errors import ConfigurationError, UnsupportedArtifactError
-from tests.support.graphs import make_graph
 from tests.support.fixtures import CityStore, Geography
+from tests.support.graphs import make_graph
 
 Journal = DataSet.create("Journal")
 
@@ -92,7 +93,9 @@ def test_a_writer_configured_otherwise_than_the_file_in_use_is_a_clear_error(tmp
     graph = make_graph(paths={"Journal": str(path)}, busy_timeout=0.1)
     with wal.sqlite("Journal").engine.connect():
         # Leaving WAL needs every other connection closed: the mismatch is named, not "locked".
-        with pytest.raises(ConfigurationError, match="config sqlite.journal_mode is 'delete', but .* cannot leave 'wal' mode"):
+        with pytest.raises(
+            ConfigurationError, match="config sqlite.journal_mode is 'delete', but .* cannot leave 'wal' mode"
+        ):
             with graph.sqlite("Journal").engine.connect():
                 pass
     dispose_sqlite_connections(wal)

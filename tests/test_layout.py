@@ -3,6 +3,7 @@ The package's layering: which part may import which, read from the source, so a 
 shortcut into another package's internals fails here rather than in a reviewer's head.
 
 """
+
 import ast
 from pathlib import Path
 

@@ -2,6 +2,7 @@
 The primary-key fast path of `Store.one()`: same answers as a query, taken only when nothing can tell.
 
 """
+
 import logging
 
 import pytest
@@ -10,8 +11,8 @@ from sqlalchemy.orm import deferred, relationship
 
 from microcosm_sqlite import DataSet, Store, dispose_sqlite_connections, stores
 from microcosm_sqlite.errors import ModelNotFoundError, ReadOnlyDataSetError
-from tests.support.graphs import make_graph
 from tests.support.fixtures import City, CityStore, Continent, Country, Geography
+from tests.support.graphs import make_graph
 
 
 class CityByIdStore(Store):
@@ -42,7 +43,13 @@ def test_lookup_returns_the_persistent_instance_a_query_would(read_only_graph, f
     with Geography.new_context(read_only_graph) as context:
         city = CityByIdStore().one(id=2)
         assert fast_path == [city]
-        assert (city.id, city.name, city.country_code, city.population, city.latitude) == (2, "Lyon", "FR", 520_000, 45.76)
+        assert (city.id, city.name, city.country_code, city.population, city.latitude) == (
+            2,
+            "Lyon",
+            "FR",
+            520_000,
+            45.76,
+        )
         assert inspect(city).persistent
         assert not context.session.dirty
         assert context.session.query(City).filter(City.id == 2).one() is city
@@ -106,8 +113,11 @@ def test_other_filters_and_overridden_hooks_take_a_real_query(read_only_graph, f
 def test_sql_listeners_still_see_every_lookup(artifact, fast_path):
     graph = make_graph(paths={"Geography": str(artifact)}, read_only=True)
     statements = []
-    event.listen(graph.sqlite("Geography").engine, "before_cursor_execute",
-                 lambda conn, cursor, statement, *args: statements.append(statement))
+    event.listen(
+        graph.sqlite("Geography").engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *args: statements.append(statement),
+    )
     with Geography.new_context(graph):
         assert CityByIdStore().one(id=4).name == "Bamako"
     assert fast_path == [None]

@@ -1,8 +1,8 @@
+from microcosm_sqlite._progress import observing, report_rows
 from microcosm_sqlite.builders import load_sources
 from microcosm_sqlite.dataset import dispose_sqlite_connections
-from microcosm_sqlite._progress import observing, report_rows
-from tests.support.graphs import make_graph
 from tests.support.fixtures import Country, Geography
+from tests.support.graphs import make_graph
 
 
 def test_observers_see_reports_only_inside_their_block():

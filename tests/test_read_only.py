@@ -2,6 +2,7 @@
 Read-only datasets: the file is never created or written, and every way it can be wrong has its error.
 
 """
+
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -20,8 +21,8 @@ from microcosm_sqlite.errors import (
     SchemaMismatchError,
     UnsupportedArtifactError,
 )
-from tests.support.graphs import folder_snapshot, make_graph
 from tests.support.fixtures import City, CityStore, CountryStore, Geography
+from tests.support.graphs import folder_snapshot, make_graph
 
 
 def read_only(path, **config):
@@ -80,7 +81,9 @@ def test_path_with_uri_characters_is_read(artifact):
 
 def test_missing_file_is_an_error_and_is_not_created(tmp_path):
     missing = tmp_path / "missing.db"
-    with pytest.raises(ArtifactNotFoundError, match=rf"dataset 'Geography' \({missing}\): the artifact file does not exist; build it"):
+    with pytest.raises(
+        ArtifactNotFoundError, match=rf"dataset 'Geography' \({missing}\): the artifact file does not exist; build it"
+    ):
         first_use(read_only(missing))
     assert os.listdir(tmp_path) == []
 
@@ -137,7 +140,9 @@ def test_corrupt_pages_are_an_error_at_query_time(artifact, tmp_path, immutable)
     corrupt = bad_file(tmp_path, "corrupt.db", bytes(data))
     graph = read_only(corrupt, immutable=immutable)
     with leaves_unchanged(corrupt.parent):
-        with pytest.raises(DamagedArtifactError, match=rf"dataset 'Geography' \({corrupt}\): SQLite cannot read the file"):
+        with pytest.raises(
+            DamagedArtifactError, match=rf"dataset 'Geography' \({corrupt}\): SQLite cannot read the file"
+        ):
             with Geography.new_context(graph):
                 list(CityStore().search())
         dispose_sqlite_connections(graph)
@@ -214,7 +219,9 @@ def test_optional_integrity_check_reads_every_page(artifact, tmp_path):
 def test_store_create_is_refused(unchanged):
     graph = read_only(unchanged)
     with Geography.new_context(graph):
-        with pytest.raises(ReadOnlyDataSetError, match=r"dataset 'Geography' .*cannot write changes: the dataset is read-only"):
+        with pytest.raises(
+            ReadOnlyDataSetError, match=r"dataset 'Geography' .*cannot write changes: the dataset is read-only"
+        ):
             CityStore().create(City(id=99, name="Nice", country_code="FR"))
     dispose_sqlite_connections(graph)
 
@@ -268,7 +275,9 @@ def test_artifact_removed_after_first_use_is_an_error(artifact):
     assert first_use(graph) == 6
     graph.sqlite("Geography").engine.pool.dispose()  # the next session needs a new connection
     moved = artifact.rename(artifact.parent / "moved.db")
-    with pytest.raises(ArtifactNotFoundError, match=rf"dataset 'Geography' \({artifact}\): SQLite cannot open the file"):
+    with pytest.raises(
+        ArtifactNotFoundError, match=rf"dataset 'Geography' \({artifact}\): SQLite cannot open the file"
+    ):
         first_use(graph)
     assert os.listdir(artifact.parent) == [moved.name]
     dispose_sqlite_connections(graph)

@@ -5,13 +5,14 @@ SQLite opens an attached file with the connection's own flags (read-write, creat
 `mode=ro` says for the main file, so an ATTACH through a read-only session would create the file.
 
 """
+
 import pytest
 from sqlalchemy import text
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.errors import ReadOnlyDataSetError
-from tests.support.graphs import folder_snapshot, make_graph
 from tests.support.fixtures import CityStore, Geography
+from tests.support.graphs import folder_snapshot, make_graph
 
 
 @pytest.fixture

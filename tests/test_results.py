@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Column, Integer, String
 
 from microcosm_sqlite import DataSet, Store, dispose_sqlite_connections
-from tests.support.graphs import make_graph
 from tests.support.fixtures import CityStore, Geography
+from tests.support.graphs import make_graph
 
 
 @pytest.fixture
@@ -220,7 +220,8 @@ pagination = st.none() | st.integers(min_value=0, max_value=45)
 @given(
     offset=pagination,
     limit=pagination,
-    index=st.integers(min_value=-50, max_value=50) | st.builds(slice, bounds, bounds, st.none() | st.sampled_from([1, 2, 3, -1, -2, -5])),
+    index=st.integers(min_value=-50, max_value=50)
+    | st.builds(slice, bounds, bounds, st.none() | st.sampled_from([1, 2, 3, -1, -2, -5])),
 )
 def test_indexing_and_slicing_give_what_the_list_gives(pages_graph, offset, limit, index):
     with Pages.new_context(*pages_graph):

@@ -2,6 +2,7 @@
 `SearchResult.rows()`: plain rows through Core, with what the ORM execute would have done kept.
 
 """
+
 from sqlalchemy import event
 
 from tests.support.fixtures import CITIES, City, CityStore, Geography

@@ -3,6 +3,7 @@ The SQLAlchemy internals behind the lookup fast path: found on every supported S
 missing one only switches the fast path off.
 
 """
+
 import ast
 import json
 import sqlite3
@@ -59,7 +60,10 @@ def test_without_an_internal_the_library_imports_and_lookups_give_the_same_objec
 
     child = subprocess.run(
         [sys.executable, "-m", "tests.support.internals_child", str(artifact), owner, *names],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
     assert child.returncode == 0, child.stderr
@@ -89,7 +93,11 @@ def test_no_private_sqlalchemy_name_is_used_outside_the_internals_module():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
                 from_sqlalchemy.update(alias.asname or alias.name for alias in node.names)
-                offences += [f"{path.name}: from {node.module} import {alias.name}" for alias in node.names if alias.name.startswith("_")]
+                offences += [
+                    f"{path.name}: from {node.module} import {alias.name}"
+                    for alias in node.names
+                    if alias.name.startswith("_")
+                ]
         for node in ast.walk(tree):
             if (
                 isinstance(node, ast.Attribute)

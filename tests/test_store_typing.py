@@ -2,6 +2,7 @@
 `Store[Model]`: typed stores for users' type checkers, and the model named once.
 
 """
+
 from pathlib import Path
 
 from mypy import api as mypy
@@ -11,7 +12,7 @@ from tests.support.fixtures import City, CityStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
-CHECKED = '''
+CHECKED = """
 from typing import Any, assert_type
 
 from microcosm_sqlite import Store
@@ -37,7 +38,7 @@ for city in typed.search():
 
 plain = PlainCityStore()
 assert_type(plain.one(id=1), Any)
-'''
+"""
 
 
 def test_a_type_checker_sees_the_model_of_a_typed_store(tmp_path):

@@ -46,7 +46,9 @@ def test_auto_filter_fields(read_context):
 
 def test_unknown_keywords_are_refused(read_context):
     # CityStore's _order_by takes **kwargs but reads none of them.
-    with pytest.raises(UnknownFilterError, match=r"CityStore has no filter 'not_a_field' \(it accepts: country_code, name\)"):
+    with pytest.raises(
+        UnknownFilterError, match=r"CityStore has no filter 'not_a_field' \(it accepts: country_code, name\)"
+    ):
         CityStore().count(not_a_field="x")
 
 
@@ -222,8 +224,8 @@ def test_get_or_create_session_one_per_thread(read_only_graph):
 def test_get_or_create_session_follows_a_new_path(tmp_path, read_only):
     """After `graph.sqlite[name] = path` (or a dispose), a thread's session reads the new file."""
     from microcosm_sqlite import dispose_sqlite_connections
-    from tests.support.graphs import make_graph, write_geography
     from tests.support.fixtures import CITIES
+    from tests.support.graphs import make_graph, write_geography
 
     first = write_geography(tmp_path / "first.db")
     second = write_geography(tmp_path / "second.db", cities=CITIES[:2])

@@ -2,6 +2,7 @@
 The supported range is the tested range: every dependency's lower bound is what `make test-oldest` installs.
 
 """
+
 import configparser
 import re
 from importlib.metadata import version

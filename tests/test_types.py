@@ -4,8 +4,8 @@ from sqlalchemy.exc import StatementError
 
 from microcosm_sqlite.errors import StoredValueError
 from microcosm_sqlite.types import EnumType, Truthy, parse_truthy
-from tests.support.graphs import make_graph
 from tests.support.fixtures import Continent, Country, CountryStore, Geography
+from tests.support.graphs import make_graph
 
 
 @pytest.mark.parametrize("value", ["true", "True", " YES ", "y", "t", "on", "1", 1, True])
@@ -36,10 +36,14 @@ def test_types_are_cacheable():
 
 def test_enum_is_stored_by_name_and_read_as_member(writable_graph):
     with Geography.new_context(writable_graph) as context:
-        CountryStore().create(Country(code="US", name="United States", continent=Continent.NORTH_AMERICA, landlocked="no"))
+        CountryStore().create(
+            Country(code="US", name="United States", continent=Continent.NORTH_AMERICA, landlocked="no")
+        )
         CountryStore().create(Country(code="AT", name="Austria", continent="EUROPE", landlocked="yes"))
         context.commit()
-        raw = dict(context.session.execute(text("SELECT code, continent FROM country WHERE code IN ('US', 'AT')")).all())
+        raw = dict(
+            context.session.execute(text("SELECT code, continent FROM country WHERE code IN ('US', 'AT')")).all()
+        )
         assert raw == {"US": "NORTH_AMERICA", "AT": "EUROPE"}
         assert CountryStore().one(name="Austria").continent is Continent.EUROPE
         assert CountryStore().one(name="Austria").landlocked is True
@@ -63,7 +67,9 @@ def write_foreign_values(path, continent, landlocked):
     connection.close()
 
 
-@pytest.mark.parametrize("stored, expected", [("false", False), ("no", False), ("0", False), ("yes", True), (1, True), (0, False), (2, True)])
+@pytest.mark.parametrize(
+    "stored, expected", [("false", False), ("no", False), ("0", False), ("yes", True), (1, True), (0, False), (2, True)]
+)
 def test_truthy_reads_booleans_other_tools_wrote(artifact, stored, expected):
     write_foreign_values(artifact, "EUROPE", stored)
     graph = make_graph(paths={"Geography": str(artifact)}, read_only=True)
@@ -75,7 +81,9 @@ def test_unreadable_stored_values_say_file_and_models_disagree(artifact):
     write_foreign_values(artifact, "OCEANIA", "maybe")
     graph = make_graph(paths={"Geography": str(artifact)}, read_only=True)
     with Geography.new_context(graph):
-        with pytest.raises(StoredValueError, match=r"stored value 'OCEANIA' is not a member of Continent .*rebuild the artifact"):
+        with pytest.raises(
+            StoredValueError, match=r"stored value 'OCEANIA' is not a member of Continent .*rebuild the artifact"
+        ):
             CountryStore().one(name="France")
     write_foreign_values(artifact, "EUROPE", "maybe")
     graph = make_graph(paths={"Geography": str(artifact)}, read_only=True)

@@ -5,6 +5,7 @@ The same file is imported by our library and by the original 2.0 (each in its ow
 the scripts that use it are the drop-in promise, run.
 
 """
+
 from sqlalchemy import Column, Float, Integer, String
 
 from microcosm_sqlite import DataSet, Store
@@ -36,8 +37,17 @@ class AirportStore(Store):
 def values(airport: Airport) -> tuple:
     """An airport's column values, in `common.COLUMNS` order."""
     return (
-        airport.id, airport.code, airport.iata, airport.name, airport.city, airport.country, airport.region,
-        airport.timezone, airport.latitude, airport.longitude, airport.elevation,
+        airport.id,
+        airport.code,
+        airport.iata,
+        airport.name,
+        airport.city,
+        airport.country,
+        airport.region,
+        airport.timezone,
+        airport.latitude,
+        airport.longitude,
+        airport.elevation,
     )
 
 
@@ -46,6 +56,7 @@ def create_graph(path: str, read_only: bool, **config):
     from microcosm.api import create_object_graph, load_from_dict
 
     return create_object_graph(
-        "bench", testing=True,
+        "bench",
+        testing=True,
         loader=load_from_dict(sqlite=dict(paths={"Airports": path}, read_only=read_only, **config)),
     )

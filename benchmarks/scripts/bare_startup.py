@@ -1,4 +1,5 @@
 """Floor for start-up: the interpreter alone, plus the tiny report every script prints."""
+
 import time
 
 start = time.process_time()

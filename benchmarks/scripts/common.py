@@ -5,6 +5,7 @@ Stdlib only, so that the sqlite3 floor pays for nothing it does not use, and the
 in every contender's interpreter (the scripts' folder is first on `sys.path` when they run).
 
 """
+
 import json
 import random
 import sys
@@ -14,7 +15,17 @@ from typing import Any
 
 TABLE = "airport"
 COLUMNS = (
-    "id", "code", "iata", "name", "city", "country", "region", "timezone", "latitude", "longitude", "elevation",
+    "id",
+    "code",
+    "iata",
+    "name",
+    "city",
+    "country",
+    "region",
+    "timezone",
+    "latitude",
+    "longitude",
+    "elevation",
 )
 
 # The DDL SQLAlchemy emits for `airports.Airport` (checked by the harness's smoke test), so the
@@ -42,8 +53,17 @@ def convert(record: list[str]) -> tuple[Any, ...]:
     """One CSV record typed as the model's columns type it: the same work every builder must do."""
     (id_, code, iata, name, city, country, region, timezone, latitude, longitude, elevation) = record
     return (
-        int(id_), code, iata or None, name, city, country, region, timezone,
-        float(latitude), float(longitude), int(elevation),
+        int(id_),
+        code,
+        iata or None,
+        name,
+        city,
+        country,
+        region,
+        timezone,
+        float(latitude),
+        float(longitude),
+        int(elevation),
     )
 
 
@@ -72,8 +92,15 @@ class Checksum:
         for id_, code, iata, name, city, country, region, timezone, latitude, longitude, elevation in values:
             rows += 1
             total += (
-                id_ * rows + elevation + len(code) + (len(iata) if iata is not None else -1)
-                + len(name) + len(city) + len(country) + len(region) + len(timezone)
+                id_ * rows
+                + elevation
+                + len(code)
+                + (len(iata) if iata is not None else -1)
+                + len(name)
+                + len(city)
+                + len(country)
+                + len(region)
+                + len(timezone)
             )
             floats += latitude - longitude
         self.rows, self.total, self.floats = rows, total, floats

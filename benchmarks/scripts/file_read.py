@@ -1,4 +1,5 @@
 """Floor of the first-use task: read the whole artifact once, 1 MiB at a time: what any whole-file check must do."""
+
 import sqlite3
 
 from common import Checksum, Work, arguments, report

@@ -1,4 +1,5 @@
 """Not a contender: build the artifact the first-use task opens, with `build_artifact` (so it carries a digest)."""
+
 from airports import Airport, Airports
 from common import arguments
 

@@ -1,4 +1,5 @@
 """Ours and the original: the compat builder, `graph.sqlite_builder.csv(Airport).build(fileobj)`."""
+
 from airports import Airport, Airports, create_graph
 from common import Checksum, Work, arguments, report
 

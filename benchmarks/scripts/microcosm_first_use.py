@@ -1,4 +1,5 @@
 """Ours: first use of a read-only artifact, up to its first row: the file checks, and the digest unless check_digest=false."""
+
 from airports import Airports, AirportStore, create_graph
 from common import Checksum, Work, arguments, report
 

@@ -1,4 +1,5 @@
 """Ours and the original: `store.one(id=...)` for each id, from a read-only graph."""
+
 from airports import Airports, AirportStore, create_graph, values
 from common import Checksum, Work, arguments, lookup_ids, report
 

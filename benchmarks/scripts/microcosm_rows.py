@@ -1,4 +1,5 @@
 """Ours only: the same scan in row mode, `SearchResult.rows()` (named tuples, no ORM objects)."""
+
 from airports import Airports, AirportStore, create_graph
 from common import Checksum, Work, arguments, report
 

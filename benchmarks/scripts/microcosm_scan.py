@@ -1,4 +1,5 @@
 """Ours and the original: a full `Store.search()` scan over models, from a read-only graph."""
+
 from airports import Airports, AirportStore, create_graph, values
 from common import Checksum, Work, arguments, report
 

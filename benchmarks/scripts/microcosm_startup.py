@@ -1,4 +1,5 @@
 """Ours and the original: import the library, declare the model, create a graph with its sqlite component."""
+
 import time
 
 start = time.process_time()

@@ -1,8 +1,8 @@
 """Peer: a plain SQLAlchemy 2.x ORM scan with `yield_per`, no microcosm."""
-from sqlalchemy import Float, Integer, String, create_engine, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from common import Checksum, Work, arguments, report
+from sqlalchemy import Float, Integer, String, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
 class Base(DeclarativeBase):

@@ -1,4 +1,5 @@
 """Floor: stdlib `executemany` of the typed CSV records, in one transaction."""
+
 import sqlite3
 
 from common import COLUMNS, DDL, TABLE, Checksum, Work, arguments, convert, read_csv, report

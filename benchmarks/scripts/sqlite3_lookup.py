@@ -1,4 +1,5 @@
 """Floor: one primary-key SELECT per id with the stdlib cursor."""
+
 import sqlite3
 
 from common import COLUMNS, TABLE, Checksum, Work, arguments, lookup_ids, report

@@ -1,4 +1,5 @@
 """Floor: a full scan with the stdlib cursor, over tuples, read-only and immutable like ours."""
+
 import sqlite3
 
 from common import COLUMNS, TABLE, Checksum, Work, arguments, report

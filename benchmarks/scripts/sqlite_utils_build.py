@@ -1,6 +1,6 @@
 """Peer: sqlite-utils `insert_all` of the typed CSV records, as dicts, into the same table."""
-import sqlite_utils
 
+import sqlite_utils
 from common import COLUMNS, DDL, TABLE, Checksum, Work, arguments, convert, read_csv, report
 
 args = arguments()

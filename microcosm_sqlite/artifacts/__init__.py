@@ -6,6 +6,7 @@ is a sound artifact (`checks`), reading its tables (`reading`), freshness agains
 models (`freshness`), verification (`verify`), comparison (`diff`) and description (`inspect`).
 
 """
+
 from microcosm_sqlite.artifacts.build import ArtifactBuild, Source, build_artifact
 from microcosm_sqlite.artifacts.diff import ArtifactDiff, diff_artifacts
 from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint

@@ -9,6 +9,7 @@ whose declared types disagree with the models holds values the models cannot rea
 types are cheap to compare (one PRAGMA per table), the values would need a scan.
 
 """
+
 from typing import Any
 
 from sqlalchemy.types import (

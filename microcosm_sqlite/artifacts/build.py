@@ -7,6 +7,7 @@ and a build that fails (or is killed) leaves the target exactly as it was. A kil
 temporary file is removed by the next build of the target (`leftovers`).
 
 """
+
 from __future__ import annotations
 
 import os
@@ -23,14 +24,14 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from microcosm_sqlite._engines import EngineOptions, create_engine_for
+from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.artifacts.digest import placeholder, stamp_digest
 from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
 from microcosm_sqlite.artifacts.hashing import file_sha256, hash_tables, overall_hash
 from microcosm_sqlite.artifacts.leftovers import create_temporary, remove_stale
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, SourceInfo, same_named_sources, source_key, write_metadata
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, ARTIFACT_FORMAT_VERSION
-from microcosm_sqlite._engines import EngineOptions, create_engine_for
-from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.errors import (
     ArtifactCheckError,
     BrokenForeignKeyError,

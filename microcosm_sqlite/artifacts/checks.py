@@ -5,6 +5,7 @@ They run once, when a dataset is first used, and turn every way a file can be wr
 that names the dataset, the path and what to do.
 
 """
+
 import sqlite3
 import stat
 from pathlib import Path

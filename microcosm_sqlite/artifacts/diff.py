@@ -5,6 +5,7 @@ Memory stays flat however big the files: each side is read in key order and merg
 merge-join, so only the current row of each side (and a few sample keys) is ever held.
 
 """
+
 import sqlite3
 from collections.abc import Generator, Iterator
 from contextlib import closing

@@ -18,6 +18,7 @@ contain it by chance (it would have to contain a hash of itself); the build can 
 one occurrence to overwrite, whatever the data holds.
 
 """
+
 import hashlib
 import os
 import sqlite3
@@ -28,11 +29,11 @@ from typing import Any, BinaryIO
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from microcosm_sqlite.artifacts.metadata import METADATA_TABLE, has_metadata
-from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, DIGEST_FORMAT_VERSION
 from microcosm_sqlite._engines import connect_read_only
-from microcosm_sqlite.errors import ArtifactNotFoundError, DamagedArtifactError
+from microcosm_sqlite.artifacts.metadata import METADATA_TABLE, has_metadata
 from microcosm_sqlite.artifacts.reading import quote
+from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, DIGEST_FORMAT_VERSION
+from microcosm_sqlite.errors import ArtifactNotFoundError, DamagedArtifactError
 
 __all__ = [
     "CHUNK_SIZE",
@@ -245,4 +246,3 @@ def _unreadable(data_set: str, path: str | Path, error: OSError) -> ArtifactNotF
 
 def _damaged(data_set: str, path: str | Path, problem: str) -> DamagedArtifactError:
     return DamagedArtifactError(f"the file is damaged: {problem}", data_set=data_set, path=path, hint=HINT)
-

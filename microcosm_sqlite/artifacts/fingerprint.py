@@ -6,6 +6,7 @@ SQLite type names sorted into a canonical JSON document, so it is the same on ev
 machine and changes exactly when a table, column, type, nullability, key, constraint or index does.
 
 """
+
 import hashlib
 import json
 from typing import Any

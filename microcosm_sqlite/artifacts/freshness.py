@@ -5,6 +5,7 @@ Is an artifact up to date with its models and sources?
 runtime's cheap version, run once when a read-only dataset is first used with its models.
 
 """
+
 import os
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -17,6 +18,9 @@ from typing import Any
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Engine
 
+from microcosm_sqlite._engines import connect_read_only
+from microcosm_sqlite._names import data_set_base
+from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged, special_file
 from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
 from microcosm_sqlite.artifacts.hashing import TableHash, file_sha256, hash_tables
 from microcosm_sqlite.artifacts.metadata import (
@@ -26,10 +30,7 @@ from microcosm_sqlite.artifacts.metadata import (
     same_named_sources,
     source_key,
 )
-from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged, special_file
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID, READABLE_FORMAT_VERSIONS
-from microcosm_sqlite._engines import connect_read_only
-from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.errors import DataSetError, MalformedMetadataError, StaleArtifactError
 
 __all__ = ["NO_METADATA", "REBUILD", "ArtifactReport", "check_artifact", "check_not_stale", "content_problems"]
@@ -139,9 +140,7 @@ def check_not_stale(data_set: str, path: str | Path, engine: Engine, metadata: M
         )
 
 
-def _source_problems(
-    recorded: Sequence[SourceInfo], sources: Sequence[tuple[Any, str | PathLike[str]]]
-) -> list[str]:
+def _source_problems(recorded: Sequence[SourceInfo], sources: Sequence[tuple[Any, str | PathLike[str]]]) -> list[str]:
     problems = [
         f"sources {', '.join(map(repr, paths))} (table {table!r}) have the same file name, "
         "which an artifact cannot tell apart"

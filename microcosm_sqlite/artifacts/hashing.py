@@ -6,6 +6,7 @@ storage class, so two files with the same rows hash the same whatever their page
 order or SQLite version. This module is the only place a content hash is computed.
 
 """
+
 import hashlib
 import sqlite3
 import struct
@@ -15,7 +16,6 @@ from os import PathLike
 from typing import Any
 
 from microcosm_sqlite.artifacts.reading import columns, primary_key, quote, table_names
-
 
 __all__ = ["TableHash", "file_sha256", "hash_table", "hash_tables", "overall_hash"]
 

@@ -2,6 +2,7 @@
 Describing an artifact file: its tables, row counts, size, schema and build metadata.
 
 """
+
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,6 @@ from typing import Any
 from microcosm_sqlite.artifacts import reading
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
 from microcosm_sqlite.artifacts.reading import DeclaredColumn, open_artifact
-
 
 __all__ = ["ArtifactSummary", "TableSummary", "build_metadata", "describe_artifact", "written_by"]
 

@@ -14,6 +14,7 @@ descriptor of a file drops every POSIX lock the process holds on it (fcntl(2), "
 SQLite Database File" section 2.2), whereas flock locks belong to one open file description.
 
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -47,7 +48,11 @@ class Leftover:
         return self.pid is not None and not self.running
 
     def __str__(self) -> str:
-        where = f"{self.path} ({self.size / 1e6:,.1f} MB)" if self.size >= 1e6 else f"{self.path} ({self.size / 1e3:,.0f} kB)"
+        where = (
+            f"{self.path} ({self.size / 1e6:,.1f} MB)"
+            if self.size >= 1e6
+            else f"{self.path} ({self.size / 1e3:,.0f} kB)"
+        )
         if self.running:
             return f"{where}: temporary file of a build still running (process {self.pid})"
         if self.stale:

@@ -5,6 +5,7 @@ A key/value table, readable with plain SQL (`SELECT * FROM _microcosm_sqlite_met
 no wall-clock time, so two builds of the same sources are byte-identical.
 
 """
+
 import json
 import sqlite3
 from collections.abc import Iterable
@@ -15,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from microcosm_sqlite.artifacts.hashing import TableHash
-from microcosm_sqlite.errors import MalformedMetadataError
 from microcosm_sqlite.artifacts.reading import quote
+from microcosm_sqlite.errors import MalformedMetadataError
 
 __all__ = [
     "DISTRIBUTION",

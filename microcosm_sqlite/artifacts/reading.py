@@ -6,6 +6,7 @@ through the stdlib driver (about 6x faster than ORM objects for plain scans, see
 read-only connection, after the same file checks a read-only dataset gets.
 
 """
+
 import sqlite3
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -13,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged, is_damage
 from microcosm_sqlite._engines import connect_read_only
-from microcosm_sqlite.errors import TableNotFoundError
+from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged, is_damage
 from microcosm_sqlite.artifacts.undecodable import is_undecodable, undecodable_text
+from microcosm_sqlite.errors import TableNotFoundError
 
 __all__ = [
     "FETCH_SIZE",
@@ -95,7 +96,9 @@ def blaming(path: str | Path, table: str | None = None) -> Iterator[None]:
 
 
 @contextmanager
-def reading_table(path: str | Path, table: str) -> Iterator[tuple[list[DeclaredColumn], Generator[tuple[Any, ...], None, None]]]:
+def reading_table(
+    path: str | Path, table: str
+) -> Iterator[tuple[list[DeclaredColumn], Generator[tuple[Any, ...], None, None]]]:
     """Open an artifact read-only and stream one table: `(columns, rows in key order)`."""
     with open_artifact(path) as connection:
         existing = table_names(connection)

@@ -11,6 +11,7 @@ A custom `text_factory` could catch it at the value, but would decode every text
 and slow every read; the error is translated where it surfaces instead.
 
 """
+
 import re
 import sqlite3
 from pathlib import Path

@@ -6,22 +6,22 @@ runs them all and collects every failure rather than stopping at the first, so o
 everything wrong with a file.
 
 """
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from microcosm_sqlite._engines import EngineOptions, create_engine_for
+from microcosm_sqlite._names import data_set_base
+from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite.artifacts.digest import check_digest
 from microcosm_sqlite.artifacts.freshness import NO_METADATA, REBUILD, check_artifact, content_problems
 from microcosm_sqlite.artifacts.hashing import hash_table
 from microcosm_sqlite.artifacts.leftovers import leftovers
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
-from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
-from microcosm_sqlite._engines import EngineOptions, create_engine_for
-from microcosm_sqlite._names import data_set_base
-from microcosm_sqlite.errors import DataSetError, StaleArtifactError
 from microcosm_sqlite.artifacts.reading import blaming, data_set_name, open_artifact, table_names
-
+from microcosm_sqlite.errors import DataSetError, StaleArtifactError
 
 __all__ = ["NO_DIGEST", "Verification", "source_pairs", "verify_artifact"]
 

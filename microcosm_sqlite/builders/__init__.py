@@ -6,6 +6,7 @@ microcosm front over it, returning a `Builder` per format. `read_text` reads one
 column type, exactly as a CSV cell is read (the command line's search filters use it).
 
 """
+
 from microcosm_sqlite.builders.columns import read_text
 from microcosm_sqlite.builders.factory import Builder, SQLiteBuilderFactory
 from microcosm_sqlite.builders.loading import DEFAULT_BATCH_SIZE, load_sources

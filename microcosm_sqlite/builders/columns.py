@@ -11,6 +11,7 @@ SQLAlchemy itself would apply) runs, so dates, enums, JSON and custom `TypeDecor
 exactly as the ORM would store them.
 
 """
+
 import json
 import uuid
 from collections.abc import Callable, Mapping
@@ -37,10 +38,9 @@ from sqlalchemy.types import (
     Uuid,
 )
 
-from microcosm_sqlite._sqlalchemy_internals import BINARY_TYPES
 from microcosm_sqlite._codec import decode_binary
+from microcosm_sqlite._sqlalchemy_internals import BINARY_TYPES
 from microcosm_sqlite.types import EnumType, parse_truthy
-
 
 __all__ = [
     "NAN_HINT",

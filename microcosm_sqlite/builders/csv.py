@@ -6,6 +6,7 @@ silently mangled value; each row carries the file line where it starts, which di
 row count as soon as a quoted value spans lines.
 
 """
+
 import csv
 from collections.abc import Iterator
 from typing import IO, Any

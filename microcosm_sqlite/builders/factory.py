@@ -8,17 +8,16 @@ The `sqlite_builder` component of a microcosm object graph: a thin front over `l
 A build is one transaction: it inserts every row of its sources or, on bad input, none of them.
 
 """
+
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from microcosm_sqlite.builders.rows import column_for
 from microcosm_sqlite.builders.loading import load_sources
+from microcosm_sqlite.builders.rows import column_for
 from microcosm_sqlite.builders.sources import SourceInput
 from microcosm_sqlite.errors import BuildError
 
 __all__ = ["Builder", "SQLiteBuilderFactory"]
-
-
 
 
 class Builder:
@@ -102,8 +101,7 @@ class Builder:
             return {self.model_cls: self.defaults}
         # In bulk mode a default fills the column of that name in every model that has one.
         per_model = {
-            model: {key: value for key, value in self.defaults.items() if _has_column(model, key)}
-            for model in models
+            model: {key: value for key, value in self.defaults.items() if _has_column(model, key)} for model in models
         }
         unused = sorted(set(self.defaults) - {key for values in per_model.values() for key in values})
         if unused:

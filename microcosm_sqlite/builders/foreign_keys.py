@@ -6,13 +6,13 @@ With `PRAGMA defer_foreign_keys` SQLite would only say "FOREIGN KEY constraint f
 offending row, so the error can name the table, the row, the value and the missing parent.
 
 """
+
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from microcosm_sqlite.errors import BrokenForeignKeyError
-
 
 __all__ = ["check_foreign_keys"]
 
@@ -83,5 +83,7 @@ def _primary_key_label(connection: Connection, table: str, rowid: int | None) ->
     if not keys:
         return f"rowid={rowid}"
     selected = ", ".join(_quote(connection, key) for key in keys)
-    row = connection.exec_driver_sql(f"SELECT {selected} FROM {_quote(connection, table)} WHERE rowid = ?", (rowid,)).first()
+    row = connection.exec_driver_sql(
+        f"SELECT {selected} FROM {_quote(connection, table)} WHERE rowid = ?", (rowid,)
+    ).first()
     return ", ".join(f"{key}={value!r}" for key, value in zip(keys, row or ()))

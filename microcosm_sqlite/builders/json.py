@@ -5,6 +5,7 @@ The whole document is parsed at once (JSON has no streaming form in the stdlib);
 for sources too large to hold in memory.
 
 """
+
 import json
 import re
 from typing import IO, Any

@@ -2,6 +2,7 @@
 JSON Lines sources: one JSON object per line (https://jsonlines.org), read one line at a time.
 
 """
+
 import json
 from collections.abc import Iterator
 from typing import IO, Any
@@ -9,7 +10,6 @@ from typing import IO, Any
 from microcosm_sqlite.builders.json import DECODER, NESTED, NESTED_HINT, RepeatedKey, repeated_key_error
 from microcosm_sqlite.builders.sources import Origin, Records, strip_bom
 from microcosm_sqlite.errors import MalformedSourceError
-
 
 __all__ = ["read"]
 

@@ -7,6 +7,7 @@ parameter tuples, which is the DB-API `executemany` of a compiled positional INS
 no per-row statement compilation, and no bound-variable limit (one parameter set per row).
 
 """
+
 import math
 import re
 import sqlite3
@@ -18,11 +19,11 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from microcosm_sqlite.builders.rows import Converted, Target, given_by_name, plan_records, plan_rows
+from microcosm_sqlite._progress import observing, report_rows
 from microcosm_sqlite.builders.foreign_keys import check_foreign_keys
+from microcosm_sqlite.builders.rows import Converted, Target, given_by_name, plan_records, plan_rows
 from microcosm_sqlite.builders.sources import Origin, Rows, SourceInput, open_text, reader_for, source_name
 from microcosm_sqlite.errors import BadValueError, BuildError, DuplicateKeyError, MissingValueError
-from microcosm_sqlite._progress import observing, report_rows
 
 __all__ = ["DEFAULT_BATCH_SIZE", "SCHEMA_HINT", "Progress", "load_sources"]
 
@@ -244,7 +245,11 @@ def _overflow_error(row: dict[str, Any], where: dict[str, int], origin: Origin) 
     # Python integers are unbounded; SQLite's are 64-bit, and the driver raises OverflowError
     # while binding. Checked here rather than per value, to keep the hot path free of range tests.
     column, value = next(
-        ((name, value) for name, value in row.items() if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX),
+        (
+            (name, value)
+            for name, value in row.items()
+            if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX
+        ),
         (None, None),
     )
     return origin.error(

@@ -6,6 +6,7 @@ and `plan_records` (JSON) return the columns to insert and the batches of conver
 value goes through the column's `ColumnCoercion`, so both paths agree on what a value means.
 
 """
+
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -81,7 +82,9 @@ def column_for(table: Table, field: str) -> Column[Any] | None:
 
 def given_by_name(table: Table, given: Mapping[str, Any]) -> dict[str, Any]:
     """`.default()` values keyed by column name, whether given by name or by Python key."""
-    return {(column.name if (column := column_for(table, key)) is not None else key): value for key, value in given.items()}
+    return {
+        (column.name if (column := column_for(table, key)) is not None else key): value for key, value in given.items()
+    }
 
 
 def plan_rows(target: Target, content: Rows) -> tuple[list[str], Converted]:

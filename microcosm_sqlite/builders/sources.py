@@ -6,6 +6,7 @@ positional rows: the fast path) or `Records` (one mapping per record); `FORMATS`
 suffixes to them, so adding a format is one module and one line here.
 
 """
+
 import io
 import os
 from collections.abc import Callable, Iterator
@@ -167,7 +168,9 @@ def _undecodable_located(origin: Origin, reopen: Callable[[], ContextManager[IO[
             with suppress(OSError), reopen() as raw:
                 found = undecodable_at(raw)
         if found is None:
-            raise origin.error(MalformedSourceError, f"the file is not UTF-8 ({error.reason})", hint=UTF8_HINT) from None
+            raise origin.error(
+                MalformedSourceError, f"the file is not UTF-8 ({error.reason})", hint=UTF8_HINT
+            ) from None
         line, offset, reason = found
         raise origin.error(
             MalformedSourceError,

@@ -8,6 +8,7 @@ An internal package: its modules may change in any release; the interface is the
 and `main`.
 
 """
+
 import click
 
 from microcosm_sqlite.cli.options import Group

@@ -2,6 +2,7 @@
 `microcosm-sqlite build`: run build scripts, showing the rows they load.
 
 """
+
 import runpy
 import sys
 import time
@@ -14,9 +15,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
+from microcosm_sqlite._progress import observing
 from microcosm_sqlite.cli.options import FAILED
 from microcosm_sqlite.errors import SQLiteError
-from microcosm_sqlite._progress import observing
 
 DEFAULT_SCRIPTS_DIR = Path("build_scripts")
 
@@ -24,7 +25,7 @@ DEFAULT_SCRIPTS_DIR = Path("build_scripts")
 ALL_SCRIPT = "build_all.py"
 
 
-@click.command(short_help='Run build scripts, showing rows loaded and rows/s.')
+@click.command(short_help="Run build scripts, showing rows loaded and rows/s.")
 @click.argument("scripts", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--scripts-dir",

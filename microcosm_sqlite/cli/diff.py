@@ -2,6 +2,7 @@
 `microcosm-sqlite diff`: how two artifacts differ, table by table.
 
 """
+
 from dataclasses import asdict
 from pathlib import Path
 
@@ -9,12 +10,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from microcosm_sqlite.artifacts.diff import DEFAULT_SAMPLE_SIZE, ArtifactDiff, Change, diff_artifacts
 from microcosm_sqlite.cli.options import FAILED, artifact_argument, json_option
 from microcosm_sqlite.cli.render import print_json
-from microcosm_sqlite.artifacts.diff import DEFAULT_SAMPLE_SIZE, ArtifactDiff, Change, diff_artifacts
 
 
-@click.command(short_help='Compare two artifacts table by table.')
+@click.command(short_help="Compare two artifacts table by table.")
 @artifact_argument("a")
 @artifact_argument("b")
 @click.option(

@@ -2,12 +2,14 @@
 `microcosm-sqlite dump`: stream one table out as CSV or JSON Lines.
 
 """
+
 from pathlib import Path
 
 import click
 
-from microcosm_sqlite.artifacts.digest import check_digest
 from microcosm_sqlite.artifacts.checks import check_artifact_file
+from microcosm_sqlite.artifacts.digest import check_digest
+from microcosm_sqlite.artifacts.reading import data_set_name, reading_table
 from microcosm_sqlite.cli.options import (
     artifact_argument,
     format_option,
@@ -15,11 +17,10 @@ from microcosm_sqlite.cli.options import (
     output_option,
     refuse_to_overwrite,
 )
-from microcosm_sqlite.artifacts.reading import data_set_name, reading_table
 from microcosm_sqlite.dumpers import ROW_FORMATS, dump_rows
 
 
-@click.command(short_help='Stream a table as CSV or JSON Lines.')
+@click.command(short_help="Stream a table as CSV or JSON Lines.")
 @artifact_argument()
 @click.argument("table")
 @format_option(*ROW_FORMATS, default="csv")

@@ -2,6 +2,7 @@
 Object graphs for commands that run library code against a dataset.
 
 """
+
 from pathlib import Path
 from typing import Any
 

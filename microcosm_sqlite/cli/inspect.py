@@ -2,18 +2,19 @@
 `microcosm-sqlite inspect`: what an artifact holds.
 
 """
+
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from microcosm_sqlite.artifacts.inspect import ArtifactSummary, describe_artifact
 from microcosm_sqlite.cli.options import artifact_argument, json_option
 from microcosm_sqlite.cli.render import print_json
-from microcosm_sqlite.artifacts.inspect import ArtifactSummary, describe_artifact
 
 
-@click.command(short_help='Show tables, row counts, size, schema, build metadata.')
+@click.command(short_help="Show tables, row counts, size, schema, build metadata.")
 @artifact_argument()
 @click.option("--schema", is_flag=True, help="Also print each table's CREATE statements.")
 @json_option
@@ -59,6 +60,8 @@ def render(summary: ArtifactSummary, schema: bool) -> None:
         metadata.add_column("value", overflow="fold")
         for key, value in sorted(summary.metadata.items()):
             if key == "sources":
-                value = "\n".join(f"{source['name']} -> {source['table']} (sha256 {source['sha256'][:12]}…)" for source in value)
+                value = "\n".join(
+                    f"{source['name']} -> {source['table']} (sha256 {source['sha256'][:12]}…)" for source in value
+                )
             metadata.add_row(key, str(value) or "(none recorded)")
         console.print(metadata)

@@ -2,6 +2,7 @@
 `microcosm-sqlite migrate` and `check-migration`: a dataset's Alembic migrations, no script needed.
 
 """
+
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -55,7 +56,10 @@ def dataset_graph(models_spec: str, path: Path | None, migrations_dir: Path | No
     return base, graph
 
 
-@click.command(short_help='Run an Alembic command for one dataset.', context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.command(
+    short_help="Run an Alembic command for one dataset.",
+    context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False},
+)
 @dataset_options
 @click.option("--no-downgrade", is_flag=True, help="Write forward-only revisions (their downgrade() raises).")
 @click.argument("alembic_args", nargs=-1, type=click.UNPROCESSED, metavar="ALEMBIC_COMMAND [ARGS]...")
@@ -84,7 +88,9 @@ def migrate(
     base, graph = dataset_graph(models_spec, path, migrations_dir, graph_name)
     try:
         # prog: Alembic's own usage errors then name this command, not the bare program.
-        migrate_command.main(graph, base, not no_downgrade, *alembic_args, prog=f"microcosm-sqlite migrate {models_spec}")
+        migrate_command.main(
+            graph, base, not no_downgrade, *alembic_args, prog=f"microcosm-sqlite migrate {models_spec}"
+        )
     finally:
         dispose_sqlite_connections(graph)
 

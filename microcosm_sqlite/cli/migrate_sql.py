@@ -2,6 +2,7 @@
 `microcosm-sqlite migrate-sql`: apply a dataset's numbered `.sql` migration files, or list the pending ones.
 
 """
+
 from pathlib import Path
 
 import click

@@ -2,6 +2,7 @@
 What the commands share: error translation, option decorators, importing `module:Name` objects.
 
 """
+
 import errno
 import os
 import secrets
@@ -96,9 +97,7 @@ def artifact_argument(name: str = "artifact", **kwargs: Any) -> Callable[[F], F]
 
 
 def json_option(function: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of tables.")(
-        function
-    )
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of tables.")(function)
 
 
 def output_option(function: F) -> F:

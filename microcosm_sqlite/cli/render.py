@@ -6,6 +6,7 @@ that decides how a dumped value looks, so a dump from the command line reads bac
 builders unchanged.
 
 """
+
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any

@@ -2,6 +2,7 @@
 `microcosm-sqlite search`: run a real `Store.search()` against an artifact, read-only.
 
 """
+
 from collections.abc import Generator, Iterable, Sized
 from contextlib import ExitStack, closing
 from itertools import islice
@@ -12,6 +13,7 @@ import click
 from rich.console import Console
 from sqlalchemy import inspect as inspect_mapper
 
+from microcosm_sqlite._filters import check_filters
 from microcosm_sqlite.builders import read_text
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
 from microcosm_sqlite.cli.options import (
@@ -25,7 +27,6 @@ from microcosm_sqlite.cli.render import DUMPERS, write_table
 from microcosm_sqlite.dataset import dispose_sqlite_connections
 from microcosm_sqlite.dumpers import ROW_FORMATS
 from microcosm_sqlite.errors import UnknownFilterError
-from microcosm_sqlite._filters import check_filters
 from microcosm_sqlite.stores import Store
 
 #: Rows a table shows when no --limit is given.
@@ -42,7 +43,9 @@ SQLITE_MAX_INTEGER = 2**63 - 1
 @click.command(short_help="Run a Store's search() on an artifact, read-only.")
 @click.argument("store_spec", metavar="MODULE:StoreClass")
 @click.option("--path", type=click.Path(path_type=Path), help="The artifact to search (default: from config).")
-@click.option("--filter", "filters", multiple=True, metavar="NAME=VALUE", help="A search keyword argument (repeatable).")
+@click.option(
+    "--filter", "filters", multiple=True, metavar="NAME=VALUE", help="A search keyword argument (repeatable)."
+)
 @click.option("--limit", type=click.IntRange(min=0, max=SQLITE_MAX_INTEGER), help="At most this many rows.")
 @click.option("--offset", type=click.IntRange(min=0, max=SQLITE_MAX_INTEGER), help="Skip this many rows first.")
 @click.option("--columns", metavar="NAME,...", help="Show only these columns, in this order.")

@@ -2,17 +2,18 @@
 `microcosm-sqlite verify`: is an artifact sound and current? The command CI runs.
 
 """
+
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
+from microcosm_sqlite.artifacts.verify import verify_artifact
 from microcosm_sqlite.cli.options import FAILED, artifact_argument, json_option, load_models
 from microcosm_sqlite.cli.render import print_json
-from microcosm_sqlite.artifacts.verify import verify_artifact
 
 
-@click.command(short_help='Check artifacts are sound and current (for CI).')
+@click.command(short_help="Check artifacts are sound and current (for CI).")
 @artifact_argument("artifacts", nargs=-1, required=True)
 @click.option(
     "--models",

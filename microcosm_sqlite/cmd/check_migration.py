@@ -4,6 +4,7 @@ Fail when a dataset's models need a migration that its migrations folder lacks.
 Meant for CI, next to the tests: `microcosm_sqlite.cmd.check_migration.main(graph, Geography)`.
 
 """
+
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from microcosm_sqlite.constants import MEMORY_PATH
 from microcosm_sqlite._engines import EngineOptions, create_engine_for
+from microcosm_sqlite._names import data_set_base
+from microcosm_sqlite.constants import MEMORY_PATH
 from microcosm_sqlite.errors import ArtifactNotFoundError, StaleDBError
 from microcosm_sqlite.migrations.changes import describe_changes
-from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.migrations.config import ENGINE, make_config
 from microcosm_sqlite.migrations.environment import AUTOGENERATE_OPTIONS
 from microcosm_sqlite.migrations.locations import migrations_folder
@@ -26,9 +27,7 @@ from microcosm_sqlite.migrations.translation import alembic_errors
 __all__ = ["main"]
 
 
-_REVISION_HINT = (
-    "run `migrate revision --autogenerate -m MESSAGE`, review the new file, then `migrate upgrade head`"
-)
+_REVISION_HINT = "run `migrate revision --autogenerate -m MESSAGE`, review the new file, then `migrate upgrade head`"
 
 
 def main(graph: Any, Base: Any) -> None:

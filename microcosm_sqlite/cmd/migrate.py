@@ -12,6 +12,7 @@ and runs `geography-migrate revision --autogenerate -m "add elevation"`, `... up
 `... downgrade -1`, `... history`, `... current`.
 
 """
+
 import logging
 import sys
 from collections.abc import Iterator
@@ -20,8 +21,8 @@ from typing import Any
 
 from alembic.config import CommandLine
 
-from microcosm_sqlite.errors import MigrationCommandError
 from microcosm_sqlite._names import data_set_base
+from microcosm_sqlite.errors import MigrationCommandError
 from microcosm_sqlite.migrations.config import make_config
 from microcosm_sqlite.migrations.locations import migrations_folder
 from microcosm_sqlite.migrations.translation import alembic_errors

@@ -5,6 +5,7 @@ One module per format; `graph.sqlite_dumper` (factory.py) is the graph's front f
 `dump_rows` (rows.py) writes plain rows, without a model, in the same formats.
 
 """
+
 from microcosm_sqlite.dumpers.base import Dumper
 from microcosm_sqlite.dumpers.csv import CSVDumper
 from microcosm_sqlite.dumpers.factory import SQLiteDumper

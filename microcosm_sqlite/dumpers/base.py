@@ -2,6 +2,7 @@
 What every dumper shares: choosing fields and labels, and streaming records from a store.
 
 """
+
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from typing import IO, Any

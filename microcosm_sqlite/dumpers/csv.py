@@ -4,6 +4,7 @@ CSV dumps: a header row, then one row per record; NULL is an empty cell.
 Open the file with `newline=""`, as the csv module asks, so quoted line breaks are written as they are.
 
 """
+
 import csv
 from collections.abc import Iterator
 from typing import IO, Any
@@ -12,7 +13,6 @@ from sqlalchemy.types import TypeEngine
 
 from microcosm_sqlite.dumpers.base import Dumper
 from microcosm_sqlite.dumpers.values import Encoder, csv_encoder
-
 
 __all__ = ["CSVDumper", "write_csv"]
 

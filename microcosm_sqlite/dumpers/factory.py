@@ -2,11 +2,11 @@
 The `sqlite_dumper` component of a microcosm object graph: `graph.sqlite_dumper.csv(store)`.
 
 """
+
 from typing import Any
 
 from microcosm_sqlite.dumpers.csv import CSVDumper
 from microcosm_sqlite.dumpers.jsonl import JSONLinesDumper
-
 
 __all__ = ["SQLiteDumper"]
 

@@ -2,6 +2,7 @@
 JSON Lines dumps: one JSON object per line, keys in field order; NULL is null.
 
 """
+
 import json
 from collections.abc import Iterator
 from typing import IO, Any
@@ -10,7 +11,6 @@ from sqlalchemy.types import TypeEngine
 
 from microcosm_sqlite.dumpers.base import Dumper
 from microcosm_sqlite.dumpers.values import Encoder, jsonl_encoder
-
 
 __all__ = ["JSONLinesDumper", "write_jsonl"]
 

@@ -5,6 +5,7 @@ The same encoders and writers as the dumpers, so a table dumped this way reads b
 builders unchanged, exactly like a dump through a store.
 
 """
+
 import json
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import IO, Any
@@ -38,9 +39,7 @@ def dump_rows(
 
     """
     encode, write = _FORMATS[output_format]
-    encoders = [
-        _parsed_json if output_format == "jsonl" and name in json_columns else encode for name in column_names
-    ]
+    encoders = [_parsed_json if output_format == "jsonl" and name in json_columns else encode for name in column_names]
     encoded = ([encoder(value) for encoder, value in zip(encoders, row)] for row in rows)
     return write(fileobj, list(column_names), encoded)
 

@@ -7,6 +7,7 @@ columns as JSON, NULL as an empty CSV cell or a JSON null. Binary values go thro
 `microcosm_sqlite._codec`, which the builders use to read them back.
 
 """
+
 import json
 from collections.abc import Callable
 from datetime import date, datetime, time

@@ -2,7 +2,9 @@
 One line per schema change that Alembic's autogenerate finds, for people to read.
 
 """
+
 from typing import Any
+
 
 def describe_changes(diffs: list[Any]) -> list[str]:
     """Describe the result of `alembic.autogenerate.compare_metadata`."""
@@ -28,7 +30,7 @@ def describe_change(change: tuple[Any, ...]) -> str:
         return f"{action} {_constraint_kind(what)} {constraint.name} on {_table_name(constraint)}"
     if kind.startswith("modify_"):
         _, table_name, column_name, _, old, new = details
-        return f"change {kind[len('modify_'):]} of {table_name}.{column_name} from {old} to {new}"
+        return f"change {kind[len('modify_') :]} of {table_name}.{column_name} from {old} to {new}"
     return f"{kind}: {details}"
 
 

@@ -2,6 +2,7 @@
 The Alembic configuration of one dataset, built in code: no `alembic.ini` anywhere.
 
 """
+
 import sys
 from argparse import Namespace
 from pathlib import Path

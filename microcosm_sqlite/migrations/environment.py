@@ -5,6 +5,7 @@ It runs in-process: the graph and the dataset's declarative base reach it throug
 `Config.attributes`, and it migrates the dataset's file through the dataset's own engine.
 
 """
+
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +16,8 @@ from alembic.runtime.environment import EnvironmentContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import TypeDecorator
 
-from microcosm_sqlite.errors import MigrationCommandError, MigrationError
 from microcosm_sqlite.constants import MEMORY_PATH
+from microcosm_sqlite.errors import MigrationCommandError, MigrationError
 from microcosm_sqlite.migrations.config import BASE, DATA_SET, ENGINE, GRAPH
 
 
@@ -66,9 +67,7 @@ def run_environment(context: EnvironmentContext) -> None:
         )
     # Our writable engines emit BEGIN themselves, so DDL is transactional: a migration that fails
     # halfway leaves the file as it was (and `--sql` output is wrapped in BEGIN/COMMIT).
-    options = dict(
-        target_metadata=attributes[BASE].metadata, transactional_ddl=True, **AUTOGENERATE_OPTIONS
-    )
+    options = dict(target_metadata=attributes[BASE].metadata, transactional_ddl=True, **AUTOGENERATE_OPTIONS)
     if context.is_offline_mode():
         context.configure(dialect_name="sqlite", literal_binds=True, **options)
         with context.begin_transaction():

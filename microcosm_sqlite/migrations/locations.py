@@ -2,6 +2,7 @@
 Where a dataset's revision files live: `<migrations dir>/<dataset name>`.
 
 """
+
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,8 @@ def migrations_folder(graph: Any, data_set: str) -> Path:
     """The existing folder of one dataset's revision files."""
     folder = (migrations_root(graph, data_set) / data_set).absolute()
     if not folder.is_dir():
-        problem = "the migrations path is not a directory" if folder.exists() else (
-            "the migrations folder does not exist"
+        problem = (
+            "the migrations path is not a directory" if folder.exists() else ("the migrations folder does not exist")
         )
         raise MigrationsNotFoundError(problem, data_set=data_set, path=folder, hint=CREATE_HINT)
     return folder

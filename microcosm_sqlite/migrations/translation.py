@@ -2,6 +2,7 @@
 Alembic's failures, told as microcosm-sqlite errors that name the dataset and its folder.
 
 """
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path

@@ -6,6 +6,7 @@ Files made by other tools may declare a column TEXT that the models read as Floa
 served as is. The declared types are what the first-use check can see cheaply.
 
 """
+
 import enum
 import sqlite3
 import uuid
@@ -40,11 +41,11 @@ from sqlalchemy.types import TypeDecorator
 
 from microcosm_sqlite import DataSet, dispose_sqlite_connections
 from microcosm_sqlite.artifacts.affinity import affinity, can_read
+from microcosm_sqlite.artifacts.verify import verify_artifact
 from microcosm_sqlite.errors import SchemaMismatchError
 from microcosm_sqlite.types import EnumType, Truthy
-from microcosm_sqlite.artifacts.verify import verify_artifact
-from tests.support.graphs import make_graph
 from tests.support.fixtures import CityStore, CountryStore, Geography
+from tests.support.graphs import make_graph
 
 #: The Geography schema as another tool might write it, with each column's declared type a slot.
 DECLARED = dict(
@@ -66,10 +67,10 @@ def foreign_geography(path, latitude_value=48.85, population_value=2_100_000, la
     with sqlite3.connect(path) as connection:
         connection.executescript(
             f"""
-            CREATE TABLE country (code {types['code']} PRIMARY KEY, name {types['name']}, continent {types['continent']},
-                landlocked {types['landlocked']});
-            CREATE TABLE city (id {types['id']} PRIMARY KEY, name {types['city_name']},
-                country_code {types['country_code']}, population {types['population']}, latitude {types['latitude']});
+            CREATE TABLE country (code {types["code"]} PRIMARY KEY, name {types["name"]}, continent {types["continent"]},
+                landlocked {types["landlocked"]});
+            CREATE TABLE city (id {types["id"]} PRIMARY KEY, name {types["city_name"]},
+                country_code {types["country_code"]}, population {types["population"]}, latitude {types["latitude"]});
             """
         )
         connection.execute("INSERT INTO country VALUES ('FR', 'France', 'EUROPE', ?)", (landlocked_value,))
@@ -92,9 +93,21 @@ def first_use(path):
 @pytest.mark.parametrize(
     "declared, value, mismatch",
     [
-        (dict(latitude="TEXT"), dict(latitude_value="not-a-float"), "city.latitude is TEXT in the file, Float in the model"),
-        (dict(population="TEXT"), dict(population_value="many"), "city.population is TEXT in the file, Integer in the model"),
-        (dict(population="REAL"), dict(population_value=2.5), "city.population is REAL in the file, Integer in the model"),
+        (
+            dict(latitude="TEXT"),
+            dict(latitude_value="not-a-float"),
+            "city.latitude is TEXT in the file, Float in the model",
+        ),
+        (
+            dict(population="TEXT"),
+            dict(population_value="many"),
+            "city.population is TEXT in the file, Integer in the model",
+        ),
+        (
+            dict(population="REAL"),
+            dict(population_value=2.5),
+            "city.population is REAL in the file, Integer in the model",
+        ),
         (dict(country_code="INTEGER"), {}, "city.country_code is INTEGER in the file, String in the model"),
         # No CHAR, CLOB or TEXT in the name: NUMERIC affinity, which turns '007' into 7.
         (dict(city_name="STRING"), {}, "city.name is STRING in the file, String in the model"),
@@ -195,9 +208,30 @@ class Upper(TypeDecorator[str]):
 
 #: Every column type a model may declare, as our builder would write it.
 TYPES = [
-    Integer(), BigInteger(), SmallInteger(), Float(), Double(), Numeric(10, 2), Boolean(), String(), String(20),
-    Text(), Unicode(), UnicodeText(), Enum(Colour), Date(), DateTime(), Time(), Interval(), JSON(), LargeBinary(),
-    PickleType(), Uuid(), EnumType(Colour), Truthy(), Upper(),
+    Integer(),
+    BigInteger(),
+    SmallInteger(),
+    Float(),
+    Double(),
+    Numeric(10, 2),
+    Boolean(),
+    String(),
+    String(20),
+    Text(),
+    Unicode(),
+    UnicodeText(),
+    Enum(Colour),
+    Date(),
+    DateTime(),
+    Time(),
+    Interval(),
+    JSON(),
+    LargeBinary(),
+    PickleType(),
+    Uuid(),
+    EnumType(Colour),
+    Truthy(),
+    Upper(),
 ]
 
 
@@ -211,9 +245,32 @@ def test_a_file_built_from_models_of_every_type_passes_first_use(tmp_path):
 
     columns = {f"c{number}": Column(type_) for number, type_ in enumerate(TYPES)}
     Row = type("Row", (Everything,), {"__tablename__": "row", "id": Column(Integer, primary_key=True), **columns})
-    values = [1, 1, 1, 1.5, 1.5, 1.25, True, "a", "b", "c", "d", "e", Colour.RED, date(2024, 1, 2),
-              datetime(2024, 1, 2, 3, 4), time(5, 6), timedelta(days=1), {"a": [1]}, b"\x00", {"p": 1},
-              uuid.uuid4(), Colour.RED, "yes", "f"]
+    values = [
+        1,
+        1,
+        1,
+        1.5,
+        1.5,
+        1.25,
+        True,
+        "a",
+        "b",
+        "c",
+        "d",
+        "e",
+        Colour.RED,
+        date(2024, 1, 2),
+        datetime(2024, 1, 2, 3, 4),
+        time(5, 6),
+        timedelta(days=1),
+        {"a": [1]},
+        b"\x00",
+        {"p": 1},
+        uuid.uuid4(),
+        Colour.RED,
+        "yes",
+        "f",
+    ]
     path = tmp_path / "everything.db"
     writable = make_graph(paths={"Everything": str(path)})
     Everything.create_all(writable)
@@ -225,6 +282,4 @@ def test_a_file_built_from_models_of_every_type_passes_first_use(tmp_path):
     with Everything.new_context(graph) as context:
         row = context.session.get(Row, 1)
     dispose_sqlite_connections(graph)
-    assert [getattr(row, f"c{n}") for n in range(len(values))] == [
-        *values[:18], b"\x00", *values[19:22], True, "f"
-    ]
+    assert [getattr(row, f"c{n}") for n in range(len(values))] == [*values[:18], b"\x00", *values[19:22], True, "f"]

@@ -3,6 +3,7 @@ The whole-file digest: every single-bit flip anywhere in a built artifact is a D
 at first use in a read-only graph, before any row is served.
 
 """
+
 import hashlib
 import random
 import sqlite3
@@ -13,11 +14,11 @@ from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.artifacts.digest import CHUNK_SIZE, DIGEST_KEY, hash_as_built, placeholder
 from microcosm_sqlite.artifacts.metadata import METADATA_TABLE
 from microcosm_sqlite.errors import DamagedArtifactError
-from reference_data.airports import AirportStore, Airports
+from reference_data.airports import Airports, AirportStore
 from reference_data.staging import AIRPORTS
 from tests.support.building import build_geography
-from tests.support.graphs import make_graph
 from tests.support.fixtures import CITIES, CityStore, Geography
+from tests.support.graphs import make_graph
 
 FLIPS = 100
 
@@ -166,7 +167,9 @@ def test_an_artifact_without_a_digest_still_opens(built, tmp_path):
     dispose_sqlite_connections(graph)
 
 
-@pytest.mark.parametrize("offset", [0, CHUNK_SIZE - 40, CHUNK_SIZE - 64, CHUNK_SIZE - 1, CHUNK_SIZE, 2 * CHUNK_SIZE + 7])
+@pytest.mark.parametrize(
+    "offset", [0, CHUNK_SIZE - 40, CHUNK_SIZE - 64, CHUNK_SIZE - 1, CHUNK_SIZE, 2 * CHUNK_SIZE + 7]
+)
 def test_the_digest_is_found_and_substituted_across_chunk_boundaries(tmp_path, offset):
     written, hashed = hashlib.sha256(b"written").hexdigest().encode(), hashlib.sha256(b"hashed").hexdigest().encode()
     data = bytearray(random.Random(offset).randbytes(3 * CHUNK_SIZE))
@@ -220,4 +223,3 @@ def test_a_file_renamed_over_the_artifact_after_first_use_is_checked_before_new_
         damaged.replace(path)
         assert_refused_before_any_row(graph, path, [])  # a second session: a new connection
     dispose_sqlite_connections(graph)
-

@@ -7,8 +7,8 @@ from microcosm_sqlite import DataSet, dispose_sqlite_connections
 from microcosm_sqlite.artifacts import check_artifact
 from microcosm_sqlite.errors import StaleArtifactError
 from tests.support.building import build_geography
-from tests.support.graphs import make_graph, write_geography
 from tests.support.fixtures import City, CityStore, Country, Geography
+from tests.support.graphs import make_graph, write_geography
 
 # The same dataset name with models that changed since the artifact was built.
 ChangedGeography = DataSet.create("Geography")

@@ -2,14 +2,15 @@
 A build killed with SIGKILL halfway through, in a real subprocess, must not touch the artifact.
 
 """
+
 import signal
 import subprocess
 import sys
 
 from microcosm_sqlite import dispose_sqlite_connections
 from tests.support.building import build_geography, folder_names
-from tests.support.graphs import make_graph
 from tests.support.fixtures import CITIES, CityStore, Geography
+from tests.support.graphs import make_graph
 
 # Loads many cities in batches, says "halfway" once half are in the temporary file, then waits
 # forever (on stdin) to be killed.

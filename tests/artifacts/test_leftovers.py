@@ -3,6 +3,7 @@ Temporary files of killed builds are removed by the next build of the same targe
 `verify`; those of a build still running are left alone. Real processes, killed for real.
 
 """
+
 import signal
 import subprocess
 import sys
@@ -33,7 +34,11 @@ with ArtifactBuild(sys.argv[1], Geography) as build:
 def start_build(target: Path) -> subprocess.Popen:
     """A build in another process, paused halfway with its temporary file written."""
     process = subprocess.Popen(
-        [sys.executable, "-c", BUILD_SCRIPT, str(target)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT
+        [sys.executable, "-c", BUILD_SCRIPT, str(target)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     assert process.stdout.readline() == "halfway\n"
     return process

@@ -4,19 +4,20 @@ at a read-only dataset's first use, by verify_artifact and check_artifact, by de
 on the command line as one line with exit status 1.
 
 """
+
 import sqlite3
 
 import pytest
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.artifacts import check_artifact
-from microcosm_sqlite.errors import MalformedMetadataError
 from microcosm_sqlite.artifacts.inspect import describe_artifact
 from microcosm_sqlite.artifacts.verify import verify_artifact
+from microcosm_sqlite.errors import MalformedMetadataError
 from tests.support.building import build_geography
 from tests.support.cli import run
-from tests.support.graphs import make_graph
 from tests.support.fixtures import CityStore, Geography
+from tests.support.graphs import make_graph
 
 TABLE = "_microcosm_sqlite_metadata"
 HINT = "rebuild the artifact (build_scripts/) or restore it from source control"

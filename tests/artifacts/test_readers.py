@@ -2,12 +2,13 @@
 A reader that opened the old artifact keeps reading correct rows while a rebuild replaces it.
 
 """
+
 import pytest
 
 from microcosm_sqlite import dispose_sqlite_connections
 from tests.support.building import build_geography
-from tests.support.graphs import make_graph
 from tests.support.fixtures import CITIES, CityStore, Geography
+from tests.support.graphs import make_graph
 
 NEW_CITIES = [dict(city, population=city["population"] + 1) for city in CITIES]
 

@@ -2,8 +2,15 @@ import sqlite3
 
 import pytest
 
+from microcosm_sqlite.artifacts.reading import (
+    columns,
+    open_artifact,
+    primary_key,
+    reading_table,
+    stream_rows,
+    table_names,
+)
 from microcosm_sqlite.errors import DamagedArtifactError, TableNotFoundError, UnsupportedArtifactError
-from microcosm_sqlite.artifacts.reading import columns, open_artifact, primary_key, reading_table, stream_rows, table_names
 from tests.support.building import build_geography
 
 
@@ -59,7 +66,9 @@ def test_damage_found_while_reading_names_the_file(tmp_path):
         artifact.seek((root - 1) * 4096)
         artifact.write(b"\xff" * 64)
 
-    with pytest.raises(DamagedArtifactError, match=r"dataset 'geography' \(.*geography.db\): SQLite cannot read the file"):
+    with pytest.raises(
+        DamagedArtifactError, match=r"dataset 'geography' \(.*geography.db\): SQLite cannot read the file"
+    ):
         with reading_table(path, "city") as (_, rows):
             list(rows)
 

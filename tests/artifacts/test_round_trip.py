@@ -2,6 +2,7 @@
 Whole artifacts built from real source files, and dump -> rebuild round trips.
 
 """
+
 import csv
 
 import pytest
@@ -12,10 +13,9 @@ from microcosm_sqlite.dumpers.csv import CSVDumper
 from microcosm_sqlite.dumpers.jsonl import JSONLinesDumper
 from microcosm_sqlite.errors import BadValueError
 from tests.support.building import build_geography, folder_names
-from tests.support.graphs import make_graph
-from tests.support.fixtures import CITIES, City, CityStore, Country, CountryStore, Geography
 from tests.support.catalogue import PRODUCTS, TAGS, ProductStore, TagStore
-from tests.support.fixtures import Catalogue, Product, Tag
+from tests.support.fixtures import CITIES, Catalogue, City, CityStore, Country, CountryStore, Geography, Product, Tag
+from tests.support.graphs import make_graph
 
 DUMPERS = {"csv": CSVDumper, "jsonl": JSONLinesDumper}
 
@@ -63,7 +63,10 @@ def test_build_artifact_from_csv_sources(tmp_path, sources):
     info = build_artifact(target, Geography, sources, progress=lambda table, rows: progress.append((table, rows)))
 
     assert {name: table.rows for name, table in info.tables.items()} == {"city": 6, "country": 4}
-    assert [(source.table, source.name) for source in info.sources] == [("city", "city.csv"), ("country", "country.csv")]
+    assert [(source.table, source.name) for source in info.sources] == [
+        ("city", "city.csv"),
+        ("country", "country.csv"),
+    ]
     assert progress[-1] == ("country", 4)
     assert check_artifact(target, Geography, sources).up_to_date
     # The same rows as the fixture artifact, inserted through the ORM types.
@@ -176,7 +179,10 @@ def test_the_command_line_dump_of_a_binary_column_rebuilds(tmp_path):
         dump = tmp_path / f"blob.{format}"
         result = run("dump", target, "blob", "--format", format, "-o", dump)
         assert result.returncode == 0, result.stderr
-        assert build_artifact(tmp_path / f"rebuilt-{format}.db", base, [(Blob, dump)]).content_hash == build.info.content_hash
+        assert (
+            build_artifact(tmp_path / f"rebuilt-{format}.db", base, [(Blob, dump)]).content_hash
+            == build.info.content_hash
+        )
 
 
 def test_a_binary_cell_that_is_not_base64_is_a_bad_value(tmp_path):
@@ -187,4 +193,9 @@ def test_a_binary_cell_that_is_not_base64_is_a_bad_value(tmp_path):
     with pytest.raises(BadValueError) as raised:
         build_artifact(tmp_path / "blobs.db", base, [(Blob, source)])
 
-    assert (raised.value.line, raised.value.column, raised.value.value, raised.value.expected) == (2, "digest", "b'ab'", "base64 text")
+    assert (raised.value.line, raised.value.column, raised.value.value, raised.value.expected) == (
+        2,
+        "digest",
+        "b'ab'",
+        "base64 text",
+    )

@@ -2,6 +2,7 @@
 Property: generated rows survive build -> dump -> build, in CSV and in JSON Lines.
 
 """
+
 import tempfile
 from pathlib import Path
 
@@ -10,10 +11,10 @@ from hypothesis import strategies as st
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.artifacts import ArtifactBuild, build_artifact
-from tests.support.graphs import make_graph
 from tests.artifacts.test_round_trip import dump_tables
 from tests.support.catalogue import ProductStore, TagStore
 from tests.support.fixtures import Catalogue, Colour, Product
+from tests.support.graphs import make_graph
 
 # Any Unicode text SQLite and UTF-8 files can hold: no lone surrogates, no NUL.
 text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
@@ -24,7 +25,6 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(text, children, max_size=3),
     max_leaves=8,
 )
-
 
 
 def is_bare_number(value: object) -> bool:

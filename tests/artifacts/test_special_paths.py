@@ -11,6 +11,7 @@ modes (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH): a file of mode 000 is then unread
 owner, as it is to any other user.
 
 """
+
 import ctypes
 import os
 import socket
@@ -21,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from microcosm_sqlite.errors import NotAnArtifactError
-from tests.support.cli import ROOT, SCRIPT
 from tests.support.building import build_geography
-from tests.support.graphs import make_graph
+from tests.support.cli import ROOT, SCRIPT
 from tests.support.fixtures import City, CityStore, Country, Geography
+from tests.support.graphs import make_graph
 
 TIMEOUT = 60
 
@@ -146,7 +147,9 @@ def test_first_use_of_a_fifo_fails_at_once(fifo):
 def test_first_use_of_a_socket_or_device_is_not_an_artifact(special):
     path, what = special
     graph = make_graph(paths={"Geography": str(path)}, read_only=True)
-    with pytest.raises(NotAnArtifactError, match=rf"dataset 'Geography' \({path}\): the path is {what}, not an SQLite file"):
+    with pytest.raises(
+        NotAnArtifactError, match=rf"dataset 'Geography' \({path}\): the path is {what}, not an SQLite file"
+    ):
         with Geography.new_context(graph):
             CityStore().count()
 
@@ -205,7 +208,10 @@ UNSEARCHABLE = (
 
 
 def test_first_use_of_an_unreadable_file_says_permission_denied(unreadable):
-    assert first_use(unreadable, restricted=True) == f"UnreadableArtifactError: dataset 'Geography' ({unreadable}): {UNREADABLE}"
+    assert (
+        first_use(unreadable, restricted=True)
+        == f"UnreadableArtifactError: dataset 'Geography' ({unreadable}): {UNREADABLE}"
+    )
 
 
 def test_first_use_in_an_unsearchable_folder_says_permission_denied(unsearchable):
@@ -218,7 +224,10 @@ def test_a_file_made_unreadable_after_first_use_says_permission_denied(artifact)
     result = run(sys.executable, "-c", USE_AFTER_CHMOD, artifact, restricted=True)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["6", f"UnreadableArtifactError: dataset 'Geography' ({artifact}): {UNREADABLE}"]
+    assert result.stdout.splitlines() == [
+        "6",
+        f"UnreadableArtifactError: dataset 'Geography' ({artifact}): {UNREADABLE}",
+    ]
 
 
 @pytest.mark.parametrize("command", ["inspect", "verify", "dump"])
@@ -265,8 +274,15 @@ def test_verify_sources_reports_a_fifo_source_without_opening_it(tmp_path):
 
     # Once with the folder (the recorded name is looked up in it), once with the file itself.
     result = run(
-        SCRIPT, "verify", path, "--models", "tests.support.fixtures:Geography", "--sources", sources,
-        "--sources", sources / "city.csv",
+        SCRIPT,
+        "verify",
+        path,
+        "--models",
+        "tests.support.fixtures:Geography",
+        "--sources",
+        sources,
+        "--sources",
+        sources / "city.csv",
     )
 
     assert result.returncode == 1

@@ -3,6 +3,7 @@ Text that is not UTF-8 in an artifact is a DamagedArtifactError naming the datas
 the column, never a raw "Could not decode to UTF-8" from the driver.
 
 """
+
 import sqlite3
 
 import pytest
@@ -11,8 +12,8 @@ from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.errors import DamagedArtifactError
 from tests.support.building import build_geography
 from tests.support.cli import run
-from tests.support.graphs import make_graph, write_geography
 from tests.support.fixtures import City, CityStore, Geography
+from tests.support.graphs import make_graph, write_geography
 
 #: "Lyon" with its "o" replaced by a byte that never occurs in UTF-8.
 NOT_UTF8 = b"Ly\xffn"

@@ -60,4 +60,6 @@ def test_a_sources_path_that_does_not_exist_is_named(tmp_path):
     result = verify_artifact(path, base=Geography, sources=[tmp_path / "sourcse"])
 
     assert not result.sound
-    assert f"source path '{tmp_path / 'sourcse'}' does not exist; check the path given for the sources" in str(result.failures)
+    assert f"source path '{tmp_path / 'sourcse'}' does not exist; check the path given for the sources" in str(
+        result.failures
+    )

@@ -2,6 +2,7 @@
 Values are coerced from the models' column types, the same way for CSV and JSON sources.
 
 """
+
 import json
 import uuid
 from datetime import date, datetime, time
@@ -9,8 +10,8 @@ from datetime import date, datetime, time
 import pytest
 
 from microcosm_sqlite.errors import BadValueError, MissingValueError
-from tests.support.graphs import DATA, stored_rows
 from tests.support.fixtures import Catalogue, Colour, Product
+from tests.support.graphs import DATA, stored_rows
 
 HEADER = "sku,name,quantity,price,exact_price,available,featured,released,updated,opens,colour,attributes,token,note"
 
@@ -59,12 +60,30 @@ def test_dates_and_enums_are_stored_as_the_orm_stores_them(empty_graph):
     empty_graph.sqlite_builder.csv(Product).build(str(DATA / "products.csv"))
 
     row = stored_rows(empty_graph, "Catalogue", "product")[0]
-    assert row[5:13] == (1, 1, "2024-02-29", "2024-02-29 13:45:00.000000", "08:30:00.000000", "RED", '{"size": [1, 2]}', "12345678123456781234567812345678")
+    assert row[5:13] == (
+        1,
+        1,
+        "2024-02-29",
+        "2024-02-29 13:45:00.000000",
+        "08:30:00.000000",
+        "RED",
+        '{"size": [1, 2]}',
+        "12345678123456781234567812345678",
+    )
 
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("true", True), ("FALSE", False), ("yes", True), ("no", False), ("1", True), ("0", False), ("T", True), ("off", False)],
+    [
+        ("true", True),
+        ("FALSE", False),
+        ("yes", True),
+        ("no", False),
+        ("1", True),
+        ("0", False),
+        ("T", True),
+        ("off", False),
+    ],
 )
 def test_booleans_accept_what_people_write(empty_graph, tmp_path, text, expected):
     source = tmp_path / "products.csv"
@@ -103,7 +122,13 @@ def test_unparsable_csv_values_name_line_column_value_and_type(empty_graph, tmp_
         empty_graph.sqlite_builder.csv(Product).build(source)
 
     error = raised.value
-    assert (error.source, error.line, error.column, error.value, error.expected) == (str(source), 3, column, text, expected)
+    assert (error.source, error.line, error.column, error.value, error.expected) == (
+        str(source),
+        3,
+        column,
+        text,
+        expected,
+    )
     assert str(error) == (
         f"dataset 'Catalogue', {source}, line 3, column {column!r}: {text!r} is not {expected}; "
         "fix the value in the source, or change the column's type in the model"
@@ -113,9 +138,19 @@ def test_unparsable_csv_values_name_line_column_value_and_type(empty_graph, tmp_
 
 def test_json_values_of_the_right_type_pass_through(empty_graph, tmp_path):
     record = dict(
-        sku="007", name="Licence", quantity=3, price=9, exact_price=9.99, available=True, featured=False,
-        released="2024-02-29", updated="2024-02-29T13:45:00Z", opens="08:30:00", colour="GREEN",
-        attributes={"size": [1, 2], "ok": None}, token="12345678-1234-5678-1234-567812345678",
+        sku="007",
+        name="Licence",
+        quantity=3,
+        price=9,
+        exact_price=9.99,
+        available=True,
+        featured=False,
+        released="2024-02-29",
+        updated="2024-02-29T13:45:00Z",
+        opens="08:30:00",
+        colour="GREEN",
+        attributes={"size": [1, 2], "ok": None},
+        token="12345678-1234-5678-1234-567812345678",
     )
     source = tmp_path / "products.json"
     source.write_text(json.dumps([record]))
@@ -132,7 +167,9 @@ def test_json_values_of_the_right_type_pass_through(empty_graph, tmp_path):
 
 def test_json_text_is_read_like_csv_text(empty_graph, tmp_path):
     source = tmp_path / "products.jsonl"
-    source.write_text(json.dumps(dict(sku=7, name="n", quantity="4", price="1.5", available="yes", exact_price=2)) + "\n")
+    source.write_text(
+        json.dumps(dict(sku=7, name="n", quantity="4", price="1.5", available="yes", exact_price=2)) + "\n"
+    )
 
     empty_graph.sqlite_builder.jsonl(Product).build(source)
 
@@ -258,7 +295,9 @@ def test_nan_in_a_nullable_float_column_is_refused_not_stored_as_null(empty_grap
         source.write_text(f"sku,name,{column}\nA,a,1.5\nB,b,{text}\n")
         builder = empty_graph.sqlite_builder.csv(Product)
     else:
-        source.write_text(f'{{"sku": "A", "name": "a", "{column}": 1.5}}\n{{"sku": "B", "name": "b", "{column}": {text}}}\n')
+        source.write_text(
+            f'{{"sku": "A", "name": "a", "{column}": 1.5}}\n{{"sku": "B", "name": "b", "{column}": {text}}}\n'
+        )
         builder = empty_graph.sqlite_builder.jsonl(Product)
 
     with pytest.raises(BadValueError) as raised:

@@ -2,13 +2,14 @@
 CSV sources as real tools write them: BOMs, CRLF, quoted newlines, huge fields, blank lines.
 
 """
+
 import io
 
 import pytest
 
 from microcosm_sqlite.errors import BadValueError
-from tests.support.graphs import DATA, load_geography, stored_rows
 from tests.support.fixtures import City, Country
+from tests.support.graphs import DATA, load_geography, stored_rows
 
 
 def test_a_bom_and_crlf_and_quoted_newlines_are_read(empty_graph):
@@ -81,7 +82,12 @@ def test_empty_cells_in_nullable_columns_are_null(empty_graph):
 def test_progress_is_reported_per_batch(empty_graph):
     seen = []
 
-    load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, DATA / "cities.csv"), batch_size=4,
-         progress=lambda table, rows: seen.append((table, rows)))
+    load_geography(
+        empty_graph,
+        (Country, DATA / "countries.csv"),
+        (City, DATA / "cities.csv"),
+        batch_size=4,
+        progress=lambda table, rows: seen.append((table, rows)),
+    )
 
     assert seen == [("country", 4), ("city", 4), ("city", 6)]

@@ -2,6 +2,7 @@
 Bad input stops a build with an error naming source, line, column and value; nothing stays loaded.
 
 """
+
 import io
 import json
 from datetime import datetime, timedelta, timezone
@@ -20,8 +21,8 @@ from microcosm_sqlite.errors import (
     SourceNotFoundError,
     SQLiteError,
 )
-from tests.support.graphs import DATA, load_geography, stored_rows
 from tests.support.fixtures import City, Country, Geography, Product, Tag
+from tests.support.graphs import DATA, load_geography, stored_rows
 
 
 def assert_nothing_loaded(graph):
@@ -31,7 +32,13 @@ def assert_nothing_loaded(graph):
 
 def test_build_errors_are_sqlite_errors_with_a_status_code():
     assert issubclass(BuildError, SQLiteError)
-    for error_class in (MalformedSourceError, MissingColumnError, MissingValueError, DuplicateKeyError, BrokenForeignKeyError):
+    for error_class in (
+        MalformedSourceError,
+        MissingColumnError,
+        MissingValueError,
+        DuplicateKeyError,
+        BrokenForeignKeyError,
+    ):
         assert issubclass(error_class, BuildError)
     assert BuildError.status_code == 422
     assert DuplicateKeyError.status_code == BrokenForeignKeyError.status_code == 409
@@ -59,7 +66,10 @@ def test_nullable_and_defaulted_columns_are_not_required(empty_graph, tmp_path):
     source.write_text("id,name,country_code\n1,Paris,FR\n2,Lyon,FR\n")
 
     assert load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, source)) == {"country": 4, "city": 2}
-    assert stored_rows(empty_graph, "Geography", "city") == [(1, "Paris", "FR", None, None), (2, "Lyon", "FR", None, None)]
+    assert stored_rows(empty_graph, "Geography", "city") == [
+        (1, "Paris", "FR", None, None),
+        (2, "Lyon", "FR", None, None),
+    ]
 
 
 def test_an_empty_required_cell_is_a_missing_value(empty_graph, tmp_path):
@@ -69,7 +79,12 @@ def test_an_empty_required_cell_is_a_missing_value(empty_graph, tmp_path):
     with pytest.raises(MissingValueError) as raised:
         load_geography(empty_graph, (Country, source))
 
-    assert (raised.value.source, raised.value.line, raised.value.column, raised.value.value) == (str(source), 3, "name", "")
+    assert (raised.value.source, raised.value.line, raised.value.column, raised.value.value) == (
+        str(source),
+        3,
+        "name",
+        "",
+    )
     assert_nothing_loaded(empty_graph)
 
 
@@ -205,12 +220,26 @@ def decoder_problem(document: str) -> str:
     [
         ("cities.json", '[{"id": 1,}]', {"line": 1}, decoder_problem('[{"id": 1,}]')),
         ("cities.json", '{"id": 1}', {}, "the document is a JSON dict, not an array of objects"),
-        ("cities.json", '[{"id": 1, "name": "a", "country_code": "FR"}, 3]', {"record": 2}, "the record is a JSON int, not an object"),
-        ("cities.jsonl", '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": 2\n', {"line": 2}, decoder_problem('{"id": 2')),
+        (
+            "cities.json",
+            '[{"id": 1, "name": "a", "country_code": "FR"}, 3]',
+            {"record": 2},
+            "the record is a JSON int, not an object",
+        ),
+        (
+            "cities.jsonl",
+            '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": 2\n',
+            {"line": 2},
+            decoder_problem('{"id": 2'),
+        ),
         ("cities.jsonl", '\n\n["a"]\n', {"line": 3}, "the record is a JSON list, not an object"),
         ("cities.json", "[" * 100_000 + "]" * 100_000, {}, "malformed JSON (nested too deeply to parse)"),
-        ("cities.jsonl", '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": ' + "[" * 100_000 + "]" * 100_000 + "}\n", {"line": 2},
-         "malformed JSON (nested too deeply to parse)"),
+        (
+            "cities.jsonl",
+            '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": ' + "[" * 100_000 + "]" * 100_000 + "}\n",
+            {"line": 2},
+            "malformed JSON (nested too deeply to parse)",
+        ),
     ],
 )
 def test_malformed_json(empty_graph, tmp_path, name, text, position, problem):
@@ -282,7 +311,9 @@ def test_a_default_the_column_cannot_store_is_a_build_error(empty_graph, model, 
         )
 
     assert raised.value.column == column
-    assert raised.value.problem.startswith(f"the default value {defaults[column]!r} of column {column!r} cannot be stored (")
+    assert raised.value.problem.startswith(
+        f"the default value {defaults[column]!r} of column {column!r} cannot be stored ("
+    )
     assert raised.value.value == defaults[column]
     assert stored_rows(empty_graph, data_set, model.__tablename__) == []
 
@@ -308,9 +339,7 @@ def test_a_failure_in_a_later_source_rolls_back_earlier_sources(empty_graph, tmp
     products.write_text("sku,name,quantity\n007,a,1\n008,b,many\n")
 
     with pytest.raises(BuildError):
-        load_sources(
-            empty_graph.sqlite("Catalogue").engine, [(Tag, tags), (Product, products)], data_set="Catalogue"
-        )
+        load_sources(empty_graph.sqlite("Catalogue").engine, [(Tag, tags), (Product, products)], data_set="Catalogue")
 
     assert stored_rows(empty_graph, "Catalogue", "tag") == []
     assert stored_rows(empty_graph, "Catalogue", "product") == []
@@ -387,8 +416,16 @@ def test_foreign_keys_are_checked_when_asked_or_enforced(tmp_path, foreign_keys,
 @pytest.mark.parametrize(
     "name, text, where",
     [
-        ("cities.jsonl", '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": 2, "name": "b\\ud800", "country_code": "FR"}\n', {"line": 2}),
-        ("cities.json", '[{"id": 1, "name": "a", "country_code": "FR"}, {"id": 2, "name": "\\udc00", "country_code": "FR"}]', {"record": 2}),
+        (
+            "cities.jsonl",
+            '{"id": 1, "name": "a", "country_code": "FR"}\n{"id": 2, "name": "b\\ud800", "country_code": "FR"}\n',
+            {"line": 2},
+        ),
+        (
+            "cities.json",
+            '[{"id": 1, "name": "a", "country_code": "FR"}, {"id": 2, "name": "\\udc00", "country_code": "FR"}]',
+            {"record": 2},
+        ),
     ],
 )
 def test_text_with_a_lone_surrogate_is_a_bad_value(empty_graph, tmp_path, name, text, where):
@@ -408,15 +445,23 @@ def test_text_with_a_lone_surrogate_is_a_bad_value(empty_graph, tmp_path, name, 
     "column, default, reason",
     [
         ("price", float("nan"), "nan is not a number SQLite can store (it stores NaN as NULL)"),
-        ("updated", datetime(2024, 1, 1, 10, tzinfo=timezone(timedelta(hours=5))), "'2024-01-01T10:00:00+05:00' has a time zone offset"),
+        (
+            "updated",
+            datetime(2024, 1, 1, 10, tzinfo=timezone(timedelta(hours=5))),
+            "'2024-01-01T10:00:00+05:00' has a time zone offset",
+        ),
     ],
 )
 def test_a_default_sqlite_would_not_store_faithfully_is_a_build_error(empty_graph, column, default, reason):
     with pytest.raises(BadValueError) as raised:
-        empty_graph.sqlite_builder.csv(Product).default(**{column: default}).build(io.StringIO("sku,name\n007,Widget\n"))
+        empty_graph.sqlite_builder.csv(Product).default(**{column: default}).build(
+            io.StringIO("sku,name\n007,Widget\n")
+        )
 
     assert raised.value.column == column
-    assert raised.value.problem.startswith(f"the default value {default!r} of column {column!r} cannot be stored ({reason}")
+    assert raised.value.problem.startswith(
+        f"the default value {default!r} of column {column!r} cannot be stored ({reason}"
+    )
     assert stored_rows(empty_graph, "Catalogue", "product") == []
 
 
@@ -425,7 +470,9 @@ def test_a_callable_default_with_a_time_zone_offset_is_a_bad_value_naming_the_ro
         return datetime(2024, 1, 1, 10, tzinfo=timezone(timedelta(hours=5)))
 
     with pytest.raises(BadValueError) as raised:
-        empty_graph.sqlite_builder.csv(Product).default(updated=five_hours_east).build(io.StringIO("sku,name\n007,Widget\n"))
+        empty_graph.sqlite_builder.csv(Product).default(updated=five_hours_east).build(
+            io.StringIO("sku,name\n007,Widget\n")
+        )
 
     assert (raised.value.line, raised.value.column) == (2, "updated")
     assert raised.value.problem.startswith("'2024-01-01T10:00:00+05:00' has a time zone offset (UTC+05:00)")

@@ -2,6 +2,7 @@
 The `graph.sqlite_builder` front: the microcosm-sqlite 2.0 builder API over `load_sources`.
 
 """
+
 import io
 from importlib.metadata import entry_points
 
@@ -9,8 +10,8 @@ import pytest
 
 from microcosm_sqlite.builders.factory import Builder, SQLiteBuilderFactory
 from microcosm_sqlite.errors import BrokenForeignKeyError, BuildError, DuplicateKeyError, ReadOnlyDataSetError
-from tests.support.graphs import DATA, stored_rows
 from tests.support.fixtures import City, Country, Geography
+from tests.support.graphs import DATA, stored_rows
 
 
 def test_the_builder_factory_is_registered_as_an_entry_point(empty_graph):
@@ -27,7 +28,10 @@ def test_csv_build_of_one_model_from_a_file_object(empty_graph):
     assert counts == {"country": 4}
     with Country.new_context(empty_graph) as context:
         assert [country.code for country in context.session.query(Country).order_by(Country.name)] == [
-            "CA", "FR", "ML", "CH",
+            "CA",
+            "FR",
+            "ML",
+            "CH",
         ]
 
 
@@ -134,4 +138,3 @@ def test_autocommit_datasets_still_build_atomically(tmp_path):
     assert stored_rows(graph, "Geography", "country") == []
     assert graph.sqlite_builder.csv(Country).build(DATA / "countries.csv") == {"country": 4}
     dispose_sqlite_connections(graph)
-

@@ -2,16 +2,20 @@
 JSON (an array of objects) and JSON Lines sources.
 
 """
+
 import io
 
-from tests.support.graphs import DATA, load_geography, stored_rows
 from tests.support.fixtures import City, Country
+from tests.support.graphs import DATA, load_geography, stored_rows
 
 EXPECTED = [(1, "Paris", "FR", 2100000, 48.85), (2, "Lyon", "FR", 520000, 45.76), (3, "Bern", "CH", None, 46.95)]
 
 
 def test_a_json_array_of_objects(empty_graph):
-    assert load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, DATA / "cities.json")) == {"country": 4, "city": 3}
+    assert load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, DATA / "cities.json")) == {
+        "country": 4,
+        "city": 3,
+    }
 
     assert stored_rows(empty_graph, "Geography", "city") == EXPECTED
 

@@ -3,6 +3,7 @@ Property: whatever the input, a build either loads every row or raises a BuildEr
 tables exactly as they were. Never another exception, never a partial table.
 
 """
+
 import csv
 import io
 import json
@@ -16,8 +17,8 @@ from sqlalchemy import text as sql
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.builders import load_sources
 from microcosm_sqlite.errors import BuildError
-from tests.support.graphs import make_graph, stored_rows
 from tests.support.fixtures import Catalogue, Product, Tag
+from tests.support.graphs import make_graph, stored_rows
 
 COLUMNS = [column.name for column in Product.__table__.columns]
 BASELINE = "sku,name\nbase,kept\n"
@@ -25,9 +26,28 @@ BASELINE = "sku,name\nbase,kept\n"
 # Cells that are sometimes valid for some column and often not for others.
 cells = st.one_of(
     st.text(alphabet=st.sampled_from(list('ab0,"\n\r\x00\ufeff é;{}[]:-T.')), max_size=12),
-    st.sampled_from(["", "1", "-3", "1.5", "nan", "true", "no", "2024-02-29", "2024-02-30", "RED", "BLUE",
-                     '{"a": 1}', "12345678-1234-5678-1234-567812345678", "base", "0100", " ",
-                     "99999999999999999999", "-9223372036854775809"]),
+    st.sampled_from(
+        [
+            "",
+            "1",
+            "-3",
+            "1.5",
+            "nan",
+            "true",
+            "no",
+            "2024-02-29",
+            "2024-02-30",
+            "RED",
+            "BLUE",
+            '{"a": 1}',
+            "12345678-1234-5678-1234-567812345678",
+            "base",
+            "0100",
+            " ",
+            "99999999999999999999",
+            "-9223372036854775809",
+        ]
+    ),
     st.integers().map(str),
     st.floats().map(str),
 )
@@ -36,11 +56,22 @@ cells = st.one_of(
 @st.composite
 def csv_sources(draw, model) -> str:
     columns = [column.name for column in model.__table__.columns]
-    required = [column.name for column in model.__table__.columns if not column.nullable and column.default is None
-                and column.server_default is None and model.__table__.autoincrement_column is not column]
+    required = [
+        column.name
+        for column in model.__table__.columns
+        if not column.nullable
+        and column.default is None
+        and column.server_default is None
+        and model.__table__.autoincrement_column is not column
+    ]
     if draw(st.integers(0, 9)):
         # Mostly headers that pass the header check, so that rows get coerced and inserted.
-        header = draw(st.permutations(required + draw(st.lists(st.sampled_from([c for c in columns if c not in required] + ["extra"]), unique=True))))
+        header = draw(
+            st.permutations(
+                required
+                + draw(st.lists(st.sampled_from([c for c in columns if c not in required] + ["extra"]), unique=True))
+            )
+        )
     else:
         header = draw(st.lists(st.sampled_from(columns + ["extra", ""]), max_size=8))
     width = st.just(len(header)) if draw(st.integers(0, 4)) else st.integers(0, len(header) + 1)
@@ -88,7 +119,9 @@ def reset(graph) -> None:
     with graph.sqlite("Catalogue").engine.begin() as connection:
         connection.execute(sql("DELETE FROM tag"))
         connection.execute(sql("DELETE FROM product"))
-    load_sources(graph.sqlite("Catalogue").engine, [(Product, io.StringIO(BASELINE))], data_set="Catalogue", format="csv")
+    load_sources(
+        graph.sqlite("Catalogue").engine, [(Product, io.StringIO(BASELINE))], data_set="Catalogue", format="csv"
+    )
 
 
 def assert_all_or_nothing(graph, sources, format) -> None:

@@ -3,6 +3,7 @@ Where silence would cost data the builders refuse: columns the model lacks, a mi
 repeated JSON keys; and their errors name the true place of bytes that are not UTF-8.
 
 """
+
 import io
 
 import pytest
@@ -10,9 +11,15 @@ from sqlalchemy import Column, Integer, String
 
 from microcosm_sqlite import DataSet
 from microcosm_sqlite.builders import load_sources
-from microcosm_sqlite.errors import BuildError, MalformedSourceError, MissingColumnError, MissingValueError, UnknownColumnError
-from tests.support.graphs import DATA, load_geography, stored_rows
+from microcosm_sqlite.errors import (
+    BuildError,
+    MalformedSourceError,
+    MissingColumnError,
+    MissingValueError,
+    UnknownColumnError,
+)
 from tests.support.fixtures import City, Country
+from tests.support.graphs import DATA, load_geography, stored_rows
 
 Numbered = DataSet.create("Numbered")
 
@@ -38,8 +45,12 @@ MISSPELT_KEY = {
 }
 
 
-@pytest.mark.parametrize("name, position", [("cities.csv", {"line": 1}), ("cities.json", {"record": 1}), ("cities.jsonl", {"line": 1})])
-def test_a_source_column_the_model_lacks_is_an_error_naming_it_and_the_model_columns(empty_graph, tmp_path, name, position):
+@pytest.mark.parametrize(
+    "name, position", [("cities.csv", {"line": 1}), ("cities.json", {"record": 1}), ("cities.jsonl", {"line": 1})]
+)
+def test_a_source_column_the_model_lacks_is_an_error_naming_it_and_the_model_columns(
+    empty_graph, tmp_path, name, position
+):
     source = tmp_path / name
     source.write_text(MISSPELT_KEY[name])
 
@@ -87,7 +98,9 @@ def test_ignore_columns_loads_sources_with_extra_columns(empty_graph, tmp_path, 
 
 def test_a_later_record_with_an_unknown_key_names_its_record(empty_graph, tmp_path):
     source = tmp_path / "cities.jsonl"
-    source.write_text('{"id": 1, "name": "Paris", "country_code": "FR"}\n\n{"id": 2, "name": "Lyon", "country_code": "FR", "mayor": "x"}\n')
+    source.write_text(
+        '{"id": 1, "name": "Paris", "country_code": "FR"}\n\n{"id": 2, "name": "Lyon", "country_code": "FR", "mayor": "x"}\n'
+    )
 
     with pytest.raises(UnknownColumnError) as raised:
         load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, source))
@@ -121,9 +134,12 @@ def test_a_record_without_its_primary_key_is_an_error(empty_graph, tmp_path, nam
     assert_no_city_loaded(empty_graph)
 
 
-@pytest.mark.parametrize("text, format", [("text\nfirst\nsecond\n", "csv"), ('{"text": "first"}\n{"text": "second"}\n', "jsonl")])
+@pytest.mark.parametrize(
+    "text, format", [("text\nfirst\nsecond\n", "csv"), ('{"text": "first"}\n{"text": "second"}\n', "jsonl")]
+)
 def test_an_explicitly_autoincrementing_key_may_be_left_out(tmp_path, text, format):
-    from sqlalchemy import create_engine, text as sql
+    from sqlalchemy import create_engine
+    from sqlalchemy import text as sql
 
     engine = create_engine(f"sqlite:///{tmp_path / 'numbered.db'}")
     Numbered.metadata.create_all(engine)
@@ -138,8 +154,16 @@ def test_an_explicitly_autoincrementing_key_may_be_left_out(tmp_path, text, form
 @pytest.mark.parametrize(
     "name, text, position",
     [
-        ("cities.json", '[\n{"id": 1, "name": "Paris", "country_code": "FR"},\n{"id": 2, "name": "a", "name": "b", "country_code": "FR"}\n]', {"record": 2}),
-        ("cities.jsonl", '{"id": 1, "name": "Paris", "country_code": "FR"}\n{"id": 2, "name": "a", "name": "b", "country_code": "FR"}\n', {"line": 2}),
+        (
+            "cities.json",
+            '[\n{"id": 1, "name": "Paris", "country_code": "FR"},\n{"id": 2, "name": "a", "name": "b", "country_code": "FR"}\n]',
+            {"record": 2},
+        ),
+        (
+            "cities.jsonl",
+            '{"id": 1, "name": "Paris", "country_code": "FR"}\n{"id": 2, "name": "a", "name": "b", "country_code": "FR"}\n',
+            {"line": 2},
+        ),
     ],
 )
 def test_a_repeated_json_key_is_refused_naming_record_and_key(empty_graph, tmp_path, name, text, position):
@@ -179,7 +203,13 @@ def latin1_on_line(line: int, header: str, row: str, bad: str) -> tuple[bytes, i
 @pytest.mark.parametrize(
     "name, header, row, bad, position",
     [
-        ("cities.csv", "id,name,country_code\n", "{n},Cité number {n} with a long name,FR\n", "1501,Côte,FR\n", {"line": 1501}),
+        (
+            "cities.csv",
+            "id,name,country_code\n",
+            "{n},Cité number {n} with a long name,FR\n",
+            "1501,Côte,FR\n",
+            {"line": 1501},
+        ),
         (
             "cities.jsonl",
             '{"id": 1, "name": "Cité 1", "country_code": "FR"}\n',
@@ -196,7 +226,9 @@ def latin1_on_line(line: int, header: str, row: str, bad: str) -> tuple[bytes, i
         ),
     ],
 )
-def test_a_byte_that_is_not_utf8_is_reported_at_its_true_line_and_offset(empty_graph, tmp_path, name, header, row, bad, position):
+def test_a_byte_that_is_not_utf8_is_reported_at_its_true_line_and_offset(
+    empty_graph, tmp_path, name, header, row, bad, position
+):
     source = tmp_path / name
     data, offset = latin1_on_line(1501, header, row, bad)
     source.write_bytes(data)
@@ -211,7 +243,9 @@ def test_a_byte_that_is_not_utf8_is_reported_at_its_true_line_and_offset(empty_g
 
 
 def test_a_binary_file_object_is_located_too(empty_graph):
-    data, offset = latin1_on_line(1501, "code,name,continent\n", "C{n},Country {n} with a long name,EUROPE\n", "CI,Côte,AFRICA\n")
+    data, offset = latin1_on_line(
+        1501, "code,name,continent\n", "C{n},Country {n} with a long name,EUROPE\n", "CI,Côte,AFRICA\n"
+    )
 
     with pytest.raises(MalformedSourceError) as raised:
         load_geography(empty_graph, (Country, io.BytesIO(data)), format="csv")
@@ -224,17 +258,27 @@ def test_a_binary_file_object_is_located_too(empty_graph):
 def test_a_bare_carriage_return_inside_a_json_lines_record_is_whitespace(empty_graph, tmp_path, ending):
     source = tmp_path / "countries.jsonl"
     source.write_bytes(
-        ('{"code": "FR",\r"name": "France", "continent": "EUROPE"}' + ending + '{"code": "CH",\r"name": "Switzerland",\r\r"continent": "EUROPE"}' + ending).encode()
+        (
+            '{"code": "FR",\r"name": "France", "continent": "EUROPE"}'
+            + ending
+            + '{"code": "CH",\r"name": "Switzerland",\r\r"continent": "EUROPE"}'
+            + ending
+        ).encode()
     )
 
     load_geography(empty_graph, (Country, source))
 
-    assert stored_rows(empty_graph, "Geography", "country") == [("FR", "France", "EUROPE", 0), ("CH", "Switzerland", "EUROPE", 0)]
+    assert stored_rows(empty_graph, "Geography", "country") == [
+        ("FR", "France", "EUROPE", 0),
+        ("CH", "Switzerland", "EUROPE", 0),
+    ]
 
 
 def test_json_lines_line_numbers_count_newlines_only(empty_graph, tmp_path):
     source = tmp_path / "countries.jsonl"
-    source.write_bytes(b'{"code": "FR",\r"name": "France", "continent": "EUROPE"}\r\n{"code": "CH", "name": null, "continent": "EUROPE"}\n')
+    source.write_bytes(
+        b'{"code": "FR",\r"name": "France", "continent": "EUROPE"}\r\n{"code": "CH", "name": null, "continent": "EUROPE"}\n'
+    )
 
     with pytest.raises(MissingValueError) as raised:
         load_geography(empty_graph, (Country, source))
@@ -242,11 +286,14 @@ def test_json_lines_line_numbers_count_newlines_only(empty_graph, tmp_path):
     assert (raised.value.line, raised.value.column) == (2, "name")
 
 
-@pytest.mark.parametrize("method, name, text", [
-    ("csv", "countries.csv", "code,name,continent,flag\nFR,France,EUROPE,X\n"),
-    ("json", "countries.json", '[{"code": "FR", "name": "France", "continent": "EUROPE", "flag": "X"}]'),
-    ("jsonl", "countries.jsonl", '{"code": "FR", "name": "France", "continent": "EUROPE", "flag": "X"}\n'),
-])
+@pytest.mark.parametrize(
+    "method, name, text",
+    [
+        ("csv", "countries.csv", "code,name,continent,flag\nFR,France,EUROPE,X\n"),
+        ("json", "countries.json", '[{"code": "FR", "name": "France", "continent": "EUROPE", "flag": "X"}]'),
+        ("jsonl", "countries.jsonl", '{"code": "FR", "name": "France", "continent": "EUROPE", "flag": "X"}\n'),
+    ],
+)
 def test_the_builder_front_refuses_extra_columns_unless_told_to_ignore_them(empty_graph, tmp_path, method, name, text):
     source = tmp_path / name
     source.write_text(text)

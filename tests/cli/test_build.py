@@ -126,7 +126,9 @@ def test_on_a_terminal_a_progress_bar_shows_rows_and_rows_per_second(project):
 
 
 def test_a_script_that_raises_shows_its_traceback_and_the_others_still_run(project):
-    (project / "build_scripts" / "build_aaa.py").write_text("def load():\n    raise RuntimeError('bug in the script')\n\nload()\n")
+    (project / "build_scripts" / "build_aaa.py").write_text(
+        "def load():\n    raise RuntimeError('bug in the script')\n\nload()\n"
+    )
 
     result = run("build", cwd=project)
 

@@ -104,8 +104,10 @@ def test_diff_of_a_missing_file_and_bad_usage(tmp_path):
 
 
 def test_a_changed_primary_key_is_a_difference(tmp_path):
-    for name, ddl in (("a.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT NOT NULL)"),
-                      ("b.db", "CREATE TABLE t (id INTEGER NOT NULL, code TEXT PRIMARY KEY)")):
+    for name, ddl in (
+        ("a.db", "CREATE TABLE t (id INTEGER PRIMARY KEY, code TEXT NOT NULL)"),
+        ("b.db", "CREATE TABLE t (id INTEGER NOT NULL, code TEXT PRIMARY KEY)"),
+    ):
         with sqlite3.connect(tmp_path / name) as connection:
             connection.execute(ddl)
             connection.executemany("INSERT INTO t VALUES (?, ?)", [(1, "A"), (2, "B"), (3, "C")])

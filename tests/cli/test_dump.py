@@ -58,7 +58,6 @@ def test_dump_of_a_damaged_file_fails_cleanly_and_leaves_no_output_file(tmp_path
     assert not (tmp_path / "country.csv").exists()
 
 
-
 def test_dump_of_a_changed_value_is_refused_by_the_digest_rather_than_written_to_the_sources(tmp_path):
     """Dumped rows become sources: a changed value would be rebuilt into an artifact with a valid digest."""
     artifact = tmp_path / "geography.db"
@@ -72,6 +71,7 @@ def test_dump_of_a_changed_value_is_refused_by_the_digest_rather_than_written_to
     assert result.returncode == 1
     assert "its bytes do not match the SHA-256 recorded at build time" in result.stderr
     assert not (tmp_path / "city.csv").exists()
+
 
 def test_dump_with_a_bad_format_is_a_usage_error(tmp_path):
     build_geography(tmp_path / "geography.db")

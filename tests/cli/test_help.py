@@ -9,7 +9,15 @@ from tests.support.cli import ROOT, run, run_script
 
 def test_every_command_documents_itself_with_an_example():
     assert sorted(COMMANDS) == [
-        "build", "check-migration", "diff", "dump", "inspect", "migrate", "migrate-sql", "search", "verify",
+        "build",
+        "check-migration",
+        "diff",
+        "dump",
+        "inspect",
+        "migrate",
+        "migrate-sql",
+        "search",
+        "verify",
     ]
     runner = CliRunner()
     for name in COMMANDS:
@@ -18,7 +26,7 @@ def test_every_command_documents_itself_with_an_example():
         text = result.output
         assert text.startswith(f"Usage: microcosm-sqlite {name} "), name
         assert "Example:" in text, name
-        example = text[text.index("Example:"):].splitlines()[1].strip()
+        example = text[text.index("Example:") :].splitlines()[1].strip()
         assert example.startswith(f"microcosm-sqlite {name}"), (name, example)
 
 
@@ -26,7 +34,7 @@ def test_the_installed_script_lists_every_command():
     result = run_script("--help")
 
     assert result.returncode == 0
-    listed = result.stdout[result.stdout.index("Commands:"):]
+    listed = result.stdout[result.stdout.index("Commands:") :]
     for name in COMMANDS:
         assert f"\n  {name} " in listed
     assert "..." not in listed  # every short help fits
@@ -34,7 +42,11 @@ def test_the_installed_script_lists_every_command():
 
 def test_python_dash_m_runs_the_same_command_line():
     result = subprocess.run(
-        [sys.executable, "-m", "microcosm_sqlite", "inspect", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "microcosm_sqlite", "inspect", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert result.returncode == 0, result.stderr

@@ -76,8 +76,16 @@ def test_a_migrations_dir_option_moves_the_folder(project, tmp_path):
     (elsewhere / "Airports").mkdir(parents=True)
 
     result = run(
-        "migrate", "--path", "airports.db", "--migrations-dir", elsewhere, "airports.models:Airports",
-        "revision", "-m", "empty", cwd=project,
+        "migrate",
+        "--path",
+        "airports.db",
+        "--migrations-dir",
+        elsewhere,
+        "airports.models:Airports",
+        "revision",
+        "-m",
+        "empty",
+        cwd=project,
     )
 
     assert result.returncode == 0, result.stderr
@@ -90,8 +98,15 @@ def test_migration_errors_are_one_clean_line(project):
         (migrate(project, "init", "x"), "`init` is not needed"),
         (migrate(project, "downgrade", "nosuchrev"), "no revision matches 'nosuchrev'"),
         (
-            run("check-migration", "--migrations-dir", project / "nowhere", "--path", "airports.db",
-                "airports.models:Airports", cwd=project),
+            run(
+                "check-migration",
+                "--migrations-dir",
+                project / "nowhere",
+                "--path",
+                "airports.db",
+                "airports.models:Airports",
+                cwd=project,
+            ),
             "the migrations folder does not exist",
         ),
     ]

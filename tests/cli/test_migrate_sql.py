@@ -2,6 +2,7 @@
 `microcosm-sqlite migrate-sql`: numbered SQL migrations from the real command line.
 
 """
+
 import sqlite3
 import subprocess
 
@@ -95,7 +96,9 @@ def test_two_commands_at_once_apply_each_file_once(tmp_path):
     cwd = project(tmp_path, **files)
     command = [str(SCRIPT), "migrate-sql", "--path", "notes.db", "notes.models:Notes", "sql"]
 
-    runners = [subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runners = [
+        subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     outputs = [runner.communicate(timeout=60) for runner in runners]
 
     assert [runner.returncode for runner in runners] == [0, 0], outputs
@@ -105,7 +108,6 @@ def test_two_commands_at_once_apply_each_file_once(tmp_path):
         assert [row[0] for row in connection.execute("SELECT migration FROM run ORDER BY rowid")] == [
             f"{n:03}" for n in range(2, 7)
         ]
-
 
 
 def test_a_dataset_with_no_file_is_refused_rather_than_migrated_in_memory(tmp_path):

@@ -3,6 +3,7 @@ Where `-o` writes: never onto a file the command reads, and into FIFOs, devices 
 `>` would (in place), never by replacing them.
 
 """
+
 import os
 import sqlite3
 import stat
@@ -29,7 +30,9 @@ def assert_refused(result, artifact, before):
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     # A usage error: click's usage lines, then the one error line.
-    assert [line for line in result.stderr.splitlines() if line.startswith("Error:")] == [result.stderr.splitlines()[-1]]
+    assert [line for line in result.stderr.splitlines() if line.startswith("Error:")] == [
+        result.stderr.splitlines()[-1]
+    ]
     assert REFUSED in result.stderr.splitlines()[-1]
     assert artifact.read_bytes() == before
     assert not artifact.is_symlink()
@@ -70,8 +73,16 @@ def test_search_refuses_to_write_onto_the_artifact_configured_in_the_environment
     (tmp_path / "link.db").symlink_to(artifact)
     graph_option = ("--graph-name", graph_name) if graph_name else ()
 
-    result = run("search", STORE, *graph_option, "--format", "csv", "-o", tmp_path / output_name,
-                 env=clean_environment(**{variable: str(artifact)}))
+    result = run(
+        "search",
+        STORE,
+        *graph_option,
+        "--format",
+        "csv",
+        "-o",
+        tmp_path / output_name,
+        env=clean_environment(**{variable: str(artifact)}),
+    )
 
     assert_refused(result, artifact, before)
 
@@ -112,7 +123,9 @@ def read_fifo(path, received):
         received.append(fifo.read())
 
 
-@pytest.mark.parametrize("command", [["dump", "{artifact}", "city"], ["search", STORE, "--path", "{artifact}", "--format", "csv"]])
+@pytest.mark.parametrize(
+    "command", [["dump", "{artifact}", "city"], ["search", STORE, "--path", "{artifact}", "--format", "csv"]]
+)
 def test_output_to_a_fifo_is_written_in_place(tmp_path, artifact, command):
     fifo = tmp_path / "rows.fifo"
     os.mkfifo(fifo)
@@ -126,7 +139,8 @@ def test_output_to_a_fifo_is_written_in_place(tmp_path, artifact, command):
     assert result.returncode == 0, result.stderr
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     assert received and received[0].decode().splitlines()[:2] == [
-        "id,name,country_code,population,latitude", "1,Paris,FR,2100000,48.85"
+        "id,name,country_code,population,latitude",
+        "1,Paris,FR,2100000,48.85",
     ]
     assert sorted(path.name for path in tmp_path.iterdir()) == ["geography.db", "rows.fifo"]
 
@@ -178,7 +192,11 @@ def test_output_onto_a_symlink_writes_its_target_and_keeps_the_link(tmp_path, ar
 
 def run_with_umask(umask, *args):
     return subprocess.run(
-        [str(SCRIPT), *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        [str(SCRIPT), *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
         preexec_fn=lambda: os.umask(umask),
     )
 
@@ -207,12 +225,14 @@ def test_replacing_an_output_file_keeps_its_mode(tmp_path, artifact):
 
 def test_dump_to_a_full_standard_output_is_one_line(artifact):
     with open("/dev/full", "w") as full:  # only written to: the device stays as it is
-        for command in (["dump", artifact, "city"], ["search", STORE, "--path", artifact],
-                        ["inspect", artifact]):
-            result = subprocess.run([str(SCRIPT), *map(str, command)], cwd=ROOT, stdout=full,
-                                    stderr=subprocess.PIPE, text=True, timeout=60)
+        for command in (["dump", artifact, "city"], ["search", STORE, "--path", artifact], ["inspect", artifact]):
+            result = subprocess.run(
+                [str(SCRIPT), *map(str, command)], cwd=ROOT, stdout=full, stderr=subprocess.PIPE, text=True, timeout=60
+            )
             assert result.returncode == 1, (command, result.stderr)
-            assert result.stderr.splitlines() == ["Error: cannot write to standard output: No space left on device"], command
+            assert result.stderr.splitlines() == ["Error: cannot write to standard output: No space left on device"], (
+                command
+            )
 
 
 def test_dump_into_a_closed_pipe_stops_quietly(tmp_path):
@@ -223,8 +243,9 @@ def test_dump_into_a_closed_pipe_stops_quietly(tmp_path):
     connection.close()
 
     # As `dump ... | head -1`: the reader takes one line and goes, while the dump still writes.
-    process = subprocess.Popen([str(SCRIPT), "dump", str(path), "row"], cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [str(SCRIPT), "dump", str(path), "row"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert process.stdout is not None and process.stderr is not None
     assert process.stdout.readline() == b"id,name\r\n"
     process.stdout.close()

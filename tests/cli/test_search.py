@@ -9,18 +9,24 @@ import pytest
 
 from microcosm_sqlite.artifacts import ArtifactBuild
 from tests.support.building import build_geography, restamp
-from tests.support.cli import run
 from tests.support.catalogue import PRODUCTS
-from tests.support.graphs import write_geography
+from tests.support.cli import run
 from tests.support.fixtures import Catalogue, Product
+from tests.support.graphs import write_geography
 
 
 def test_search_runs_the_store_with_filters_limit_and_offset(tmp_path):
     build_geography(tmp_path / "geography.db")
 
     result = run(
-        "search", "tests.support.fixtures:CityStore", "--path", tmp_path / "geography.db",
-        "--filter", "name=Paris", "--format", "jsonl",
+        "search",
+        "tests.support.fixtures:CityStore",
+        "--path",
+        tmp_path / "geography.db",
+        "--filter",
+        "name=Paris",
+        "--format",
+        "jsonl",
     )
 
     assert result.returncode == 0, result.stderr
@@ -28,16 +34,36 @@ def test_search_runs_the_store_with_filters_limit_and_offset(tmp_path):
         {"id": 1, "name": "Paris", "country_code": "FR", "population": 2100000, "latitude": 48.85},
         {"id": 6, "name": "Paris", "country_code": "CA", "population": 12000, "latitude": 43.2},
     ]
-    page = run("search", "tests.support.fixtures:CityStore", "--path", tmp_path / "geography.db",
-               "--limit", "2", "--offset", "1", "--format", "csv")
+    page = run(
+        "search",
+        "tests.support.fixtures:CityStore",
+        "--path",
+        tmp_path / "geography.db",
+        "--limit",
+        "2",
+        "--offset",
+        "1",
+        "--format",
+        "csv",
+    )
     assert [row["id"] for row in csv.DictReader(io.StringIO(page.stdout))] == ["2", "3"]
 
 
 def test_search_converts_filter_values_to_the_column_types(tmp_path):
     build_geography(tmp_path / "geography.db")
 
-    europe = run("search", "tests.support.fixtures:CountryStore", "--path", tmp_path / "geography.db",
-                 "--filter", "continent=EUROPE", "--filter", "landlocked=yes", "--format", "jsonl")
+    europe = run(
+        "search",
+        "tests.support.fixtures:CountryStore",
+        "--path",
+        tmp_path / "geography.db",
+        "--filter",
+        "continent=EUROPE",
+        "--filter",
+        "landlocked=yes",
+        "--format",
+        "jsonl",
+    )
 
     assert europe.returncode == 0, europe.stderr
     assert [json.loads(line) for line in europe.stdout.splitlines()] == [
@@ -61,8 +87,18 @@ def test_search_reads_filter_values_as_the_csv_builder_reads_cells(tmp_path, nam
         with build.engine.begin() as connection:
             connection.execute(Product.__table__.insert(), PRODUCTS)
 
-    result = run("search", "tests.support.catalogue:FilteredProductStore", "--path", tmp_path / "catalogue.db",
-                 "--filter", f"{name}={value}", "--columns", "sku", "--format", "csv")
+    result = run(
+        "search",
+        "tests.support.catalogue:FilteredProductStore",
+        "--path",
+        tmp_path / "catalogue.db",
+        "--filter",
+        f"{name}={value}",
+        "--columns",
+        "sku",
+        "--format",
+        "csv",
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["sku", "007"]
@@ -72,12 +108,21 @@ def test_a_filter_value_that_is_not_of_its_column_type_is_a_usage_error(tmp_path
     with ArtifactBuild(tmp_path / "catalogue.db", Catalogue):
         pass
 
-    result = run("search", "tests.support.catalogue:FilteredProductStore", "--path", tmp_path / "catalogue.db",
-                 "--filter", "token=not-a-uuid")
+    result = run(
+        "search",
+        "tests.support.catalogue:FilteredProductStore",
+        "--path",
+        tmp_path / "catalogue.db",
+        "--filter",
+        "token=not-a-uuid",
+    )
 
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[-1] == "Error: Invalid value for --filter: 'not-a-uuid' is not a UUID (column 'token')"
+    assert (
+        result.stderr.splitlines()[-1]
+        == "Error: Invalid value for --filter: 'not-a-uuid' is not a UUID (column 'token')"
+    )
 
 
 def test_search_output_onto_the_artifact_it_reads_is_refused(tmp_path):
@@ -107,7 +152,9 @@ def test_search_finds_the_path_in_environment_config(tmp_path):
     write_geography(tmp_path / "plain.db")
     env = {**os.environ, "MICROCOSM_SQLITE__SQLITE__PATHS__GEOGRAPHY": str(tmp_path / "plain.db")}
 
-    result = run("search", "tests.support.fixtures:CityStore", "--filter", "country_code=CH", "--format", "csv", env=env)
+    result = run(
+        "search", "tests.support.fixtures:CityStore", "--filter", "country_code=CH", "--format", "csv", env=env
+    )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1:] == ["3,Bern,CH,134000,46.95"]
@@ -208,8 +255,18 @@ def test_out_of_range_numbers_and_abstract_stores_are_one_line_usage_errors(tmp_
         errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
         assert errors == [result.stderr.splitlines()[-1]] and message in errors[0], (args, result.stderr)
 
-    largest = run("search", "tests.support.fixtures:CityStore", "--path", path, "--format", "csv",
-                  "--limit", str(2**63 - 1), "--offset", "5")
+    largest = run(
+        "search",
+        "tests.support.fixtures:CityStore",
+        "--path",
+        path,
+        "--format",
+        "csv",
+        "--limit",
+        str(2**63 - 1),
+        "--offset",
+        "5",
+    )
     assert largest.returncode == 0, largest.stderr
     assert largest.stdout.splitlines() == ["id,name,country_code,population,latitude", "6,Paris,CA,12000,43.2"]
 

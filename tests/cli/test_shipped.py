@@ -1,4 +1,5 @@
 """The command line against the shipped example datasets (read-only: they are never modified)."""
+
 import json
 import sqlite3
 from contextlib import closing
@@ -10,7 +11,10 @@ COUNTRIES = ROOT / "datasets" / "countries.db"
 
 
 def test_the_shipped_artifacts_verify_against_models_and_sources():
-    for path, models in ((AIRPORTS, "reference_data.airports:Airports"), (COUNTRIES, "reference_data.countries:Countries")):
+    for path, models in (
+        (AIRPORTS, "reference_data.airports:Airports"),
+        (COUNTRIES, "reference_data.countries:Countries"),
+    ):
         result = run_script("verify", path, "--models", models, "--sources", ROOT / "datasets" / "sources")
         assert result.returncode == 0, result.stderr
         assert result.stdout == f"{path}: sound (file, digest, integrity, schema, metadata checked)\n"
@@ -20,14 +24,25 @@ def test_inspect_reads_the_counts_from_the_metadata():
     summary = json.loads(run("inspect", AIRPORTS, "--json").stdout)
 
     assert summary["metadata"]["data_set"] == "Airports"
-    assert {table["name"]: table["rows_from"] for table in summary["tables"]} == {"airport": "metadata", "country": "metadata"}
+    assert {table["name"]: table["rows_from"] for table in summary["tables"]} == {
+        "airport": "metadata",
+        "country": "metadata",
+    }
     assert all(table["rows"] > 200 for table in summary["tables"])
 
 
 def test_search_a_shipped_store_with_chosen_columns():
     result = run(
-        "search", "reference_data.airports:AirportStore", "--path", AIRPORTS,
-        "--filter", "iata=CDG", "--columns", "icao,iata,city", "--format", "csv",
+        "search",
+        "reference_data.airports:AirportStore",
+        "--path",
+        AIRPORTS,
+        "--filter",
+        "iata=CDG",
+        "--columns",
+        "icao,iata,city",
+        "--format",
+        "csv",
     )
 
     assert result.returncode == 0, result.stderr
@@ -40,7 +55,7 @@ def test_a_table_stops_at_100_rows_and_says_how_to_see_more():
     assert result.returncode == 0, result.stderr
     assert sum(1 for line in result.stdout.splitlines() if line.startswith("│ ")) == 100
     with closing(sqlite3.connect(f"file:{AIRPORTS}?mode=ro", uri=True)) as connection:
-        (total,), = connection.execute("SELECT count(*) FROM airport")
+        ((total,),) = connection.execute("SELECT count(*) FROM airport")
     assert result.stderr == (
         f"showing the first 100 of {total:,} rows ({total - 100:,} not shown): use --limit N to show up to "
         "1,000, or --format csv or --format jsonl for all of them\n"

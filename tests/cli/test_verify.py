@@ -5,8 +5,8 @@ import pytest
 
 from tests.support.building import build_geography
 from tests.support.cli import damage, run, truncate
-from tests.support.graphs import write_geography
 from tests.support.fixtures import City, Country
+from tests.support.graphs import write_geography
 
 MODELS = "tests.support.fixtures:Geography"
 
@@ -85,13 +85,17 @@ def test_stale_against_changed_sources(built, sources):
 
     assert result.returncode == 1
     [line] = failures(result)
-    assert line.startswith(f"FAILED dataset 'Geography' ({built}): source 'city.csv' (table 'city') changed since the build")
+    assert line.startswith(
+        f"FAILED dataset 'Geography' ({built}): source 'city.csv' (table 'city') changed since the build"
+    )
 
 
 def test_sources_given_as_files_must_be_the_recorded_ones(built, sources, tmp_path):
     (tmp_path / "extra.csv").write_text("x\n")
 
-    result = run("verify", built, "--models", MODELS, "--sources", sources / "country.csv", "--sources", tmp_path / "extra.csv")
+    result = run(
+        "verify", built, "--models", MODELS, "--sources", sources / "country.csv", "--sources", tmp_path / "extra.csv"
+    )
 
     assert result.returncode == 1
     lines = failures(result)
@@ -144,7 +148,10 @@ def test_a_file_missing_model_tables_fails_the_schema_check(tmp_path):
     result = run("verify", path, "--models", MODELS)
 
     assert result.returncode == 1
-    assert "missing tables city; missing columns country.name, country.continent, country.landlocked" in failures(result)[0]
+    assert (
+        "missing tables city; missing columns country.name, country.continent, country.landlocked"
+        in failures(result)[0]
+    )
 
 
 def test_json_output(built, tmp_path):
@@ -152,7 +159,10 @@ def test_json_output(built, tmp_path):
 
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert [(item["path"], item["sound"]) for item in report] == [(str(built), True), (str(tmp_path / "missing.db"), False)]
+    assert [(item["path"], item["sound"]) for item in report] == [
+        (str(built), True),
+        (str(tmp_path / "missing.db"), False),
+    ]
     assert report[0]["passed"] == ["file", "digest", "integrity", "metadata"]
     assert report[0]["notes"] == []
 
@@ -204,7 +214,9 @@ def test_quick_verify_catches_an_index_flip_that_quick_check_misses(built):
 
     assert result.returncode == 1
     [line] = failures(result)
-    assert line.startswith(f"FAILED dataset 'geography' ({built}): the file is damaged: its bytes do not match the SHA-256")
+    assert line.startswith(
+        f"FAILED dataset 'geography' ({built}): the file is damaged: its bytes do not match the SHA-256"
+    )
     assert "rebuild it" in line
 
 

@@ -8,10 +8,9 @@ from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.dumpers.csv import CSVDumper
 from microcosm_sqlite.dumpers.factory import SQLiteDumper
 from microcosm_sqlite.errors import DumpError, SQLiteError
-from tests.support.graphs import make_graph
-from tests.support.fixtures import CityStore, Geography
 from tests.support.catalogue import ProductStore, catalogue_graph, dump_products
-from tests.support.fixtures import Catalogue
+from tests.support.fixtures import Catalogue, CityStore, Geography
+from tests.support.graphs import make_graph
 
 
 @pytest.fixture

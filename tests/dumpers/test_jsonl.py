@@ -6,9 +6,9 @@ import pytest
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.dumpers.jsonl import JSONLinesDumper
 from microcosm_sqlite.errors import DumpError
-from tests.support.graphs import make_graph
 from tests.support.catalogue import ProductStore, catalogue_graph, dump_products
 from tests.support.fixtures import Catalogue
+from tests.support.graphs import make_graph
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 `check_migration.main` passes only when the file is at the latest revision and matches the models.
 
 """
+
 import pytest
 
 from microcosm_sqlite.cmd import check_migration
@@ -27,14 +28,19 @@ def test_passes_when_nothing_changed(current):
 
 
 def test_names_a_type_change(current):
-    with pytest.raises(StaleDBError, match=r"lacks: change type of airport\.iata from VARCHAR\(3\) to VARCHAR\(4\); run `migrate revision --autogenerate -m MESSAGE`"):
+    with pytest.raises(
+        StaleDBError,
+        match=r"lacks: change type of airport\.iata from VARCHAR\(3\) to VARCHAR\(4\); run `migrate revision --autogenerate -m MESSAGE`",
+    ):
         check_migration.main(current.graph, airports(iata_length=4).Base)
 
 
 def test_names_each_change(current):
     v0 = airports()
     v0.Base.metadata.remove(v0.Airport.__table__)
-    with pytest.raises(StaleDBError, match=r"lacks: remove index ix_airport_name on airport; remove table airport; run"):
+    with pytest.raises(
+        StaleDBError, match=r"lacks: remove index ix_airport_name on airport; remove table airport; run"
+    ):
         check_migration.main(current.graph, v0.Base)
 
 
@@ -44,7 +50,10 @@ def test_file_made_without_migrations_is_not_at_head(current, tmp_path):
     graph.assign("sqlite_migrations_dir", str(current.folder.parent))
     current.models.Base.create_all(graph)
     (head,) = [path.name.split("_")[0] for path in current.folder.glob("*.py")]
-    with pytest.raises(StaleDBError, match=f"at revision none but the migrations in .* end at {head}; run `migrate upgrade head` \\(or `migrate stamp head`"):
+    with pytest.raises(
+        StaleDBError,
+        match=f"at revision none but the migrations in .* end at {head}; run `migrate upgrade head` \\(or `migrate stamp head`",
+    ):
         check_migration.main(graph, current.models.Base)
     graph.sqlite.dispose_all()
 
@@ -53,7 +62,9 @@ def test_missing_file_is_reported_not_created(current, tmp_path):
     missing = tmp_path / "missing.db"
     graph = make_graph(paths={"Aerodromes": str(missing)})
     graph.assign("sqlite_migrations_dir", str(current.folder.parent))
-    with pytest.raises(ArtifactNotFoundError, match="the database file does not exist; create it with `migrate upgrade head`"):
+    with pytest.raises(
+        ArtifactNotFoundError, match="the database file does not exist; create it with `migrate upgrade head`"
+    ):
         check_migration.main(graph, current.models.Base)
     assert not missing.exists()
 
@@ -81,7 +92,10 @@ def test_without_a_file_the_migrations_are_checked_on_a_scratch_database(current
     graph = make_graph()  # no path: the dataset is ":memory:"
     graph.assign("sqlite_migrations_dir", str(current.folder.parent))
     check_migration.main(graph, current.models.Base)
-    with pytest.raises(StaleDBError, match=r"dataset 'Aerodromes' \(:memory:\): the models need a migration that .* lacks: add column country\.elevation_m"):
+    with pytest.raises(
+        StaleDBError,
+        match=r"dataset 'Aerodromes' \(:memory:\): the models need a migration that .* lacks: add column country\.elevation_m",
+    ):
         check_migration.main(graph, airports(elevation=True).Base)
 
 

@@ -3,6 +3,7 @@ The migration cycle of issue 6, on real files: autogenerate, upgrade, change the
 autogenerate again, upgrade, downgrade.
 
 """
+
 import sqlite3
 
 import pytest
@@ -20,7 +21,9 @@ def columns(db, table):
 
 def tables(db):
     with sqlite3.connect(db) as connection:
-        return [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return [
+            row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        ]
 
 
 def version(db):
@@ -68,7 +71,6 @@ def test_full_cycle(project, capsys):
     capsys.readouterr()
     project.migrate(v2, "current")
     assert f"{second.name.split('_')[0]} (head)" in capsys.readouterr().out
-
 
     # Dropping a column recreates `country`, which `airport` rows reference.
     project.migrate(v2, "downgrade", "-1")

@@ -65,12 +65,18 @@ def test_migrations_dir_not_configured(tmp_path):
         import_name="no_such_module_for_migrations",
         loader=load_from_dict(sqlite=dict(paths={"Aerodromes": str(tmp_path / "airports.db")})),
     )
-    with pytest.raises(MigrationsNotFoundError, match="no migrations directory is configured; bind the graph component 'sqlite_migrations_dir'"):
+    with pytest.raises(
+        MigrationsNotFoundError,
+        match="no migrations directory is configured; bind the graph component 'sqlite_migrations_dir'",
+    ):
         migrate.main(graph, airports().Base, "current")
 
 
 def test_init_is_refused(project):
-    with pytest.raises(MigrationCommandError, match=r"dataset 'Aerodromes': `init` is not needed: the Alembic environment ships with microcosm-sqlite"):
+    with pytest.raises(
+        MigrationCommandError,
+        match=r"dataset 'Aerodromes': `init` is not needed: the Alembic environment ships with microcosm-sqlite",
+    ):
         project.migrate(airports(), "init", "somewhere")
     assert list(project.folder.iterdir()) == []
 
@@ -91,7 +97,9 @@ def test_bad_revision_id(upgraded, command):
 
 def test_autogenerate_needs_an_upgraded_file(upgraded):
     upgraded.migrate(upgraded.models, "revision", "-m", "second")
-    with pytest.raises(MigrationCommandError, match="Target database is not up to date.; run `migrate upgrade head` first"):
+    with pytest.raises(
+        MigrationCommandError, match="Target database is not up to date.; run `migrate upgrade head` first"
+    ):
         upgraded.migrate(upgraded.models, "revision", "--autogenerate", "-m", "third")
 
 
@@ -104,7 +112,10 @@ def test_failing_migration_changes_nothing(upgraded):
 
 def test_migration_that_breaks_foreign_keys_is_rolled_back(upgraded):
     write_revision(upgraded, "op.execute(\"DELETE FROM country WHERE code = 'FR'\")")
-    with pytest.raises(MigrationError, match=r"leave 2 row\(s\) with a broken foreign key \(first: table 'airport', rowid \d+, referencing 'country'\); nothing was changed"):
+    with pytest.raises(
+        MigrationError,
+        match=r"leave 2 row\(s\) with a broken foreign key \(first: table 'airport', rowid \d+, referencing 'country'\); nothing was changed",
+    ):
         upgraded.migrate(upgraded.models, "upgrade", "head")
     assert upgraded.db.read_bytes() == upgraded.before
 
@@ -124,7 +135,10 @@ def test_forward_only_revisions(upgraded):
     upgraded.migrate(v2, "revision", "--autogenerate", "-m", "add elevation", include_downgrade=False)
     upgraded.migrate(v2, "upgrade", "head")
     after_upgrade = upgraded.db.read_bytes()
-    with pytest.raises(IrreversibleMigrationError, match=r"revision \w+ was generated without a downgrade \(include_downgrade=False\); restore the previous file"):
+    with pytest.raises(
+        IrreversibleMigrationError,
+        match=r"revision \w+ was generated without a downgrade \(include_downgrade=False\); restore the previous file",
+    ):
         upgraded.migrate(v2, "downgrade", "-1")
     upgraded.graph.sqlite.dispose("Aerodromes")
     assert upgraded.db.read_bytes() == after_upgrade

@@ -2,6 +2,7 @@
 How revision files name column types, and how `check_migration` names changes.
 
 """
+
 from types import SimpleNamespace
 
 from sqlalchemy import Column, ForeignKeyConstraint, Integer, MetaData, String, Table, UniqueConstraint

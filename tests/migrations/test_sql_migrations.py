@@ -2,6 +2,7 @@
 Numbered SQL migrations (`NNN_name.sql`) run on real files, in order, once each.
 
 """
+
 import hashlib
 import multiprocessing
 import sqlite3
@@ -60,7 +61,9 @@ def applied(database) -> list[tuple[str, str, str]]:
 
 def tables(database) -> list[str]:
     with sqlite3.connect(database) as connection:
-        return [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        return [
+            row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        ]
 
 
 def notes(database) -> list[tuple]:
@@ -239,7 +242,10 @@ def test_a_commit_that_times_out_on_a_reader_names_the_file(tmp_path, folder, da
     reader.execute("BEGIN")
     reader.execute("SELECT count(*) FROM note").fetchone()
     try:
-        with pytest.raises(MigrationError, match=r"002_seed\.sql ran but could not commit: database is locked; the file was rolled back") as raised:
+        with pytest.raises(
+            MigrationError,
+            match=r"002_seed\.sql ran but could not commit: database is locked; the file was rolled back",
+        ) as raised:
             run_migrations(graph, Notes, folder)
         assert "journal_mode" in str(raised.value)
     finally:
@@ -279,7 +285,9 @@ def test_an_applied_file_that_was_renamed_is_an_error_naming_both(graph, folder,
     run_migrations(graph, Notes, folder)
     (folder / "002_add_tag.sql").rename(folder / "002_add_label.sql")
 
-    with pytest.raises(AppliedMigrationChangedError, match=r"002_add_tag\.sql was applied .* renamed to 002_add_label\.sql"):
+    with pytest.raises(
+        AppliedMigrationChangedError, match=r"002_add_tag\.sql was applied .* renamed to 002_add_label\.sql"
+    ):
         run_migrations(graph, Notes, folder)
 
 
@@ -298,7 +306,9 @@ def test_an_applied_file_renumbered_is_an_error(graph, folder, database):
     (folder / "002_add_tag.sql").rename(folder / "003_add_tag.sql")
     write(folder, **{"002_seed": SEED})
 
-    with pytest.raises(AppliedMigrationChangedError, match=r"002_add_tag\.sql was applied .* renamed to 003_add_tag\.sql"):
+    with pytest.raises(
+        AppliedMigrationChangedError, match=r"002_add_tag\.sql was applied .* renamed to 003_add_tag\.sql"
+    ):
         run_migrations(graph, Notes, folder)
 
 
@@ -335,7 +345,9 @@ def test_a_migrations_table_made_by_another_tool_is_named_not_misread(graph, fol
     before = database.read_bytes()
 
     for call in (run_migrations, pending_migrations):
-        with pytest.raises(MigrationError, match=r"_migrations table has columns \(id, version\), not \(name, sha256, applied_at\)") as raised:
+        with pytest.raises(
+            MigrationError, match=r"_migrations table has columns \(id, version\), not \(name, sha256, applied_at\)"
+        ) as raised:
             call(graph, Notes, folder)
         assert "another tool" in str(raised.value)
     assert database.read_bytes() == before
@@ -393,6 +405,7 @@ def test_the_errors_are_migration_errors():
 
 # Two runners at once: real processes, one file.
 
+
 def run_in_process(path: str, folder: str, journal_mode: str, start, results) -> None:
     try:
         graph = make_graph(paths={"Notes": path}, journal_mode=journal_mode)
@@ -414,7 +427,10 @@ def test_two_processes_at_once_apply_each_file_exactly_once(tmp_path, folder, da
 
     context = multiprocessing.get_context("fork")
     start, results = context.Barrier(2), context.Queue()
-    processes = [context.Process(target=run_in_process, args=(str(database), str(folder), journal_mode, start, results)) for _ in range(2)]
+    processes = [
+        context.Process(target=run_in_process, args=(str(database), str(folder), journal_mode, start, results))
+        for _ in range(2)
+    ]
     for process in processes:
         process.start()
     reports = [results.get(timeout=90) for _ in processes]

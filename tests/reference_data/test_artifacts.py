@@ -4,6 +4,7 @@ reproducible byte for byte. These fail in `make test` when someone changes a sou
 the reshaping without rebuilding (`python build_scripts/build_all.py`).
 
 """
+
 import shutil
 import sqlite3
 
@@ -41,7 +42,9 @@ def sources_copy(tmp_path):
 
 def test_the_staleness_check_notices_a_changed_source(sources_copy):
     airports = sources_copy / "airports.csv"
-    airports.write_text(airports.read_text(encoding="utf-8").replace("Lukla Airport", "Tenzing-Hillary Airport"), encoding="utf-8")
+    airports.write_text(
+        airports.read_text(encoding="utf-8").replace("Lukla Airport", "Tenzing-Hillary Airport"), encoding="utf-8"
+    )
 
     report = check(AIRPORTS, sources_dir=sources_copy)
 

@@ -4,12 +4,13 @@ The committed example artifacts against the upstream packages' own readers: ever
 Read the way a service reads them: paths from the entry points, read-only, through stores.
 
 """
+
 import airportsdata
 import pycountry
 import pytest
 
 from microcosm_sqlite import dispose_sqlite_connections
-from reference_data.airports import Airport, Airports, AirportCountryStore, AirportStore, CodeStandard
+from reference_data.airports import Airport, AirportCountryStore, Airports, AirportStore, CodeStandard
 from reference_data.countries import Countries, CountryStore, CurrencyStore, LanguageStore, SubdivisionStore
 from reference_data.demo import create_graph
 
@@ -76,7 +77,9 @@ def test_country_subdivision_currency_and_language_counts_equal_pycountrys(count
 
 
 def test_countries_have_pycountrys_codes_and_names(countries):
-    expected = {(c.alpha_2, c.alpha_3, c.numeric, c.name, getattr(c, "official_name", None)) for c in pycountry.countries}
+    expected = {
+        (c.alpha_2, c.alpha_3, c.numeric, c.name, getattr(c, "official_name", None)) for c in pycountry.countries
+    }
 
     actual = {(c.alpha_2, c.alpha_3, c.numeric, c.name, c.official_name) for c in CountryStore().search()}
 

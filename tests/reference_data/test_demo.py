@@ -1,4 +1,5 @@
 """The example datasets as a service sees them: entry-point paths, read-only stores, the demo."""
+
 import hashlib
 import subprocess
 import sys
@@ -76,7 +77,10 @@ def test_the_demo_prints_its_queries_and_leaves_the_artifacts_untouched():
 
     completed = subprocess.run(
         [sys.executable, "-m", "reference_data.demo", "--country", "np", "--time-zone", "Africa/Johannesburg"],
-        capture_output=True, text=True, timeout=120, env={"COLUMNS": "120", "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "120", "PATH": ""},
     )
 
     assert completed.returncode == 0, completed.stderr
@@ -90,7 +94,10 @@ def test_the_demo_prints_its_queries_and_leaves_the_artifacts_untouched():
 def test_the_demo_reports_an_unknown_country_without_a_traceback():
     completed = subprocess.run(
         [sys.executable, "-m", "reference_data.demo", "--country", "QQ"],
-        capture_output=True, text=True, timeout=120, env={"COLUMNS": "120", "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "120", "PATH": ""},
     )
 
     assert completed.returncode == 1

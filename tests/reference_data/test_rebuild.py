@@ -1,4 +1,5 @@
 """The build scripts' front: rebuild, verify and summarise example artifacts."""
+
 import dataclasses
 import io
 
@@ -23,11 +24,15 @@ def test_rebuild_builds_verifies_and_summarises(tmp_path):
 
 def test_rebuild_reports_a_failed_build_and_keeps_going_no_further(tmp_path):
     broken = dataclasses.replace(
-        COUNTRIES, artifact=tmp_path / "countries.db", upstream=(*COUNTRIES.upstream, (COUNTRIES.upstream[0][0], "missing.json"))
+        COUNTRIES,
+        artifact=tmp_path / "countries.db",
+        upstream=(*COUNTRIES.upstream, (COUNTRIES.upstream[0][0], "missing.json")),
     )
     output = io.StringIO()
 
-    status = rebuild([broken, dataclasses.replace(COUNTRIES, artifact=tmp_path / "never.db")], Console(file=output, width=200))
+    status = rebuild(
+        [broken, dataclasses.replace(COUNTRIES, artifact=tmp_path / "never.db")], Console(file=output, width=200)
+    )
 
     assert status == 1
     assert "Countries: build failed" in output.getvalue()

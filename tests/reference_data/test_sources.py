@@ -1,4 +1,5 @@
 """The example datasets' upstream copies in datasets/sources/ and their pins."""
+
 import configparser
 import hashlib
 import re
@@ -10,7 +11,9 @@ import pytest
 from reference_data.paths import REPO_ROOT, SOURCES_DIR
 from reference_data.sources import NON_ISO_COUNTRY_CODES, PINNED_PACKAGES
 
-PROVENANCE_ROW = re.compile(r"^\| (?P<file>\S+) \| (?P<package>\S+) \| (?P<version>\S+) \| .* \| `(?P<sha256>[0-9a-f]{64})` \|$")
+PROVENANCE_ROW = re.compile(
+    r"^\| (?P<file>\S+) \| (?P<package>\S+) \| (?P<version>\S+) \| .* \| `(?P<sha256>[0-9a-f]{64})` \|$"
+)
 
 
 def test_setup_cfg_test_extra_pins_the_same_versions_as_the_sources():

@@ -2,6 +2,7 @@
 Helpers that build real artifacts for the artifact tests, without depending on the builders.
 
 """
+
 import sqlite3
 from contextlib import closing
 from pathlib import Path

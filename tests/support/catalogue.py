@@ -2,6 +2,7 @@
 Rows, stores and helpers for the Catalogue models of `tests.support.fixtures` (one column of every type).
 
 """
+
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager

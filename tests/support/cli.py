@@ -11,6 +11,7 @@ is created). `run_script` always runs the installed console script, for the smok
 check what users run.
 
 """
+
 import subprocess
 import sys
 import traceback
@@ -44,9 +45,7 @@ def run_in_process(*args: object) -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(["microcosm-sqlite", *argv], result.exit_code, result.stdout, stderr)
 
 
-def run_script(
-    *args: object, env: dict[str, str] | None = None, cwd: Path = ROOT
-) -> subprocess.CompletedProcess[str]:
+def run_script(*args: object, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     """The installed console script, in a real subprocess, as users run it."""
     return subprocess.run(
         [str(SCRIPT), *map(str, args)],

@@ -2,9 +2,24 @@
 Models shared by the tests: a small geography dataset with a foreign key, an enum and a boolean.
 
 """
+
 import enum
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, Numeric, String, Time, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Time,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import relationship
 
 from microcosm_sqlite import DataSet, Store

@@ -2,6 +2,7 @@
 Graphs and dataset files the tests share: real SQLite files under tmp_path, built as users build them.
 
 """
+
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from microcosm.api import create_object_graph, load_from_dict
 
 from microcosm_sqlite import dispose_sqlite_connections
 from tests.support.fixtures import CITIES, COUNTRIES, City, Country, Geography
+
 
 def make_graph(**sqlite_config):
     return create_object_graph("test", testing=True, loader=load_from_dict(sqlite=sqlite_config))

@@ -8,6 +8,7 @@ from it while microcosm_sqlite is first imported (as in a SQLAlchemy release wit
 back, since SQLAlchemy's own code still needs it.
 
 """
+
 import importlib
 import json
 import sys

@@ -2,12 +2,13 @@
 One session of primary-key lookups, summarised as plain data so two processes can be compared.
 
 """
+
 from typing import Any
 
 from microcosm_sqlite import Store, dispose_sqlite_connections, stores
 from microcosm_sqlite.errors import ModelNotFoundError
-from tests.support.graphs import make_graph
 from tests.support.fixtures import City, Country, Geography
+from tests.support.graphs import make_graph
 
 
 class CityByIdStore(Store):

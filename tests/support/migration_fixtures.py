@@ -3,6 +3,7 @@ Models for the migration tests: each call defines a fresh "Aerodromes" dataset, 
 the models before and after a change side by side (same dataset name, different metadata).
 
 """
+
 import enum
 from pathlib import Path
 from types import SimpleNamespace
@@ -49,10 +50,12 @@ def add_rows(graph, models) -> None:
         context.session.add(models.Country(code="FR", name="France"))
         # No relationship() tells the session that countries go first.
         context.session.flush()
-        context.session.add_all([
-            models.Airport(iata="CDG", name="Charles de Gaulle", kind=Kind.LARGE, country_code="FR"),
-            models.Airport(iata="LYS", name="Lyon", kind=Kind.SMALL, country_code="FR"),
-        ])
+        context.session.add_all(
+            [
+                models.Airport(iata="CDG", name="Charles de Gaulle", kind=Kind.LARGE, country_code="FR"),
+                models.Airport(iata="LYS", name="Lyon", kind=Kind.SMALL, country_code="FR"),
+            ]
+        )
         context.commit()
 
 

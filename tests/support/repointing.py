@@ -7,6 +7,7 @@ that test instead of killing pytest. Prints a JSON summary on its last line.
     python -m tests.support.repointing FOLDER [--read-only] [--rounds 5] [--threads 8] [--changes 40]
 
 """
+
 import argparse
 import faulthandler
 import json
@@ -17,8 +18,8 @@ from pathlib import Path
 
 from microcosm_sqlite import GetOrCreateSession, dispose_sqlite_connections
 from tests.support.building import build_geography
-from tests.support.graphs import make_graph
 from tests.support.fixtures import CityStore, Geography
+from tests.support.graphs import make_graph
 
 #: Two artifacts that tell apart every row they serve: a read is whole from one file or wrong.
 FILES = {"first.db": ("first", 120), "second.db": ("second", 80)}
@@ -37,9 +38,7 @@ def build_files(folder: Path) -> dict[str, list[str]]:
         path = folder / file_name
         names = city_names(prefix, count)
         if not path.exists():
-            build_geography(
-                path, cities=[dict(id=i + 1, name=name, country_code="FR") for i, name in enumerate(names)]
-            )
+            build_geography(path, cities=[dict(id=i + 1, name=name, country_code="FR") for i, name in enumerate(names)])
         expected[str(path)] = names
     return expected
 

@@ -9,6 +9,7 @@ it: an airport with a code in neither list stops the build instead of being drop
 invented country, and `country.standard` says which codes are not ISO.
 
 """
+
 import enum
 from typing import Any
 

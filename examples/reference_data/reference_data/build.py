@@ -6,13 +6,13 @@ The artifact records the upstream files (airports.csv, iso3166-1.json...) as its
 rows themselves are loaded from JSON Lines staged in a temporary folder (see `staging`).
 
 """
+
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from microcosm_sqlite.artifacts import ArtifactBuild, ArtifactInfo, ArtifactReport, check_artifact
 from microcosm_sqlite.builders import load_sources
-
 from reference_data.paths import SOURCES_DIR
 from reference_data.staging import ExampleDataSet, Sources
 
@@ -27,7 +27,9 @@ def build(
 ) -> ArtifactInfo:
     """Build one example artifact (by default onto its committed path) from the upstream files."""
     report = progress or (lambda step: None)
-    with ArtifactBuild(target or data_set.artifact, data_set.base, sources=data_set.upstream_sources(sources_dir)) as artifact:
+    with ArtifactBuild(
+        target or data_set.artifact, data_set.base, sources=data_set.upstream_sources(sources_dir)
+    ) as artifact:
         with tempfile.TemporaryDirectory(prefix=f"{data_set.name}-staging-") as staging_dir:
             report("staging the sources")
             staged = data_set.stage(sources_dir, Path(staging_dir))

@@ -9,6 +9,7 @@ the build links a currency to the country whose code starts it; currencies of no
 a currency, so neither do we: it is the issuer, not every user.
 
 """
+
 import enum
 from collections.abc import Collection
 from typing import Any
@@ -119,9 +120,7 @@ class CurrencyStore(Store):
     model_class = Currency
     auto_filter_fields = (Currency.alpha_3, Currency.country_code)
 
-    def _filter(
-        self, query: Query[Any], country_codes: Collection[str] | None = None, **kwargs: Any
-    ) -> Query[Any]:
+    def _filter(self, query: Query[Any], country_codes: Collection[str] | None = None, **kwargs: Any) -> Query[Any]:
         if country_codes is not None:
             query = query.filter(Currency.country_code.in_(sorted(country_codes)))
         return super()._filter(query, **kwargs)

@@ -8,6 +8,7 @@ Paths come from the `microcosm.sqlite` entry points this package declares (`Airp
 `Countries`); `sqlite.read_only` is on, so the files are opened `mode=ro` and never written.
 
 """
+
 import argparse
 from collections.abc import Sequence
 from typing import Any
@@ -18,8 +19,7 @@ from rich.table import Table
 
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.errors import SQLiteError
-
-from reference_data.airports import Airports, AirportCountryStore, AirportStore
+from reference_data.airports import AirportCountryStore, Airports, AirportStore
 from reference_data.countries import Countries, CountryStore, CurrencyStore, SubdivisionStore
 
 
@@ -31,10 +31,18 @@ def create_graph() -> Any:
 def highest_airports(country_code: str, limit: int = 10) -> Table:
     country = AirportCountryStore().one(code=country_code)
     table = Table(title=f"The {limit} highest airports of {country.name} ({country.code})", title_justify="left")
-    for column, justify in (("ICAO", "left"), ("IATA", "left"), ("name", "left"), ("city", "left"), ("elevation (ft)", "right")):
+    for column, justify in (
+        ("ICAO", "left"),
+        ("IATA", "left"),
+        ("name", "left"),
+        ("city", "left"),
+        ("elevation (ft)", "right"),
+    ):
         table.add_column(column, justify=justify)
     for airport in AirportStore().search(country_code=country_code, highest_first=True, limit=limit):
-        table.add_row(airport.icao, airport.iata or "", airport.name, airport.city or "", f"{airport.elevation_ft:,.0f}")
+        table.add_row(
+            airport.icao, airport.iata or "", airport.name, airport.city or "", f"{airport.elevation_ft:,.0f}"
+        )
     return table
 
 

@@ -5,6 +5,7 @@ The `microcosm.sqlite` entry points resolve here, so this module must stay cheap
 microcosm loads every entry point whenever it creates a graph.
 
 """
+
 from pathlib import Path
 from typing import Any
 

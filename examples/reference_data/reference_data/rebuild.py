@@ -2,6 +2,7 @@
 Rebuild and verify example artifacts with progress on the terminal: what `build_scripts/` run.
 
 """
+
 import sys
 import time
 from collections.abc import Sequence
@@ -10,7 +11,6 @@ from rich.console import Console
 from rich.table import Table
 
 from microcosm_sqlite.errors import SQLiteError
-
 from reference_data.build import build, check
 from reference_data.staging import ExampleDataSet
 

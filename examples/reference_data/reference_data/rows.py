@@ -9,6 +9,7 @@ names). Problems in the files stop the build with the builders' errors, naming t
 file, the line or record, the column and the value.
 
 """
+
 import csv
 import json
 from collections.abc import Collection, Iterator
@@ -24,7 +25,6 @@ from microcosm_sqlite.errors import (
     MissingColumnError,
     MissingValueError,
 )
-
 from reference_data.airports import CodeStandard
 from reference_data.countries import LanguageScope, LanguageType
 
@@ -54,7 +54,9 @@ def airport_rows(source: Source, countries: Collection[str]) -> Iterator[dict[st
             raise source.error(
                 BrokenForeignKeyError,
                 f"{record['country']!r} is neither an ISO 3166-1 code nor listed in non_iso_country_codes.csv",
-                line=line, column="country", value=record["country"],
+                line=line,
+                column="country",
+                value=record["country"],
                 hint="if it is a real code outside ISO 3166-1, list it there with a reason",
             )
         yield {
@@ -78,13 +80,20 @@ def airport_country_rows(iso: Source, non_iso: Source) -> Iterator[dict[str, Any
     for record_number, record in _iso_records(iso, "3166-1"):
         code = _required(iso, record_number, record, "alpha_2")
         iso_codes.add(code)
-        yield {"code": code, "name": _required(iso, record_number, record, "name"),
-               "standard": CodeStandard.ISO_3166_1.name}
+        yield {
+            "code": code,
+            "name": _required(iso, record_number, record, "name"),
+            "standard": CodeStandard.ISO_3166_1.name,
+        }
     for line, record in _csv_records(non_iso, NON_ISO_COLUMNS):
         if record["code"] in iso_codes:
             raise non_iso.error(
-                BadValueError, f"{record['code']!r} is an ISO 3166-1 code now",
-                line=line, column="code", value=record["code"], hint="remove it from this list",
+                BadValueError,
+                f"{record['code']!r} is an ISO 3166-1 code now",
+                line=line,
+                column="code",
+                value=record["code"],
+                hint="remove it from this list",
             )
         yield {"code": record["code"], "name": record["name"], "standard": CodeStandard.USER_ASSIGNED.name}
 
@@ -110,8 +119,11 @@ def subdivision_rows(source: Source) -> Iterator[dict[str, Any]]:
         country_code, dash, _ = code.partition("-")
         if not dash or len(country_code) != 2:
             raise source.error(
-                BadValueError, f"subdivision code {code!r} does not start with a country code and '-'",
-                record=record_number, column="code", value=code,
+                BadValueError,
+                f"subdivision code {code!r} does not start with a country code and '-'",
+                record=record_number,
+                column="code",
+                value=code,
             )
         yield {
             "code": code,
@@ -163,7 +175,8 @@ def _csv_records(source: Source, columns: tuple[str, ...]) -> Iterator[tuple[int
             for record in reader:
                 if None in record or None in record.values():
                     raise source.error(
-                        MalformedSourceError, "the row has a different number of fields than the header",
+                        MalformedSourceError,
+                        "the row has a different number of fields than the header",
                         line=reader.line_num,
                     )
                 yield reader.line_num, record
@@ -202,8 +215,12 @@ def _enum_name(source: Source, record_number: int, record: dict[str, Any], field
     except ValueError:
         expected = ", ".join(member.value for member in enum_class)
         raise source.error(
-            BadValueError, f"{value!r} is not one of {expected}",
-            record=record_number, column=field, value=value, expected=expected,
+            BadValueError,
+            f"{value!r} is not one of {expected}",
+            record=record_number,
+            column=field,
+            value=value,
+            expected=expected,
         ) from None
 
 

@@ -6,6 +6,7 @@ the `test` extra in setup.cfg pins the same versions (a test checks they agree),
 reads the copies in `datasets/sources/`, never what happens to be installed.
 
 """
+
 from dataclasses import dataclass
 
 

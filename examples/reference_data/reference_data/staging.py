@@ -5,6 +5,7 @@ Rows keep their source order, so a builder's "record N" of a staged file is reco
 upstream file it came from.
 
 """
+
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> Path:
 
 def stage_airports(sources_dir: Path, staging_dir: Path) -> Sources:
     """Stage airports.csv and the country codes it may use."""
+
     def source(name: str) -> rows.Source:
         return rows.Source(Airports.__name__, sources_dir / name)
 
@@ -63,6 +65,7 @@ def stage_airports(sources_dir: Path, staging_dir: Path) -> Sources:
 
 def stage_countries(sources_dir: Path, staging_dir: Path) -> Sources:
     """Stage pycountry's ISO 3166-1, 3166-2, 4217 and 639-3 files."""
+
     def source(name: str) -> rows.Source:
         return rows.Source(Countries.__name__, sources_dir / name)
 
