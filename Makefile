@@ -25,7 +25,8 @@ demo: datasets
 	$(BIN)/python -m reference_data.demo
 
 test: $(STAMP)
-	$(BIN)/ruff check --extend-ignore I001 .
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
 	$(BIN)/mypy microcosm_sqlite
 	$(BIN)/python -m pytest -q
 
