@@ -6,6 +6,7 @@ Plain functions with no graph: the bind factory reads configuration and calls `c
 """
 
 import sqlite3
+import time
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
@@ -136,7 +137,7 @@ def create_engine_for(path: str, options: EngineOptions, data_set: str | None = 
         engine = _create_writable_engine(path, options, poolclass)
     _install_pragmas(engine, options)
     if not options.read_only and path != MEMORY_PATH:
-        _install_journal_mode(engine, path, options.journal_mode)
+        _install_journal_mode(engine, path, options.journal_mode, options.busy_timeout)
     _close_returned_connections_once_retired(engine)
     return engine
 
@@ -262,7 +263,7 @@ def _install_pragmas(engine: Engine, options: EngineOptions) -> None:
             cursor.close()
 
 
-def _install_journal_mode(engine: Engine, path: str, journal_mode: str) -> None:
+def _install_journal_mode(engine: Engine, path: str, journal_mode: str, timeout: float) -> None:
     """
     Put every connection in the configured journal mode; a read-only engine never gets here.
 
@@ -275,22 +276,50 @@ def _install_journal_mode(engine: Engine, path: str, journal_mode: str) -> None:
 
     @event.listens_for(engine, "connect")
     def set_journal_mode(dbapi_connection: sqlite3.Connection, record: Any) -> None:
-        (current,) = dbapi_connection.execute("PRAGMA journal_mode").fetchone()
-        if current != journal_mode:
-            try:
-                (current,) = dbapi_connection.execute(f"PRAGMA journal_mode = {journal_mode}").fetchone()
-            except sqlite3.OperationalError as error:
-                raise ConfigurationError(
-                    f"config sqlite.journal_mode is {journal_mode!r}, but {path} cannot leave "
-                    f"{current!r} mode ({error}): other connections hold it open; give every process "
-                    "that writes it the same sqlite.journal_mode"
-                ) from None
-            if current != journal_mode:
-                raise ConfigurationError(
-                    f"config sqlite.journal_mode is {journal_mode!r}, but SQLite keeps {path} in "
-                    f"{current!r} mode (its file system may not support it)"
-                )
+        try:
+            _switch_journal_mode(dbapi_connection, path, journal_mode, timeout)
+        except ConfigurationError:
+            # Closed here because older SQLAlchemy releases (2.0.4) leave a connection whose
+            # connect event raised open, and it would go on holding the file in its old mode.
+            dbapi_connection.close()
+            raise
         if journal_mode == "wal":
             # NORMAL is durable against application crashes under WAL and only a power loss can
             # undo the last commits (https://www.sqlite.org/pragma.html#pragma_synchronous).
             dbapi_connection.execute("PRAGMA synchronous = NORMAL")
+
+
+def _switch_journal_mode(connection: sqlite3.Connection, path: str, journal_mode: str, timeout: float) -> None:
+    """
+    Give the file the configured journal mode, unless it has it already.
+
+    A switch needs the file to itself: while another connection holds it (another process of the
+    same service starting at the same moment, about to make the same switch), SQLite refuses or
+    answers with the old mode, so the switch is retried for as long as the busy timeout allows.
+
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        (current,) = connection.execute("PRAGMA journal_mode").fetchone()
+        if current == journal_mode:
+            return
+        refusal = None
+        try:
+            (current,) = connection.execute(f"PRAGMA journal_mode = {journal_mode}").fetchone()
+        except sqlite3.OperationalError as error:
+            refusal = str(error)
+        if current == journal_mode or time.monotonic() >= deadline:
+            break
+        time.sleep(0.01)
+    if current == journal_mode:
+        return
+    if refusal is not None:
+        raise ConfigurationError(
+            f"config sqlite.journal_mode is {journal_mode!r}, but {path} cannot leave "
+            f"{current!r} mode ({refusal}): other connections hold it open; give every process "
+            "that writes it the same sqlite.journal_mode"
+        )
+    raise ConfigurationError(
+        f"config sqlite.journal_mode is {journal_mode!r}, but SQLite keeps {path} in "
+        f"{current!r} mode: other connections hold it open, or its file system does not support it"
+    )

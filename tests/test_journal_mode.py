@@ -5,6 +5,7 @@ Config `sqlite.journal_mode`: WAL for datasets maintained in place, rollback jou
 
 import multiprocessing
 import sqlite3
+import threading
 import time
 
 import pytest
@@ -104,6 +105,25 @@ def test_a_writer_configured_otherwise_than_the_file_in_use_is_a_clear_error(tmp
     assert pragma(graph, "Journal", "PRAGMA journal_mode") == "delete"
     dispose_sqlite_connections(graph)
     assert header_journal_bytes(path) == (1, 1)
+
+
+def test_switching_waits_for_a_connection_that_lets_go_within_the_busy_timeout(tmp_path):
+    # Two processes of one service starting together: one holds the new file a moment while the
+    # other switches it to WAL. The switch waits for it, as any write waits on a lock.
+    path = tmp_path / "journal.db"
+    Journal.create_all(make_graph(paths={"Journal": str(path)}))
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN")
+    other.execute("SELECT count(*) FROM entry").fetchone()
+    release = threading.Timer(0.3, lambda: other.execute("COMMIT"))
+    release.start()
+    graph = make_graph(paths={"Journal": str(path)}, journal_mode="wal", busy_timeout=5)
+
+    assert pragma(graph, "Journal", "PRAGMA journal_mode") == "wal"
+    release.join()
+    other.close()
+    dispose_sqlite_connections(graph)
+    assert header_journal_bytes(path) == (2, 2)
 
 
 def test_a_read_only_dataset_still_refuses_a_wal_file_whatever_the_config(tmp_path):

@@ -1,10 +1,8 @@
 import subprocess
 import sys
 
-from click.testing import CliRunner
-
 from microcosm_sqlite.cli import COMMANDS, main
-from tests.support.cli import ROOT, run, run_script
+from tests.support.cli import ROOT, cli_runner, run, run_script
 
 
 def test_every_command_documents_itself_with_an_example():
@@ -19,7 +17,7 @@ def test_every_command_documents_itself_with_an_example():
         "search",
         "verify",
     ]
-    runner = CliRunner()
+    runner = cli_runner()
     for name in COMMANDS:
         result = runner.invoke(main, [name, "--help"], prog_name="microcosm-sqlite")
         assert result.exit_code == 0, (name, result.output)

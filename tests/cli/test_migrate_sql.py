@@ -6,10 +6,8 @@
 import sqlite3
 import subprocess
 
-from click.testing import CliRunner
-
 from microcosm_sqlite.cli import main
-from tests.support.cli import SCRIPT, run
+from tests.support.cli import SCRIPT, cli_runner, run
 
 MODELS = """\
 from microcosm_sqlite import DataSet
@@ -115,7 +113,7 @@ def test_a_dataset_with_no_file_is_refused_rather_than_migrated_in_memory(tmp_pa
     # path is ':memory:', where the files would be applied and lost on exit.
     (tmp_path / "001_create.sql").write_text(CREATE)
 
-    result = CliRunner().invoke(main, ["migrate-sql", "tests.migrations.test_sql_migrations:Notes", str(tmp_path)])
+    result = cli_runner().invoke(main, ["migrate-sql", "tests.migrations.test_sql_migrations:Notes", str(tmp_path)])
 
     assert result.exit_code == 1
     assert result.stdout == ""

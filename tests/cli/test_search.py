@@ -279,11 +279,10 @@ def build_many_cities(path, count):
 
 def table_search(path, *args):
     """Run `search` in this process (output captured), so tracemalloc sees what it holds."""
-    from click.testing import CliRunner
-
     from microcosm_sqlite.cli import main
+    from tests.support.cli import cli_runner
 
-    return CliRunner().invoke(main, ["search", "tests.support.fixtures:CityStore", "--path", str(path), *args])
+    return cli_runner().invoke(main, ["search", "tests.support.fixtures:CityStore", "--path", str(path), *args])
 
 
 def test_a_table_holds_a_bounded_number_of_rows_whatever_the_limit(tmp_path):

@@ -26,6 +26,14 @@ SCRIPT = Path(sys.executable).parent / "microcosm-sqlite"
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+def cli_runner() -> CliRunner:
+    """A runner that keeps stderr apart from stdout: click 8.1 mixes them unless told not to, 8.2 dropped the option."""
+    try:
+        return CliRunner(mix_stderr=False)  # type: ignore[call-arg]
+    except TypeError:
+        return CliRunner()
+
+
 def run(*args: object, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     if env is not None or Path(cwd).resolve() != ROOT or Path.cwd().resolve() != ROOT:
         return run_script(*args, env=env, cwd=cwd)
@@ -37,7 +45,7 @@ def run_in_process(*args: object) -> subprocess.CompletedProcess[str]:
     from microcosm_sqlite.cli import main
 
     argv = [str(arg) for arg in args]
-    result = CliRunner().invoke(main, argv, prog_name="microcosm-sqlite")
+    result = cli_runner().invoke(main, argv, prog_name="microcosm-sqlite")
     stderr = result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         # The console script would have printed the traceback and exited 1: keep it visible.
