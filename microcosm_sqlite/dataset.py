@@ -4,7 +4,6 @@ Datasets: declarative bases whose class name selects the SQLite file their model
 """
 
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import MetaData
 from sqlalchemy.orm import Session, declarative_base
@@ -15,18 +14,6 @@ from microcosm_sqlite.context import SessionContext, open_session
 from microcosm_sqlite.factories import Bind
 
 __all__ = ["DataSet", "dispose_sqlite_connections"]
-
-
-# The declarative bases each graph has opened (by identity), so that `dispose_sqlite_connections`
-# disposes through each base's own `dispose`, which a dataset may override.
-_opened_bases: "WeakKeyDictionary[Any, dict[int, Any]]" = WeakKeyDictionary()
-
-
-def _opened(graph: Any, base: Any) -> None:
-    bases = _opened_bases.get(graph)
-    if bases is None:
-        bases = _opened_bases.setdefault(graph, {})
-    bases.setdefault(id(base), base)
 
 
 class _OpenSession:
@@ -83,7 +70,7 @@ class DataSet:
     @classmethod
     def _data_set_bind(cls, graph: Any) -> Bind:
         base = cls.resolve()
-        _opened(graph, base)
+        graph.sqlite.opened_bases.setdefault(id(base), base)
         bind: Bind = graph.sqlite(base.__name__)
         graph.sqlite.check_models(base.__name__, base.metadata)
         return bind
@@ -99,14 +86,14 @@ class DataSet:
         """
         base = cls.resolve()
         graph.sqlite.refuse_if_read_only(base.__name__, "create tables")
-        _opened(graph, base)
+        graph.sqlite.opened_bases.setdefault(id(base), base)
         base.metadata.create_all(graph.sqlite(base.__name__).engine)
 
     @classmethod
     def drop_all(cls, graph: Any) -> None:
         base = cls.resolve()
         graph.sqlite.refuse_if_read_only(base.__name__, "drop tables")
-        _opened(graph, base)
+        graph.sqlite.opened_bases.setdefault(id(base), base)
         base.metadata.drop_all(graph.sqlite(base.__name__).engine)
 
     @classmethod
@@ -153,7 +140,8 @@ def dispose_sqlite_connections(graph: Any) -> None:
     using is closed once they give it back (see `DataSet.dispose`).
 
     """
-    bases = list((_opened_bases.pop(graph, None) or {}).values())
+    bases = list(graph.sqlite.opened_bases.values())
+    graph.sqlite.opened_bases.clear()
     for base in bases:
         base.dispose(graph)
     through_bases = {data_set_key(base.__name__) for base in bases}

@@ -136,6 +136,10 @@ class SQLiteBindFactory:
         self._checked_schemas: set[tuple[str, int]] = set()
         self._sessions: ByDataSet[WeakSet[_DataSetSession]] = ByDataSet()
         self._disposals: ByDataSet[int] = ByDataSet()
+        # The declarative bases that opened this graph's datasets (by identity), so that
+        # `dispose_sqlite_connections` disposes through each base's own `dispose`, which a dataset
+        # may override.
+        self.opened_bases: dict[int, Any] = {}
         self._lock = _fork.ForkSafeLock()
 
     @property
