@@ -50,3 +50,20 @@ def empty_graph(tmp_path):
     Catalogue.create_all(graph)
     yield graph
     dispose_sqlite_connections(graph)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """A private PostgreSQL server, started once for the session and stopped at its end."""
+    from tests.support.postgres import private_server
+
+    with private_server(tmp_path_factory.mktemp("postgres")) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def postgres_url(request, postgres_server) -> str:
+    """The URL of an empty database of this test module's own on the private server."""
+    from tests.support.postgres import create_database
+
+    return create_database(postgres_server, request.module.__name__.rsplit(".", 1)[-1])

@@ -1,0 +1,36 @@
+"""
+A private PostgreSQL server for the suite, from the `pgserver` package (PostgreSQL 16 bundled).
+
+One server per test session, listening only on a Unix socket in a temporary folder, and one
+database per test module, so modules never see each other's schemas.
+
+"""
+
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+
+@contextmanager
+def private_server(folder: Path) -> Iterator[Any]:
+    with warnings.catch_warnings():
+        # pgserver keeps its locks in the user's runtime folder, which containers often leave unset.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import pgserver
+
+        server = pgserver.get_server(folder, cleanup_mode="delete")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+def create_database(server: Any, name: str) -> str:
+    """Create an empty database and return its URL for SQLAlchemy's psycopg 3 dialect."""
+    name = re.sub(r"[^a-z0-9_]", "_", name.lower())[:63]
+    server.psql(f'DROP DATABASE IF EXISTS "{name}"')
+    server.psql(f'CREATE DATABASE "{name}"')
+    return server.get_uri(name).replace("postgresql://", "postgresql+psycopg://", 1)
