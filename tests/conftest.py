@@ -53,11 +53,11 @@ def empty_graph(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
+def postgres_server():
     """A private PostgreSQL server, started once for the session and stopped at its end."""
     from tests.support.postgres import private_server
 
-    with private_server(tmp_path_factory.mktemp("postgres")) as server:
+    with private_server() as server:
         yield server
 
 

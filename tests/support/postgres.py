@@ -7,6 +7,8 @@ database per test module, so modules never see each other's schemas.
 """
 
 import re
+import shutil
+import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +17,12 @@ from typing import Any
 
 
 @contextmanager
-def private_server(folder: Path) -> Iterator[Any]:
+def private_server() -> Iterator[Any]:
+    # A short folder of its own in /tmp, not pytest's: the server's socket path must stay under
+    # the Unix limit of 107 bytes, and pgserver runs PostgreSQL as an unprivileged user when the
+    # suite runs as root, who must be able to reach the folder.
+    folder = Path(tempfile.mkdtemp(prefix="microcosm-pg-"))
+    folder.chmod(0o755)
     with warnings.catch_warnings():
         # pgserver keeps its locks in the user's runtime folder, which containers often leave unset.
         warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
@@ -26,6 +33,7 @@ def private_server(folder: Path) -> Iterator[Any]:
         yield server
     finally:
         server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def create_database(server: Any, name: str) -> str:
