@@ -4,7 +4,7 @@ Comparing two artifacts table by table, in SQLite: both files attached read-only
 SQLite does the row work: a LEFT JOIN of A's rows on B's primary-key index finds the keys removed
 and changed, one of B's rows on A's finds those added, each in key order, and only the keys that
 differ reach Python, where the two sorted streams are merged. Memory stays flat however big the
-files (https://www.sqlite.org/optoverview.html#outer_joins).
+files.
 
 A file whose whole-file digest matches is byte for byte as built, so its recorded content hashes
 are its content hashes: an unchanged table costs no read of its rows.
@@ -180,9 +180,8 @@ def compared(a: str | Path, b: str | Path) -> Iterator[tuple[Side, Side]]:
                 connection.execute(f"ATTACH DATABASE ? AS {quote(schema)}", (read_only_uri(path, immutable=True),))
         connection.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, len(_SCHEMAS))
         connection.execute("PRAGMA query_only = ON")
-        yield tuple(  # type: ignore[misc]
-            Side(path, connection, schema, _recorded_hashes(path)) for schema, path in zip(_SCHEMAS, paths, strict=True)
-        )
+        left, right = (Side(path, connection, schema, _recorded_hashes(path)) for schema, path in zip(_SCHEMAS, paths))
+        yield left, right
     finally:
         connection.close()
 
