@@ -40,6 +40,8 @@ class Task:
     builds: bool = False
     #: Reads an artifact built by `build_artifact` from the CSV, rather than the generated file.
     artifact: bool = False
+    #: Compares that artifact (`a=`) with one built from a copy of the CSV with 1% of rows changed (`b=`).
+    pair: bool = False
 
     @property
     def floor(self) -> Contender:
@@ -78,6 +80,15 @@ TASKS = (
             Contender("ours first use, check_digest off", OURS, "microcosm_first_use", (("check_digest", "false"),)),
         ),
         artifact=True,
+    ),
+    Task(
+        "diff",
+        "diff of two artifacts, 1% of rows changed",
+        (
+            Contender("sqlite3 EXCEPT, both attached", FLOOR, "sqlite3_except"),
+            Contender("ours diff_artifacts()", OURS, "microcosm_diff"),
+        ),
+        pair=True,
     ),
     Task(
         "lookup",

@@ -94,3 +94,38 @@ def table_checksum(db: Path) -> tuple[int, str]:
     finally:
         connection.close()
     return checksum.rows, checksum.value
+
+
+#: Every CHANGE_EVERY-th airport gets a new name in the changed copy the diff task compares with.
+CHANGE_EVERY = 100
+
+
+def changed_ids(rows: int) -> list[int]:
+    """The ids whose row differs between the generated data and its changed copy (1% of them)."""
+    return list(range(1, rows + 1, CHANGE_EVERY))
+
+
+def diff_expectation(rows: int) -> tuple[int, str]:
+    """What every diff contender must report: the changed rows, and a checksum of their ids."""
+    ids = changed_ids(rows)
+    checksum = Checksum()
+    checksum.rows, checksum.total = len(ids), sum(ids)
+    return checksum.rows, checksum.value
+
+
+def write_changed_csv(data: DataFiles) -> Path:
+    """The generated CSV with 1% of its airports renamed (`changed_ids`), written once beside it."""
+    target = data.csv.with_name(f"airports-{data.rows}-changed.csv")
+    if target.exists():
+        return target
+    changed = set(changed_ids(data.rows))
+    partial = target.with_suffix(".csv.partial")
+    with open(data.csv, newline="", encoding="utf-8") as source, partial.open("w", newline="", encoding="utf-8") as out:
+        reader, writer = csv.reader(source), csv.writer(out)
+        writer.writerow(next(reader))
+        for record in reader:
+            if int(record[0]) in changed:
+                record[3] += " (renamed)"
+            writer.writerow(record)
+    partial.replace(target)
+    return target

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.contenders import FAMILIES, FLOOR, ORIGINAL, OURS, SCRIPTS, TASKS, Contender, Task
-from benchmarks.data import Checksum, DataFiles, generate, table_checksum
+from benchmarks.data import Checksum, DataFiles, diff_expectation, generate, table_checksum, write_changed_csv
 from benchmarks.measure import BenchmarkError, Measurement, Summary, run_script
 from benchmarks.report import Result, describe_machine, load_average, render
 
@@ -64,14 +64,19 @@ def check(task: Task, contender: Contender, measurement: Measurement, expected: 
         )
 
 
-def build_artifact_file(data: DataFiles, settings: Settings) -> Path:
-    """The generated CSV built into an artifact by this library's `build_artifact` (with its digest)."""
-    out = settings.build_dir / f"airports-{data.rows}.artifact.db"
+def build_artifact_file(data: DataFiles, settings: Settings, changed: bool = False) -> Path:
+    """
+    The generated CSV built into an artifact by this library's `build_artifact` (with its digest);
+    `changed`: its copy with 1% of rows changed, for the diff task.
+
+    """
+    source = write_changed_csv(data) if changed else data.csv
+    out = settings.build_dir / f"airports-{data.rows}{'-changed' if changed else ''}.artifact.db"
     if not out.exists():
         log(f"building {out.name} with build_artifact")
         script = SCRIPTS / "microcosm_artifact.py"
         completed = subprocess.run(
-            [settings.pythons[OURS], str(script), f"csv={data.csv}", f"out={out}"], capture_output=True, text=True
+            [settings.pythons[OURS], str(script), f"csv={source}", f"out={out}"], capture_output=True, text=True
         )
         if completed.returncode != 0:
             raise BenchmarkError(f"{script.name} exited with {completed.returncode}:\n{completed.stderr[-3000:]}")
@@ -79,12 +84,21 @@ def build_artifact_file(data: DataFiles, settings: Settings) -> Path:
 
 
 def run_task(
-    task: Task, data: DataFiles, settings: Settings, pending: dict[Contender, str], artifact: Path | None = None
+    task: Task,
+    data: DataFiles,
+    settings: Settings,
+    pending: dict[Contender, str],
+    artifact: Path | None = None,
+    changed: Path | None = None,
 ) -> list[Result]:
     contenders = [
         contender for contender in task.contenders if contender.family in settings.families and contender not in pending
     ]
-    if task.artifact and (artifact is None or not any(contender.family == OURS for contender in contenders)):
+    if (task.artifact or task.pair) and (
+        artifact is None or not any(contender.family == OURS for contender in contenders)
+    ):
+        return []
+    if task.pair and changed is None:
         return []
     measured: dict[Contender, list[Measurement]] = {contender: [] for contender in contenders}
     out_dir = settings.build_dir
@@ -94,10 +108,14 @@ def run_task(
     expected = (data.rows, data.checksum) if task.per_size else None
     if task.artifact:
         expected = (data.rows, Checksum().value)
+    if task.pair:
+        expected = diff_expectation(data.rows)
     for round_ in range(settings.warmup + settings.runs):
         for contender in contenders:
             db = artifact if task.artifact and artifact is not None else data.db
             arguments = {"db": str(db), "csv": str(data.csv), "rows": str(data.rows), **dict(contender.options)}
+            if task.pair:
+                arguments.update(a=str(artifact), b=str(changed))
             if task.builds:
                 out = out_dir / f"{contender.family}.db"
                 for leftover in (out, out.with_name(out.name + "-journal")):
@@ -141,11 +159,13 @@ def run(settings: Settings) -> list[Result]:
     for index, size in enumerate(sorted(settings.sizes)):
         log(f"generating {size:,} rows in {settings.data_dir}")
         data = generate(settings.data_dir, size)
-        wanted = OURS in settings.families and any(task.artifact and task.name in settings.tasks for task in TASKS)
+        chosen = [task for task in TASKS if task.name in settings.tasks and OURS in settings.families]
+        wanted = any(task.artifact or task.pair for task in chosen)
         artifact = build_artifact_file(data, settings) if wanted else None
+        changed = build_artifact_file(data, settings, changed=True) if any(task.pair for task in chosen) else None
         for task in TASKS:
             if task.name in settings.tasks and (task.per_size or index == 0):
-                results += run_task(task, data, settings, pending, artifact)
+                results += run_task(task, data, settings, pending, artifact, changed)
     return results
 
 

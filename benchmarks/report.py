@@ -69,6 +69,7 @@ TARGETS = (
         "ours first use, check_digest off",
         max_seconds_per_100_mib=0.5,
     ),
+    Target("diff ≤ 3x sqlite3 EXCEPT", "diff", "ours diff_artifacts()", "sqlite3 EXCEPT, both attached", max_ratio=3),
     Target("lookups ≤ 5x sqlite3", "lookup", "ours one(id=...)", "sqlite3 SELECT by id", max_ratio=5),
     Target("start-up no slower than the original", "startup", "ours", "original 2.0", max_ratio=1.0),
 )

@@ -60,10 +60,13 @@ def test_harness_runs_every_task_and_writes_the_table(tmp_path):
         "| read the file (1 MiB chunks) | ",
         "| ours first use, digest checked | ",
         "| ours first use, check_digest off | ",
+        "| sqlite3 EXCEPT, both attached | ",
+        "| ours diff_artifacts() | ",
     ):
         assert row in results
     assert "| lookups ≤ 5x sqlite3 | 1,000 | " in results
     assert "| digest at first use ≤ 0.5 s per 100 MiB | 1,000 | " in results
+    assert "| diff ≤ 3x sqlite3 EXCEPT | 1,000 | " in results
     assert "pending" not in results  # the builder is in this library
     assert "SQLite " + sqlite3.sqlite_version in results
     # Build outputs live in a temporary folder that is removed afterwards.

@@ -41,19 +41,19 @@ def overall_hash(tables: dict[str, TableHash]) -> str:
     return digest.hexdigest()
 
 
-def hash_table(connection: sqlite3.Connection, table: str) -> TableHash:
-    """Hash a table's column names and its rows, read in primary-key order."""
-    names = [column.name for column in columns(connection, table)]
+def hash_table(connection: sqlite3.Connection, table: str, schema: str = "main") -> TableHash:
+    """Hash a table's column names and its rows, read in primary-key order (`schema`: the attached file)."""
+    names = [column.name for column in columns(connection, table, schema)]
     # Without a primary key, every column: an order that still depends on content only. Plain
     # ORDER BY (each column's own collation), as recorded hashes were computed.
-    order = ", ".join(quote(name) for name in primary_key(connection, table))
+    order = ", ".join(quote(name) for name in primary_key(connection, table, schema))
     selected = ", ".join(quote(name) for name in names)
 
     digest = hashlib.sha256(_encode_text(table))
     for name in names:
         digest.update(_encode_text(name))
     rows = 0
-    cursor = connection.execute(f"SELECT {selected} FROM {quote(table)} ORDER BY {order}")
+    cursor = connection.execute(f"SELECT {selected} FROM {quote(schema)}.{quote(table)} ORDER BY {order}")
     while batch := cursor.fetchmany(1000):
         rows += len(batch)
         digest.update(b"".join(_encode_row(row) for row in batch))

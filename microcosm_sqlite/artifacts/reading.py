@@ -126,16 +126,18 @@ def quote(identifier: str) -> str:
 INTERNAL_TABLE_PREFIXES = ("sqlite_", "_microcosm_sqlite_")
 
 
-def table_names(connection: sqlite3.Connection) -> list[str]:
+def table_names(connection: sqlite3.Connection, schema: str = "main") -> list[str]:
     """
-    The tables whose rows are the artifact's content, sorted by name.
+    The tables whose rows are the artifact's content, sorted by name (`schema`: the attached file).
 
     SQLite's own tables (sqlite_sequence, sqlite_stat1, ...) and the metadata table are left out:
     they are what every command hides (inspect shows the metadata as build metadata), and what
     content hashes leave out.
 
     """
-    names = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    names = [
+        row[0] for row in connection.execute(f"SELECT name FROM {quote(schema)}.sqlite_master WHERE type = 'table'")
+    ]
     return sorted(name for name in names if not name.startswith(INTERNAL_TABLE_PREFIXES))
 
 
@@ -148,16 +150,16 @@ def table_sql(connection: sqlite3.Connection, table: str) -> list[str]:
     return [sql for (sql,) in rows]
 
 
-def columns(connection: sqlite3.Connection, table: str) -> list[DeclaredColumn]:
+def columns(connection: sqlite3.Connection, table: str, schema: str = "main") -> list[DeclaredColumn]:
     """The columns of a table, in declaration order."""
-    rows = connection.execute(f"PRAGMA table_info({quote(table)})")
+    rows = connection.execute(f"PRAGMA {quote(schema)}.table_info({quote(table)})")
     return [
         DeclaredColumn(name=name, type=type_, nullable=not notnull and not pk, primary_key=bool(pk))
         for _cid, name, type_, notnull, _default, pk in rows
     ]
 
 
-def primary_key(connection: sqlite3.Connection, table: str) -> list[str]:
+def primary_key(connection: sqlite3.Connection, table: str, schema: str = "main") -> list[str]:
     """
     The columns that identify a row: the primary key, or every column when there is none.
 
@@ -165,7 +167,7 @@ def primary_key(connection: sqlite3.Connection, table: str) -> list[str]:
     rebuilds, so the whole row is its identity instead.
 
     """
-    rows = connection.execute(f"PRAGMA table_info({quote(table)})").fetchall()
+    rows = connection.execute(f"PRAGMA {quote(schema)}.table_info({quote(table)})").fetchall()
     declared = sorted((pk, name) for _cid, name, _type, _notnull, _default, pk in rows if pk)
     if declared:
         return [name for _pk, name in declared]

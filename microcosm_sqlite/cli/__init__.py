@@ -23,6 +23,7 @@ COMMANDS = {
     "migrate": "microcosm_sqlite.cli.migrate:migrate",
     "migrate-sql": "microcosm_sqlite.cli.migrate_sql:migrate_sql",
     "search": "microcosm_sqlite.cli.search:search",
+    "textconv": "microcosm_sqlite.cli.textconv:textconv",
     "verify": "microcosm_sqlite.cli.verify:verify",
 }
 
@@ -35,8 +36,8 @@ COMMANDS = {
 @click.version_option(package_name="microcosm-sqlite")
 def main() -> None:
     """
-    Build, verify, inspect, dump, search and compare microcosm-sqlite artifacts, and run a
-    dataset's migrations.
+    Build, verify, inspect, dump, search and compare microcosm-sqlite artifacts, print them as
+    text for git, and run a dataset's migrations.
 
     \b
     Example:

@@ -11,8 +11,18 @@ from rich.console import Console
 from rich.table import Table
 
 from microcosm_sqlite.artifacts.diff import DEFAULT_SAMPLE_SIZE, ArtifactDiff, Change, diff_artifacts
-from microcosm_sqlite.cli.options import FAILED, artifact_argument, json_option
+from microcosm_sqlite.cli.options import FAILED, LibraryError, artifact_argument, json_option
 from microcosm_sqlite.cli.render import print_json
+from microcosm_sqlite.errors import SQLiteError
+
+#: Exit status when the files cannot be compared (a missing file, not an artifact), as diff(1) has it.
+TROUBLE = 2
+
+
+class DiffError(LibraryError):
+    """A library error while comparing: one line on stderr, exit status 2 (1 means the files differ)."""
+
+    exit_code = TROUBLE
 
 
 @click.command(short_help="Compare two artifacts table by table.")
@@ -31,14 +41,18 @@ def diff(a: Path, b: Path, sample_size: int, as_json: bool) -> None:
     """
     Compare artifacts A and B: per table, row counts, content hashes and the keys that differ.
 
-    Both files are streamed in primary-key order (flat memory, whatever their size). Exits 0 when
-    they hold the same content, 1 when they differ, like diff(1).
+    Both files are attached read-only to one SQLite connection and their rows matched by key there
+    (flat memory, whatever their size). Exits 0 when they hold the same content, 1 when they differ,
+    2 when they cannot be compared (a missing file, not an artifact), like diff(1).
 
     \b
     Example:
         microcosm-sqlite diff datasets/geography.db build/geography.db --keys 5
     """
-    result = diff_artifacts(a, b, sample_size=sample_size)
+    try:
+        result = diff_artifacts(a, b, sample_size=sample_size)
+    except SQLiteError as error:
+        raise DiffError.from_error(error) from None
     if as_json:
         print_json(
             {"a": result.a, "b": result.b, "same": result.same, "tables": [asdict(table) for table in result.tables]},

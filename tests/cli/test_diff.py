@@ -1,9 +1,12 @@
 import json
 import sqlite3
 
+import pytest
+
 from tests.support.building import build_geography
-from tests.support.cli import damage, run
+from tests.support.cli import damage, run, run_script
 from tests.support.fixtures import CITIES
+from tests.support.graphs import folder_snapshot
 
 
 def changed_cities():
@@ -83,9 +86,9 @@ def test_diff_names_the_damaged_file(tmp_path):
     build_geography(tmp_path / "b.db", cities=changed_cities())
     damage(tmp_path / "b.db")
 
-    result = run("diff", tmp_path / "a.db", tmp_path / "b.db")
+    result = run_script("diff", tmp_path / "a.db", tmp_path / "b.db")
 
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.startswith(f"Error: dataset 'b' ({tmp_path / 'b.db'}): ")
     assert len(result.stderr.splitlines()) == 1
     assert "Exception ignored" not in result.stderr
@@ -94,10 +97,10 @@ def test_diff_names_the_damaged_file(tmp_path):
 def test_diff_of_a_missing_file_and_bad_usage(tmp_path):
     build_geography(tmp_path / "a.db")
 
-    missing = run("diff", tmp_path / "a.db", tmp_path / "missing.db")
-    usage = run("diff", tmp_path / "a.db")
+    missing = run_script("diff", tmp_path / "a.db", tmp_path / "missing.db")
+    usage = run_script("diff", tmp_path / "a.db")
 
-    assert missing.returncode == 1
+    assert missing.returncode == 2
     assert "the artifact file does not exist" in missing.stderr
     assert usage.returncode == 2
     assert "Missing argument 'B'" in usage.stderr
@@ -122,3 +125,71 @@ def test_a_changed_primary_key_is_a_difference(tmp_path):
     assert report.returncode == 1
     assert json.loads(report.stdout)["same"] is False
     assert json.loads(report.stdout)["tables"][0]["key_changed"] is True
+
+
+def keyed_values(path, values):
+    with sqlite3.connect(path) as connection:
+        # No declared type: the column keeps each value's own storage class.
+        connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v)")
+        connection.executemany("INSERT INTO t VALUES (?, ?)", list(enumerate(values, start=1)))
+    connection.close()
+    return path
+
+
+def test_a_value_whose_type_changed_is_a_changed_row(tmp_path):
+    a = keyed_values(tmp_path / "a.db", [1, "1", 2.5, "same", None])
+    b = keyed_values(tmp_path / "b.db", [1.0, 1, 2.5, "same", None])
+
+    result = run_script("diff", a, b)
+    report = json.loads(run_script("diff", a, b, "--json").stdout)
+
+    assert result.returncode == 1, result.stderr
+    assert "t: changed (id) = 1, 2" in result.stdout
+    assert result.stdout.splitlines()[-1] == "the artifacts differ"
+    assert report["tables"][0]["counts"] == {"added": 0, "removed": 0, "changed": 2}
+
+
+@pytest.mark.parametrize(
+    "b_name, make, problem",
+    [
+        ("missing.db", lambda path: None, "the artifact file does not exist"),
+        ("notes.db", lambda path: path.write_text("not a database\n" * 20), "the file is not an SQLite database"),
+        ("empty.db", lambda path: path.write_bytes(b""), "the file is empty"),
+        ("folder.db", lambda path: path.mkdir(), "the path is a directory"),
+    ],
+    ids=["missing", "not-sqlite", "empty", "folder"],
+)
+def test_diff_errors_exit_2_as_diff_does(tmp_path, b_name, make, problem):
+    build_geography(tmp_path / "a.db")
+    make(tmp_path / b_name)
+
+    for args in ((tmp_path / "a.db", tmp_path / b_name), (tmp_path / b_name, tmp_path / "a.db")):
+        result = run_script("diff", *args)
+
+        assert result.returncode == 2, (result.stdout, result.stderr)
+        assert result.stdout == ""
+        assert result.stderr.startswith(f"Error: dataset '{b_name[:-3]}' ({tmp_path / b_name}): ")
+        assert problem in result.stderr
+        assert len(result.stderr.splitlines()) == 1
+
+
+def test_same_and_differ_exit_0_and_1_from_the_console_script(tmp_path):
+    build_geography(tmp_path / "a.db")
+    build_geography(tmp_path / "same.db", cities=list(reversed(CITIES)))
+    build_geography(tmp_path / "b.db", cities=changed_cities())
+
+    assert run_script("diff", tmp_path / "a.db", tmp_path / "same.db").returncode == 0
+    assert run_script("diff", tmp_path / "a.db", tmp_path / "b.db").returncode == 1
+
+
+def test_diff_writes_nothing_beside_either_file(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    build_geography(tmp_path / "a" / "geography.db")
+    build_geography(tmp_path / "b" / "geography.db", cities=changed_cities())
+    before = folder_snapshot(tmp_path / "a"), folder_snapshot(tmp_path / "b")
+
+    result = run_script("diff", tmp_path / "a" / "geography.db", tmp_path / "b" / "geography.db")
+
+    assert result.returncode == 1, result.stderr
+    assert (folder_snapshot(tmp_path / "a"), folder_snapshot(tmp_path / "b")) == before

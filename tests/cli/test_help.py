@@ -15,6 +15,7 @@ def test_every_command_documents_itself_with_an_example():
         "migrate",
         "migrate-sql",
         "search",
+        "textconv",
         "verify",
     ]
     runner = cli_runner()
