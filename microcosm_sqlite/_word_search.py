@@ -8,6 +8,7 @@ about the query (filters, hooks, offset, limit, streaming) is the store's as usu
 
 """
 
+import sqlite3
 from collections.abc import Mapping
 from typing import Any, Final
 from weakref import WeakKeyDictionary
@@ -28,7 +29,7 @@ from microcosm_sqlite.errors import (
     SearchSyntaxError,
 )
 
-__all__ = ["KEYWORDS", "accepted", "check_applied", "filter_by_words", "given", "rank_by_words"]
+__all__ = ["KEYWORDS", "accepted", "check_applied", "filter_by_words", "given", "rank_by_words", "search_rank"]
 
 #: The keywords of a search by words, accepted by every store whose model declares `__search__`.
 KEYWORDS: Final = ("q", "match", "prefix")
@@ -113,11 +114,26 @@ def rank_by_words(store: Any, query: Query[Any]) -> Query[Any]:
     # Query keeps its ORDER BY in `_order_by_clauses` (SQLAlchemy 2.0 and 2.1); no public accessor.
     if not name or tuple(getattr(query, "_order_by_clauses", ())):
         return query
-    index = _index_of(store.model_class)
-    assert index is not None
-    weights = [literal(weight) for weight in index.weights]
     primary_key = list(store.model_class.__table__.primary_key.columns)
-    return query.order_by(func.bm25(literal_column(quote(name)), *weights), *primary_key)
+    return query.order_by(search_rank(store.model_class), *primary_key)
+
+
+def search_rank(model: Any) -> Any:
+    """
+    How well each row matched the words of a search by words, smaller first (FTS5's bm25 with the
+    model's declared weights): for a store's `_order_by` that mixes rank with an order of its own.
+
+    Valid only in a query given words (`q=` or `match=`): SQLite refuses bm25 anywhere else.
+
+    """
+    index = _index_of(model)
+    if index is None:
+        raise SearchNotDeclaredError(
+            f"dataset {_data_set(model)!r}: {getattr(model, '__name__', model)} declares no searchable columns, "
+            "so its rows have no search rank; declare them in the model (__search__ = ('name', ...))"
+        )
+    weights = [literal(weight) for weight in index.weights]
+    return func.bm25(literal_column(quote(index.name)), *weights)
 
 
 def check_applied(store: Any, query: Query[Any], kwargs: Mapping[str, Any]) -> None:
@@ -190,9 +206,11 @@ def _check_syntax(query: Query[Any], model: Any, index: SearchIndex, expression:
     try:
         query.session.execute(statement, {"match": expression}, bind_arguments={"mapper": inspect(model)})
     except DBAPIError as error:
-        message = str(error.orig)
-        if not (message.startswith("fts5:") or message.startswith("no such column")):
+        # FTS5 reports every flaw of the query ("fts5: syntax error", "unterminated string", "no such
+        # column") as a plain SQLITE_ERROR; a busy or damaged file has codes of its own.
+        if getattr(error.orig, "sqlite_errorcode", None) != sqlite3.SQLITE_ERROR:
             raise
+        message = str(error.orig)
         raise SearchSyntaxError(
             f"dataset {_data_set(model)!r}: match={expression!r} is not a valid FTS5 query ({message}); "
             f"see https://www.sqlite.org/fts5.html#full_text_query_syntax (columns: {', '.join(index.columns)}), "
