@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import String, Table, bindparam, column, false, func, inspect, literal, literal_column, table, text
+from sqlalchemy import String, Table, bindparam, column, func, inspect, literal, literal_column, table, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Query
@@ -34,7 +34,10 @@ __all__ = ["KEYWORDS", "accepted", "check_applied", "filter_by_words", "given", 
 #: The keywords of a search by words, accepted by every store whose model declares `__search__`.
 KEYWORDS: Final = ("q", "match", "prefix")
 
-#: Execution option naming the index a query was matched against ("" when `q` held no word).
+#: An FTS5 query that matches no row: what `q` without any word searches for.
+NOTHING: Final = '""'
+
+#: Execution option naming the index a query was matched against.
 _MATCHED: Final = "microcosm_sqlite_search_index"
 
 #: Per engine, the indexes found in its file: looked up once, not on every search.
@@ -91,8 +94,9 @@ def filter_by_words(store: Any, query: Query[Any], kwargs: Mapping[str, Any]) ->
     expression = _expression(model, q, match, bool(kwargs.get("prefix")))
     if expression is None:
         # Words were asked for and none was given ("", "*", "--"): nothing matches, rather than
-        # every row coming back unfiltered.
-        return query.filter(false()).execution_options(**{_MATCHED: ""})
+        # every row coming back unfiltered. An empty FTS5 phrase matches no row, and keeps the
+        # query a search of the index, which a store's order by `search_rank` needs.
+        expression = NOTHING
     if match is not None:
         _check_syntax(query, model, index, expression)
     clauses = _clauses_of(model)

@@ -131,7 +131,7 @@ def words(q: str | None, match: str | None, prefix: bool) -> dict[str, Any]:
     """The search-by-words keywords the options give (none without --q or --match)."""
     if prefix and q is None:
         raise click.BadParameter("--prefix completes the last word of --q: give --q too", param_hint="--prefix")
-    given = {name: value for name, value in (("q", q), ("match", match)) if value is not None}
+    given: dict[str, Any] = {name: value for name, value in (("q", q), ("match", match)) if value is not None}
     if prefix:
         given["prefix"] = True
     return given

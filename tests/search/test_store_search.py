@@ -306,3 +306,15 @@ class _NoDriver:
     @staticmethod
     def connect(*args, **kwargs):
         raise AssertionError("a search by words on PostgreSQL tried to connect")
+
+
+@pytest.mark.parametrize("q", ["", "*", "--"])
+def test_words_without_any_word_match_nothing_in_a_store_ordering_by_rank(places, q):
+    class RankedStore(Store):
+        model_class = Place
+
+        def _order_by(self, query, q=None, **kwargs):
+            return query.order_by(search_rank(Place), Place.code) if q is not None else query
+
+    assert codes(RankedStore().search(q=q)) == []
+    assert RankedStore().count(q=q) == 0
