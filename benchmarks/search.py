@@ -145,8 +145,9 @@ def query_contenders(artifact: Path, searchable: tuple[Any, Any]) -> dict[str, C
     graph = create_object_graph(
         "bench", testing=True, loader=load_from_dict(sqlite=dict(paths={"Airports": str(artifact)}, read_only=True))
     )
+    # Open for the benchmark's life, as a service's session is.
     context = base.new_context(graph).open()
-    store = AirportStore()
+    store = AirportStore(get_session=lambda: context.session)
 
     def ours(word: str) -> list[Any]:
         return [airport.id for airport in store.search(q=word, limit=10)]
