@@ -102,23 +102,25 @@ def build(data: DataFiles, folder: Path, runs: int) -> dict[str, Any]:
     from microcosm_sqlite.artifacts import build_artifact
 
     plain, searchable = models(search=False), models(search=True)
-    times: dict[str, list[float]] = {"without": [], "with": []}
+    times: dict[str, Timing] = {"without": Timing([], []), "with": Timing([], [])}
     sizes = {}
     for round_ in range(runs):
         for name, (base, model) in (("without", plain), ("with", searchable)):
             target = folder / f"{name}.db"
             target.unlink(missing_ok=True)
-            _, wall, _ = timed(
+            cpu, wall, _ = timed(
                 lambda base=base, model=model, target=target: build_artifact(target, base, [(model, data.csv)])
             )
-            times[name].append(wall)
+            # The build runs in this process (SQLite included): its CPU time is the build's own.
+            times[name].cpu.append(cpu)
+            times[name].wall.append(wall)
             sizes[name] = target.stat().st_size
             print(
                 f"  build {name} search, run {round_ + 1}: {wall:.2f} s, {sizes[name] / 2**20:.1f} MiB", file=sys.stderr
             )
     return {
-        "build_without": statistics.median(times["without"]),
-        "build_with": statistics.median(times["with"]),
+        "build_without": times["without"],
+        "build_with": times["with"],
         "size_without": sizes["without"],
         "size_with": sizes["with"],
         "artifact": folder / "with.db",
@@ -221,10 +223,18 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
     names = list(timings)
     ours, floor, like = (timings[name] for name in names)
     size_ratio = results["size_with"] / results["size_without"]
-    build_ratio = results["build_with"] / results["build_without"]
+    build_with: Timing = results["build_with"]
+    build_without: Timing = results["build_without"]
+    build_cpu = build_with.median_cpu / build_without.median_cpu
+    build_wall = build_with.median_wall / build_without.median_wall
 
-    def verdict(met: bool) -> str:
-        return "met" if met else "NOT met"
+    def verdict(cpu: bool, wall: bool) -> str:
+        # As the harness reads its targets: met only when CPU and wall both are.
+        if cpu and wall:
+            return "met"
+        if not (cpu or wall):
+            return "NOT met"
+        return "mixed: met on CPU, NOT on wall" if cpu else "mixed: met on wall, NOT on CPU"
 
     lines = [
         SECTION,
@@ -239,14 +249,15 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         "|---|---|---|",
         f"| ranked search ≥ 20x faster than LIKE through SQLAlchemy | {like.median_cpu / ours.median_cpu:.1f}x "
         f"(CPU), {like.median_wall / ours.median_wall:.1f}x (wall) | "
-        f"{verdict(like.median_cpu / ours.median_cpu >= 20 and like.median_wall / ours.median_wall >= 20)} |",
+        f"{verdict(like.median_cpu / ours.median_cpu >= 20, like.median_wall / ours.median_wall >= 20)} |",
         f"| ranked search ≤ 2x the same FTS5 query through sqlite3 | {ours.median_cpu / floor.median_cpu:.2f}x "
         f"(CPU), {ours.median_wall / floor.median_wall:.2f}x (wall) | "
-        f"{verdict(ours.median_cpu / floor.median_cpu <= 2 and ours.median_wall / floor.median_wall <= 2)} |",
+        f"{verdict(ours.median_cpu / floor.median_cpu <= 2, ours.median_wall / floor.median_wall <= 2)} |",
         f"| index (prefix indexes included) ≤ 2x the artifact | {size_ratio:.2f}x "
-        f"({results['size_without'] / 2**20:.1f} → {results['size_with'] / 2**20:.1f} MiB) | {verdict(size_ratio <= 2)} |",
-        f"| build with the index ≤ 2x without | {build_ratio:.2f}x "
-        f"({results['build_without']:.2f} s → {results['build_with']:.2f} s, wall) | {verdict(build_ratio <= 2)} |",
+        f"({results['size_without'] / 2**20:.1f} → {results['size_with'] / 2**20:.1f} MiB) | {'met' if size_ratio <= 2 else 'NOT met'} |",
+        f"| build with the index ≤ 2x without | {build_cpu:.2f}x (CPU: {build_without.median_cpu:.1f} s → "
+        f"{build_with.median_cpu:.1f} s), {build_wall:.2f}x (wall: {build_without.median_wall:.1f} s → "
+        f"{build_with.median_wall:.1f} s) | {verdict(build_cpu <= 2, build_wall <= 2)} |",
         "",
         "| contender | CPU ms/query | × floor | wall ms/query | × floor |",
         "|---|---:|---:|---:|---:|",
