@@ -22,7 +22,9 @@ on every run), or to `--out`.
 """
 
 import argparse
+import os
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -86,8 +88,6 @@ def models(search: bool) -> tuple[Any, Any]:
 
 def pick_words(data: DataFiles, count: int) -> list[str]:
     """City names of `count` rows spread over the table (seeded: the same words every run)."""
-    import sqlite3
-
     rng = random.Random(count)
     ids = [rng.randint(1, data.rows) for _ in range(count)]
     connection = sqlite3.connect(f"file:{data.db}?mode=ro", uri=True)
@@ -130,8 +130,6 @@ def build(data: DataFiles, folder: Path, runs: int) -> dict[str, Any]:
 
 def query_contenders(artifact: Path, searchable: tuple[Any, Any]) -> dict[str, Callable[[str], list[Any]]]:
     """Each contender: a function from one word to the ids of the (at most 10) rows it returns."""
-    import sqlite3
-
     from microcosm.api import create_object_graph, load_from_dict
     from sqlalchemy import create_engine, or_
     from sqlalchemy.orm import Session
@@ -244,6 +242,9 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"matching a few rows); the LIKE scan on the first {len(results['like_words'])} of them. Per-query medians "
         f"of {args.runs} rounds, contenders taking turns; builds: medians of {args.build_runs}. The store returned "
         "exactly the stdlib's rows, in its order.",
+        "",
+        f"SQLite {sqlite3.sqlite_version}; load average (1, 5, 15 min) at the end: "
+        f"{' '.join(f'{load:.2f}' for load in os.getloadavg())}.",
         "",
         "| target | figure | met? |",
         "|---|---|---|",
