@@ -8,6 +8,9 @@ from typing import Any
 from sqlalchemy import MetaData
 from sqlalchemy.orm import Session, declarative_base
 
+# Imported for its mapper listener, which must be in place before any model is mapped: it reads
+# each model's `__search__` as SQLAlchemy maps the class.
+from microcosm_sqlite import _fulltext  # noqa: F401
 from microcosm_sqlite._names import data_set_key
 from microcosm_sqlite.constants import naming_convention
 from microcosm_sqlite.context import SessionContext, open_session

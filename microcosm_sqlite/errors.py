@@ -34,6 +34,11 @@ microcosm-flask style error handlers render them without a traceback.
     │   └── ArtifactCheckError             a finished artifact failed SQLite's integrity check
     ├── NoSessionError                     a store was used with no session open for its dataset
     ├── UnknownFilterError (400)           a store was given a keyword that nothing of it uses
+    ├── SearchError (400)                  a search by words cannot run as asked
+    │   ├── SearchDeclarationError (500)   a model's __search__ names an unknown column or a bad weight
+    │   ├── SearchNotDeclaredError         q= or match= on a store whose model declares no __search__
+    │   ├── SearchSyntaxError              match= is not valid FTS5 query syntax
+    │   └── SearchNotSupportedError (501)  q= or match= on a dataset whose database is not SQLite
     ├── StoredValueError                   a value in the file cannot be read as its column's type
     ├── DumpError                          a dump was asked for fields or header labels it cannot write
     └── MigrationError (500)               a dataset's migrations cannot run as asked
@@ -91,6 +96,11 @@ __all__ = [
     "RevisionNotFoundError",
     "SQLiteError",
     "SchemaMismatchError",
+    "SearchDeclarationError",
+    "SearchError",
+    "SearchNotDeclaredError",
+    "SearchNotSupportedError",
+    "SearchSyntaxError",
     "SourceNotFoundError",
     "StaleArtifactError",
     "StaleDBError",
@@ -317,6 +327,32 @@ class UnknownFilterError(SQLiteError, ValueError):
             f"dataset {data_set!r}: {store} has no {filters} (it accepts: {accepts}), so nothing was run; "
             f"check the spelling, or name the keyword in {store}.accepted_filters if a hook of the store reads it"
         )
+
+
+class SearchError(SQLiteError, ValueError):
+    """A search by words (`q=`, `match=`) cannot run as asked."""
+
+    status_code = 400
+
+
+class SearchDeclarationError(SearchError):
+    """A model's `__search__` names no column, an unknown column, or a weight that is not positive."""
+
+    status_code = 500
+
+
+class SearchNotDeclaredError(SearchError):
+    """A store was asked to search by words, but its model declares no searchable columns."""
+
+
+class SearchSyntaxError(SearchError):
+    """The raw FTS5 query given as `match=` is not valid FTS5 query syntax."""
+
+
+class SearchNotSupportedError(SearchError):
+    """A search by words was asked of a dataset whose database is not SQLite."""
+
+    status_code = 501
 
 
 class StoredValueError(SQLiteError, ValueError):

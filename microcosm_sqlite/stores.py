@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Query, Session
 
-from microcosm_sqlite import _fork
+from microcosm_sqlite import _fork, _word_search
 from microcosm_sqlite._filters import check_filters, read_hooks
 from microcosm_sqlite._lookups import NOT_FOUND, find_by_primary_key
 from microcosm_sqlite._names import data_set_key
@@ -207,8 +207,8 @@ class Store(Generic[M]):
     def count(self, **kwargs: Any) -> int:
         """How many rows the filters match; `offset` and `limit` are ignored, as in 2.0."""
         # Pagination means nothing to a count, as in 2.0: ignored rather than refused.
-        check_filters(self, kwargs, also=_PAGINATION)
-        return self._filter(self._query(), **kwargs).count()
+        check_filters(self, kwargs, also=_PAGINATION + _word_search.accepted(self, kwargs))
+        return _word_search.filter_by_words(self, self._filter(self._query(), **kwargs), kwargs).count()
 
     def search(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> SearchResult[M]:
         """
@@ -218,14 +218,14 @@ class Store(Generic[M]):
         truthiness and `==` like one (loading the rows once), while iterating it streams.
 
         """
-        check_filters(self, kwargs)
+        check_filters(self, kwargs, also=_word_search.accepted(self, kwargs))
         batch_size = self.session.info.get("search_batch_size", DEFAULT_SEARCH_BATCH_SIZE)
-        return SearchResult(self._search_query(offset, limit, **kwargs), batch_size)
+        return SearchResult(self._words_query(offset, limit, kwargs), batch_size)
 
     def first(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> M | None:
         """The first matching model in the store's order, or None."""
-        check_filters(self, kwargs)
-        return self._search_query(offset, limit, **kwargs).first()
+        check_filters(self, kwargs, also=_word_search.accepted(self, kwargs))
+        return self._words_query(offset, limit, kwargs).first()
 
     def one(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> M:
         """
@@ -235,8 +235,8 @@ class Store(Generic[M]):
         (an identity-map hit or one prepared SELECT), with the same result.
 
         """
-        check_filters(self, kwargs)
-        if offset is None and limit is None and _uses_default_hooks(type(self)):
+        check_filters(self, kwargs, also=_word_search.accepted(self, kwargs))
+        if offset is None and limit is None and _uses_default_hooks(type(self)) and not _word_search.given(kwargs):
             found = self._find_by_primary_key(kwargs)
             if found is NOT_FOUND:
                 raise self._not_found(kwargs)
@@ -244,7 +244,7 @@ class Store(Generic[M]):
                 return found
         # Query.one() stops reading after a second row, however many rows match.
         try:
-            return self._search_query(offset, limit, **kwargs).one()
+            return self._words_query(offset, limit, kwargs).one()
         except NoResultFound:
             raise self._not_found(kwargs) from None
         except MultipleResultsFound:
@@ -252,10 +252,18 @@ class Store(Generic[M]):
                 f"more than one {self._model_name} matched {self._describe(kwargs)}"
             ) from None
 
+    def _words_query(self, offset: int | None, limit: int | None, kwargs: dict[str, Any]) -> Query[Any]:
+        query = self._search_query(offset, limit, **kwargs)
+        _word_search.check_applied(self, query, kwargs)
+        return query
+
     def _search_query(self, offset: int | None, limit: int | None, **kwargs: Any) -> Query[Any]:
         query = self._query()
         query = self._filter(query, **kwargs)
+        # Words (q=, match=) restrict the rows, then rank them when the store sets no order.
+        query = _word_search.filter_by_words(self, query, kwargs)
         query = self._order_by(query, **kwargs)
+        query = _word_search.rank_by_words(self, query)
         return self._paginate(query, offset, limit)
 
     def _query(self) -> Query[Any]:

@@ -87,3 +87,21 @@ def test_a_reader_that_disagrees_with_the_data_fails_the_run(tmp_path, capsys):
 
 def test_stdlib_contenders_create_the_table_the_model_declares():
     assert str(CreateTable(Airport.__table__).compile(dialect=sqlite.dialect())).strip() == DDL
+
+
+def test_the_search_benchmark_runs_checks_its_answers_and_writes_its_section(tmp_path):
+    from benchmarks import search
+
+    out = tmp_path / "RESULTS.md"
+    out.write_text("# Benchmark results\n\n## Targets\n\nkept\n\n## Search by words\n\nan older run\n")
+    arguments = ["--rows", "2000", "--queries", "30", "--like-queries", "3", "--runs", "1", "--build-runs", "1"]
+    arguments += ["--data-dir", str(tmp_path / "data"), "--build-dir", str(tmp_path), "--out", str(out)]
+
+    assert search.main(arguments) == 0
+
+    text = out.read_text()
+    assert text.startswith("# Benchmark results\n\n## Targets\n\nkept\n\n## Search by words\n")
+    assert "an older run" not in text
+    assert text.count("## Search by words") == 1
+    for target in ("faster than LIKE", "the same FTS5 query through sqlite3", "≤ 2x the artifact", "build with"):
+        assert target in text

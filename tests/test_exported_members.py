@@ -134,6 +134,14 @@ EXPORTS = {
         "describe_schema",
         "schema_fingerprint",
     ],
+    "microcosm_sqlite.artifacts.fulltext": [
+        "check_search_indexes",
+        "create_search_indexes",
+        "fill_search_indexes",
+        "search_index_names",
+        "search_indexes",
+        "shadow_tables",
+    ],
     "microcosm_sqlite.artifacts.freshness": [
         "NO_METADATA",
         "REBUILD",
@@ -389,6 +397,11 @@ EXPORTS = {
         "RevisionNotFoundError",
         "SQLiteError",
         "SchemaMismatchError",
+        "SearchDeclarationError",
+        "SearchError",
+        "SearchNotDeclaredError",
+        "SearchNotSupportedError",
+        "SearchSyntaxError",
         "SourceNotFoundError",
         "StaleArtifactError",
         "StaleDBError",
@@ -398,6 +411,9 @@ EXPORTS = {
         "UnknownFilterError",
         "UnreadableArtifactError",
         "UnsupportedArtifactError",
+    ],
+    "microcosm_sqlite.fulltext": [
+        "search_rank",
     ],
     "microcosm_sqlite.factories": [
         "PATHS_ENTRY_POINT_GROUP",

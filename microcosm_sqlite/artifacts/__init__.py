@@ -3,7 +3,8 @@ Artifacts: a dataset built offline into one SQLite file, atomically, reproducibl
 
 Everything that reads or writes an artifact file lives here: building (`build`), checking a file
 is a sound artifact (`checks`), reading its tables (`reading`), freshness against sources and
-models (`freshness`), verification (`verify`), comparison (`diff`) and description (`inspect`).
+models (`freshness`), verification (`verify`), comparison (`diff`), description (`inspect`) and
+the search indexes of models that declare `__search__` (`fulltext`).
 
 """
 

@@ -28,6 +28,7 @@ from microcosm_sqlite._engines import EngineOptions, create_engine_for
 from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.artifacts.digest import placeholder, stamp_digest
 from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
+from microcosm_sqlite.artifacts.fulltext import create_search_indexes, fill_search_indexes
 from microcosm_sqlite.artifacts.hashing import file_sha256, hash_tables, overall_hash
 from microcosm_sqlite.artifacts.leftovers import create_temporary, remove_stale
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, SourceInfo, same_named_sources, source_key, write_metadata
@@ -145,6 +146,8 @@ class ArtifactBuild:
         self.engine.dispose()
         compact = self._temporary.with_name(self._temporary.name + ".compact")
         with closing(sqlite3.connect(self._temporary, isolation_level=None)) as connection:
+            # Filled once every row is in (whichever way it was written), and checked with them.
+            fill_search_indexes(self.base.metadata, connection)
             self._check(connection)
             tables = hash_tables(connection)
             content_hash = overall_hash(tables)
@@ -267,7 +270,7 @@ def build_artifact(
 
 def _create_schema(metadata: MetaData, engine: Engine) -> None:
     """
-    Create the tables, then each table's indexes in name order.
+    Create the tables, then each table's indexes in name order, then the search indexes.
 
     `metadata.create_all` creates a table's indexes in the iteration order of `Table.indexes`, a
     set, which changes from run to run when a table has several; SQLite records creation order in
@@ -279,6 +282,7 @@ def _create_schema(metadata: MetaData, engine: Engine) -> None:
             connection.execute(CreateTable(table))
             for index in sorted(table.indexes, key=lambda index: str(index.name)):
                 connection.execute(CreateIndex(index))
+        create_search_indexes(metadata, connection)
 
 
 def _use_fast_settings(engine: Engine) -> None:

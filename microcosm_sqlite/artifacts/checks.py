@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from microcosm_sqlite._fulltext import search_index
 from microcosm_sqlite.artifacts.affinity import can_read
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID
 from microcosm_sqlite.errors import (
@@ -228,6 +229,12 @@ def check_schema(data_set: str, path: str | Path, engine: Engine, metadata: Meta
         with engine.connect() as connection:
             existing_tables = set(inspect(connection).get_table_names())
             missing_tables = sorted(name for name in metadata.tables if name not in existing_tables)
+            # A model declaring search needs its index: without it, q= could only fail.
+            missing_tables += [
+                f"{index.name} (the search index of {index.table})"
+                for table in metadata.tables.values()
+                if (index := search_index(table)) is not None and index.name not in existing_tables
+            ]
             missing_columns: list[str] = []
             mistyped_columns: list[str] = []
             for name, table in sorted(metadata.tables.items()):

@@ -3,7 +3,8 @@ Schema fingerprints: a stable hash of what the models declare.
 
 The fingerprint is computed from the `MetaData` alone (never from a database), from names and
 SQLite type names sorted into a canonical JSON document, so it is the same on every run and every
-machine and changes exactly when a table, column, type, nullability, key, constraint or index does.
+machine and changes exactly when a table, column, type, nullability, key, constraint or index does,
+or a model's search declaration (`__search__`: the columns of its search index, their weights).
 
 """
 
@@ -14,6 +15,8 @@ from typing import Any
 from sqlalchemy import Column, MetaData, Table
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from microcosm_sqlite._fulltext import search_index
 
 __all__ = ["describe_schema", "schema_fingerprint"]
 
@@ -48,12 +51,17 @@ def _describe_table(table: Table) -> dict[str, Any]:
         ),
         key=lambda described: json.dumps(described, sort_keys=True),
     )
-    return {
+    described: dict[str, Any] = {
         # Column order is kept: it is the order of the CREATE TABLE and of dumped files.
         "columns": [_describe_column(column) for column in table.columns],
         "constraints": constraints,
         "indexes": indexes,
     }
+    search = search_index(table)
+    if search is not None:
+        # Only when declared, so the fingerprints of models without search stay what they were.
+        described["search"] = search.describe()
+    return described
 
 
 def _describe_column(column: Column[Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from microcosm_sqlite._engines import connect_read_only
 from microcosm_sqlite.artifacts.checks import check_artifact_file, damaged, is_damage
+from microcosm_sqlite.artifacts.fulltext import search_index_names, shadow_tables
 from microcosm_sqlite.artifacts.undecodable import is_undecodable, undecodable_text
 from microcosm_sqlite.errors import TableNotFoundError
 
@@ -132,13 +133,16 @@ def table_names(connection: sqlite3.Connection, schema: str = "main") -> list[st
 
     SQLite's own tables (sqlite_sequence, sqlite_stat1, ...) and the metadata table are left out:
     they are what every command hides (inspect shows the metadata as build metadata), and what
-    content hashes leave out.
+    content hashes leave out. So are search indexes and their FTS5 tables: derived from the rows,
+    not content of their own (`artifacts.fulltext`).
 
     """
     names = [
         row[0] for row in connection.execute(f"SELECT name FROM {quote(schema)}.sqlite_master WHERE type = 'table'")
     ]
-    return sorted(name for name in names if not name.startswith(INTERNAL_TABLE_PREFIXES))
+    indexes = search_index_names(connection, schema)
+    derived = {*indexes, *shadow_tables(indexes)}
+    return sorted(name for name in names if not name.startswith(INTERNAL_TABLE_PREFIXES) and name not in derived)
 
 
 def table_sql(connection: sqlite3.Connection, table: str) -> list[str]:

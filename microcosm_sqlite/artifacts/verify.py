@@ -17,6 +17,7 @@ from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite.artifacts.digest import check_digest
 from microcosm_sqlite.artifacts.freshness import NO_METADATA, REBUILD, check_artifact, content_problems
+from microcosm_sqlite.artifacts.fulltext import check_search_indexes
 from microcosm_sqlite.artifacts.hashing import hash_table
 from microcosm_sqlite.artifacts.leftovers import leftovers
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
@@ -101,6 +102,8 @@ def verify_artifact(
     try:
         if not verification.run("integrity", lambda: check_integrity(data_set, path, engine, full=full)):
             return verification
+        if full:
+            _run_search_check(verification, data_set, path)
         if base is not None:
             verification.run("schema", lambda: check_schema(data_set, path, engine, base.metadata))
     finally:
@@ -125,6 +128,17 @@ def verify_artifact(
         # not UTF-8) surfaces here, as one more failure.
         verification.failures.append(str(error))
     return verification
+
+
+def _run_search_check(verification: Verification, data_set: str, path: str | Path) -> None:
+    """Check the search indexes against their rows; "search index" passes only for a file that has one."""
+    try:
+        checked = check_search_indexes(data_set, path)
+    except DataSetError as error:
+        verification.failures.append(str(error))
+        return
+    if checked:
+        verification.passed.append("search index")
 
 
 def source_pairs(

@@ -14,6 +14,7 @@ from rich.console import Console
 from sqlalchemy import inspect as inspect_mapper
 
 from microcosm_sqlite._filters import check_filters
+from microcosm_sqlite._word_search import accepted as accepted_words
 from microcosm_sqlite.builders import read_text
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
 from microcosm_sqlite.cli.options import (
@@ -26,7 +27,7 @@ from microcosm_sqlite.cli.options import (
 from microcosm_sqlite.cli.render import DUMPERS, write_table
 from microcosm_sqlite.dataset import dispose_sqlite_connections
 from microcosm_sqlite.dumpers import ROW_FORMATS
-from microcosm_sqlite.errors import UnknownFilterError
+from microcosm_sqlite.errors import SearchNotDeclaredError, UnknownFilterError
 from microcosm_sqlite.stores import Store
 
 #: Rows a table shows when no --limit is given.
@@ -46,6 +47,9 @@ SQLITE_MAX_INTEGER = 2**63 - 1
 @click.option(
     "--filter", "filters", multiple=True, metavar="NAME=VALUE", help="A search keyword argument (repeatable)."
 )
+@click.option("--q", "q", metavar="WORDS", help="Rows matching these words, best match first (plain words).")
+@click.option("--match", metavar="FTS5_QUERY", help="Rows matching a raw FTS5 query (column:word, OR, NEAR...).")
+@click.option("--prefix", is_flag=True, help="With --q: the last word also matches longer words (autocomplete).")
 @click.option("--limit", type=click.IntRange(min=0, max=SQLITE_MAX_INTEGER), help="At most this many rows.")
 @click.option("--offset", type=click.IntRange(min=0, max=SQLITE_MAX_INTEGER), help="Skip this many rows first.")
 @click.option("--columns", metavar="NAME,...", help="Show only these columns, in this order.")
@@ -56,6 +60,9 @@ def search(
     store_spec: str,
     path: Path | None,
     filters: tuple[str, ...],
+    q: str | None,
+    match: str | None,
+    prefix: bool,
     limit: int | None,
     offset: int | None,
     columns: str | None,
@@ -69,6 +76,8 @@ def search(
     Without --path, the dataset's file comes from config, as in a service: the
     <GRAPH_NAME>__SQLITE__PATHS__<DATASET> environment variable or a 'microcosm.sqlite' entry point.
     Filter values are read as the CSV builder reads a cell of the model column of the same name.
+    --q searches by words the columns the model declares in __search__ (accents folded, best
+    match first unless the store orders its rows itself); --match takes raw FTS5 query syntax.
     A table shows at most 100 rows unless --limit says otherwise, and never more than 1,000;
     csv and jsonl stream everything.
 
@@ -76,14 +85,19 @@ def search(
     Example:
         microcosm-sqlite search myapp.stores:CityStore --path datasets/geography.db \\
             --filter country_code=FR --limit 10 --columns id,name
+        microcosm-sqlite search reference_data.airports:AirportStore --q "zurich" --limit 3
     """
     store_class = load_object(store_spec, "the store")
     if not (isinstance(store_class, type) and issubclass(store_class, Store)):
         raise click.BadParameter(f"{store_spec!r} is not a Store class", param_hint="MODULE:StoreClass")
     model_class = concrete_model(store_class, store_spec)
     keywords = {name: coerce(model_class, name, value) for name, value in map(split_filter, filters)}
+    keywords.update(words(q, match, prefix))
     try:
-        check_filters(store_class(), keywords)
+        store = store_class()
+        check_filters(store, keywords, also=accepted_words(store, keywords))
+    except SearchNotDeclaredError as error:
+        raise click.BadParameter(str(error), param_hint="--q/--match") from None
     except UnknownFilterError as error:
         raise click.BadParameter(str(error), param_hint="--filter") from None
     column_names = chosen_columns(model_class, columns)
@@ -111,6 +125,16 @@ def search(
                 DUMPERS[output_format](store, model_class).dump(stream, items=models, field_names=column_names)
     finally:
         dispose_sqlite_connections(graph)
+
+
+def words(q: str | None, match: str | None, prefix: bool) -> dict[str, Any]:
+    """The search-by-words keywords the options give (none without --q or --match)."""
+    if prefix and q is None:
+        raise click.BadParameter("--prefix completes the last word of --q: give --q too", param_hint="--prefix")
+    given: dict[str, Any] = {name: value for name, value in (("q", q), ("match", match)) if value is not None}
+    if prefix:
+        given["prefix"] = True
+    return given
 
 
 def concrete_model(store_class: type[Store], store_spec: str) -> Any:

@@ -307,3 +307,58 @@ def test_a_table_holds_a_bounded_number_of_rows_whatever_the_limit(tmp_path):
         "showing the first 1,000 of 10,000 rows (9,000 not shown): a table stops at 1,000 rows; "
         "use --format csv or --format jsonl for all of them\n"
     )
+
+
+def test_search_by_words_ranks_the_rows(tmp_path):
+    from tests.support.places import build_places
+
+    path = build_places(tmp_path)
+
+    result = run("search", "tests.support.places:PlaceStore", "--path", path, "--q", "Zürich", "--format", "jsonl")
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line)["code"] for line in result.stdout.splitlines()] == ["ZHB", "ZRH"]
+
+    prefix = run(
+        "search",
+        "tests.support.places:PlaceStore",
+        "--path",
+        path,
+        "--q",
+        "london heath",
+        "--prefix",
+        "--filter",
+        "country=GB",
+        "--format",
+        "jsonl",
+        "--columns",
+        "code",
+    )
+    assert prefix.returncode == 0, prefix.stderr
+    assert prefix.stdout.splitlines() == ['{"code":"LHR"}']
+
+    raw = run("search", "tests.support.places:PlaceStore", "--path", path, "--match", "city:london NOT gatwick")
+    assert raw.returncode == 0, raw.stderr
+    assert "London Heathrow Airport" in raw.stdout and "Gatwick" not in raw.stdout
+
+
+def test_search_by_words_reports_bad_input_in_one_line(tmp_path):
+    from tests.support.places import build_places
+
+    path = build_places(tmp_path)
+
+    syntax = run("search", "tests.support.places:PlaceStore", "--path", path, "--match", "NEAR(")
+    assert syntax.returncode == 1
+    assert "is not a valid FTS5 query" in syntax.stderr
+    assert "Traceback" not in syntax.stderr
+
+    hostile = run("search", "tests.support.places:PlaceStore", "--path", path, "--q", "'; DROP TABLE place; --")
+    assert hostile.returncode == 0, hostile.stderr
+
+    alone = run("search", "tests.support.places:PlaceStore", "--path", path, "--prefix")
+    assert alone.returncode == 2
+    assert "give --q too" in alone.stderr
+
+    build_geography(tmp_path / "geography.db")
+    undeclared = run("search", "tests.support.fixtures:CityStore", "--path", tmp_path / "geography.db", "--q", "paris")
+    assert undeclared.returncode == 2
+    assert "declares no searchable columns" in undeclared.stderr

@@ -17,7 +17,7 @@ def test_the_shipped_artifacts_verify_against_models_and_sources():
     ):
         result = run_script("verify", path, "--models", models, "--sources", ROOT / "datasets" / "sources")
         assert result.returncode == 0, result.stderr
-        assert result.stdout == f"{path}: sound (file, digest, integrity, schema, metadata checked)\n"
+        assert result.stdout == f"{path}: sound (file, digest, integrity, search index, schema, metadata checked)\n"
 
 
 def test_inspect_reads_the_counts_from_the_metadata():

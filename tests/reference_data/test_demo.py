@@ -88,6 +88,11 @@ def test_the_demo_prints_its_queries_and_leaves_the_artifacts_untouched():
     assert "│ VNLT │ LTG  │ Langtang Airport" in completed.stdout
     assert "│ FJ-01 │ Ba" in completed.stdout
     assert "│ ZAR      │ Rand" in completed.stdout
+    # Search by words: an accent-folded query, then autocomplete.
+    assert "Airports matching 'Zürich' (search, best first)" in completed.stdout
+    assert "│ LSZH │ ZRH  │ Zurich Airport" in completed.stdout
+    assert "Airports matching 'london heat' (autocomplete, best first)" in completed.stdout
+    assert "│ EGLL │ LHR  │ London Heathrow Airport" in completed.stdout
     assert (digest(AIRPORTS_ARTIFACT), digest(COUNTRIES_ARTIFACT)) == before
 
 

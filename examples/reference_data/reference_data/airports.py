@@ -17,6 +17,7 @@ from sqlalchemy import Column, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Query, relationship
 
 from microcosm_sqlite import DataSet, Store
+from microcosm_sqlite.fulltext import search_rank
 from microcosm_sqlite.types import EnumType
 
 Airports = DataSet.create("Airports")
@@ -41,6 +42,9 @@ class Airport(Airports):
     """One airport; empty fields of airports.csv are NULL here."""
 
     __tablename__ = "airport"
+    # Searchable by words: store.search(q="heathrow"). A word in the name or a code counts more
+    # than one in the city, so "london" ranks the airports named London before those near it.
+    __search__ = {"name": 10.0, "city": 5.0, "iata": 10.0, "icao": 10.0}
     __table_args__ = (
         # The demo's "highest airports of a country": an index scan, no sort.
         Index("ix_airport_country_code_elevation_ft", "country_code", "elevation_ft"),
@@ -73,16 +77,24 @@ class AirportCountryStore(Store):
 
 class AirportStore(Store):
     """
-    Airports by country, time zone or code.
+    Airports by country, time zone, code or words.
 
     `search(country_code="NP", highest_first=True, limit=10)`: the ten highest airports of Nepal.
+    `search(q="zurich")`: airports by name, city or code, best match first (accents folded);
+    `search(q="heat", prefix=True)` for autocomplete.
 
     """
 
     model_class = Airport
     auto_filter_fields = (Airport.icao, Airport.iata, Airport.country_code, Airport.time_zone)
 
-    def _order_by(self, query: Query[Any], highest_first: bool = False, **kwargs: Any) -> Query[Any]:
+    def _order_by(
+        self, query: Query[Any], highest_first: bool = False, q: str | None = None, **kwargs: Any
+    ) -> Query[Any]:
         if highest_first:
             return query.order_by(Airport.elevation_ft.desc(), Airport.icao)
+        if q is not None:
+            # Airports with scheduled service (an IATA code) first, then best match first: bm25
+            # alone puts Texas's "Heathrow Airport" (TE17) before London's "London Heathrow Airport".
+            return query.order_by(Airport.iata.is_(None), search_rank(Airport), Airport.icao)
         return query.order_by(Airport.icao)

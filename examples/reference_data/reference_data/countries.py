@@ -25,6 +25,8 @@ Countries = DataSet.create("Countries")
 
 class Country(Countries):
     __tablename__ = "country"
+    # store.search(q="united king"): by any of the names, the short name counting most.
+    __search__ = {"name": 10.0, "common_name": 8.0, "official_name": 5.0}
 
     alpha_2 = Column(String(2), primary_key=True)
     alpha_3 = Column(String(3), nullable=False, unique=True)
@@ -38,6 +40,7 @@ class Country(Countries):
 
 class Subdivision(Countries):
     __tablename__ = "subdivision"
+    __search__ = ("name",)
 
     code = Column(String(6), primary_key=True)
     country_code = Column(String(2), ForeignKey("country.alpha_2"), nullable=False, index=True)
@@ -102,7 +105,9 @@ class CountryStore(Store):
             query = query.filter(Country.alpha_2.in_(sorted(codes)))
         return super()._filter(query, **kwargs)
 
-    def _order_by(self, query: Query[Any], **kwargs: Any) -> Query[Any]:
+    def _order_by(self, query: Query[Any], q: str | None = None, **kwargs: Any) -> Query[Any]:
+        if q is not None:
+            return query  # no order of ours: best match first
         return query.order_by(Country.alpha_2)
 
 
@@ -110,7 +115,9 @@ class SubdivisionStore(Store):
     model_class = Subdivision
     auto_filter_fields = (Subdivision.country_code, Subdivision.type, Subdivision.parent_code)
 
-    def _order_by(self, query: Query[Any], **kwargs: Any) -> Query[Any]:
+    def _order_by(self, query: Query[Any], q: str | None = None, **kwargs: Any) -> Query[Any]:
+        if q is not None:
+            return query  # no order of ours: best match first
         return query.order_by(Subdivision.code)
 
 

@@ -3,6 +3,7 @@ The demo: the committed artifacts loaded read-only, the way a service would, and
 stores whose `search()` streams rows.
 
     python -m reference_data.demo [--country NP] [--subdivisions-of FJ] [--time-zone Africa/Johannesburg]
+                                  [--words Zürich] [--prefix "london heat"]
 
 Paths come from the `microcosm.sqlite` entry points this package declares (`Airports`,
 `Countries`); `sqlite.read_only` is on, so the files are opened `mode=ro` and never written.
@@ -73,12 +74,34 @@ def currencies_in_time_zone(time_zone: str) -> Table:
     return table
 
 
-def run(graph: Any, country: str, subdivisions_of: str, time_zone: str, console: Console) -> None:
+def airports_by_words(q: str, prefix: bool = False, limit: int = 5) -> Table:
+    # Search by words: accents folded, ranked best first (scheduled-service airports first, see
+    # AirportStore), the last word completed as a prefix when asked (autocomplete).
+    kind = "autocomplete" if prefix else "search"
+    table = Table(title=f"Airports matching {q!r} ({kind}, best first)", title_justify="left")
+    for column in ("ICAO", "IATA", "name", "city", "country"):
+        table.add_column(column)
+    for airport in AirportStore().search(q=q, prefix=prefix, limit=limit):
+        table.add_row(airport.icao, airport.iata or "", airport.name, airport.city or "", airport.country_code)
+    return table
+
+
+def run(
+    graph: Any,
+    country: str,
+    subdivisions_of: str,
+    time_zone: str,
+    console: Console,
+    words: str = "Zürich",
+    prefix: str = "london heat",
+) -> None:
     with Airports.new_context(graph), Countries.new_context(graph):
         console.print(f"Airports: {graph.sqlite['Airports']}\nCountries: {graph.sqlite['Countries']}\n(read-only)")
         console.print(highest_airports(country))
         console.print(subdivisions(subdivisions_of))
         console.print(currencies_in_time_zone(time_zone))
+        console.print(airports_by_words(words))
+        console.print(airports_by_words(prefix, prefix=True))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,11 +109,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--country", default="NP", help="ISO 3166-1 alpha-2 code for the highest airports")
     parser.add_argument("--subdivisions-of", default="FJ", help="ISO 3166-1 alpha-2 code whose subdivisions to list")
     parser.add_argument("--time-zone", default="Africa/Johannesburg", help="IANA time zone of the airports")
+    parser.add_argument("--words", default="Zürich", help="words to search airports by (accents folded)")
+    parser.add_argument("--prefix", default="london heat", help="words whose last one is completed (autocomplete)")
     arguments = parser.parse_args(argv)
     console = Console()
     graph = create_graph()
     try:
-        run(graph, arguments.country.upper(), arguments.subdivisions_of.upper(), arguments.time_zone, console)
+        run(
+            graph,
+            arguments.country.upper(),
+            arguments.subdivisions_of.upper(),
+            arguments.time_zone,
+            console,
+            arguments.words,
+            arguments.prefix,
+        )
     except SQLiteError as error:
         console.print(f"[red]{type(error).__name__}[/]: {error}")
         return 1

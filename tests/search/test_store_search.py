@@ -1,0 +1,320 @@
+"""
+`store.search(q=...)`: plain words, ranked, accent-folded, combined with everything else a search does.
+
+"""
+
+import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from microcosm_sqlite import Store, dispose_sqlite_connections
+from microcosm_sqlite.errors import (
+    SchemaMismatchError,
+    SearchError,
+    SearchNotDeclaredError,
+    SearchNotSupportedError,
+    SearchSyntaxError,
+    UnknownFilterError,
+)
+from microcosm_sqlite.fulltext import search_rank
+from tests.support.fixtures import City, CityStore, Geography
+from tests.support.graphs import make_graph, write_geography
+from tests.support.places import PLACES, Place, PlaceByPopulationStore, Places, PlaceStore
+
+
+def codes(results):
+    return [place.code for place in results]
+
+
+def test_words_find_rows_best_match_first(places):
+    store = PlaceStore()
+
+    # "London" is in both names and both cities; the shorter name is the better bm25 match.
+    assert codes(store.search(q="london")) == ["LGW", "LHR"]
+    assert codes(store.search(q="heathrow")) == ["LHR"]
+    assert codes(store.search(q="o'hare")) == ["ORD"]
+
+
+def test_a_word_in_a_heavier_column_ranks_first(places):
+    # "heath" is HTH's name (weight 10), and only part of a city word elsewhere.
+    assert codes(PlaceStore().search(q="heath")) == ["HTH"]
+    # "zurich" is in the name (10) and the city (5) of both; "airport" only narrows.
+    assert codes(PlaceStore().search(q="zurich airport")) == ["ZRH"]
+
+
+def test_accents_are_folded_both_ways(places):
+    store = PlaceStore()
+
+    assert codes(store.search(q="zurich")) == codes(store.search(q="Zürich")) == codes(store.search(q="ZÜRICH"))
+    assert sorted(codes(store.search(q="zurich"))) == ["ZHB", "ZRH"]
+    assert sorted(codes(store.search(q="sao paulo"))) == ["CGH", "GRU"]
+    assert sorted(codes(store.search(q="São Paulo"))) == ["CGH", "GRU"]
+
+
+def test_every_word_must_match(places):
+    assert codes(PlaceStore().search(q="london gatwick")) == ["LGW"]
+    assert codes(PlaceStore().search(q="london zurich")) == []
+
+
+def test_prefix_matches_the_last_word_as_the_start_of_a_word(places):
+    store = PlaceStore()
+
+    assert codes(store.search(q="heath")) == ["HTH"]
+    assert sorted(codes(store.search(q="heath", prefix=True))) == ["HTH", "LHR"]
+    # Only the last word is a prefix.
+    assert codes(store.search(q="lond heat", prefix=True)) == []
+    assert codes(store.search(q="london heat", prefix=True)) == ["LHR"]
+    # Two letters and three have prefix indexes; longer prefixes work the same.
+    assert sorted(codes(store.search(q="zu", prefix=True))) == ["ZHB", "ZRH"]
+    assert sorted(codes(store.search(q="guarul", prefix=True))) == ["GRU"]
+
+
+def test_words_combine_with_filters_offset_and_limit(places):
+    store = PlaceStore()
+    everything = codes(store.search(q="airport"))
+
+    assert len(everything) == 7
+    assert codes(store.search(q="airport", country="BR")) == [
+        code for code in everything if code in ("GRU", "CGH", "SDU")
+    ]
+    pages = [codes(store.search(q="airport", offset=offset, limit=3)) for offset in (0, 3, 6)]
+    assert [code for page in pages for code in page] == everything
+    assert store.count(q="airport") == 7
+    assert store.count(q="airport", country="GB", offset=1, limit=1) == 2
+    assert codes([store.first(q="airport", country="GB")]) == ["LGW"]
+    assert store.one(q="heathrow").code == "LHR"
+    assert store.one(q="heathrow", code="LHR").code == "LHR"
+
+
+def test_words_are_applied_on_the_primary_key_lookup_path_too(places):
+    # one(code=...) alone takes the primary-key fast path; with words the words must still count.
+    from microcosm_sqlite.errors import ModelNotFoundError
+
+    with pytest.raises(ModelNotFoundError):
+        PlaceStore().one(code="LHR", q="zurich")
+
+
+def test_results_behave_like_every_search(places):
+    results = PlaceStore().search(q="airport")
+
+    assert len(results) == 7
+    assert bool(results)
+    assert not PlaceStore().search(q="nowhere")
+    assert results[0].code == codes(results)[0]
+    assert codes(results[2:4]) == codes(results)[2:4]
+    assert [row.code for row in results.rows()] == codes(results)
+    assert results == list(results)
+
+
+def test_a_store_that_orders_keeps_its_order(places):
+    matching = set(codes(PlaceStore().search(q="airport")))
+    by_population = [row[0] for row in sorted(PLACES, key=lambda row: (-row[4], row[0])) if row[0] in matching]
+
+    assert codes(PlaceByPopulationStore().search(q="airport")) == by_population
+    assert codes(PlaceByPopulationStore().search(q="airport", limit=2)) == by_population[:2]
+
+
+def test_a_store_may_order_by_rank_among_its_own_keys(places):
+    class BrazilFirstStore(Store):
+        model_class = Place
+
+        def _order_by(self, query, q=None, **kwargs):
+            return query.order_by(Place.country != "BR", search_rank(Place), Place.code)
+
+    found = codes(BrazilFirstStore().search(q="airport"))
+
+    assert found[:3] == [code for code in codes(PlaceStore().search(q="airport")) if code in ("GRU", "CGH", "SDU")]
+    assert sorted(found[3:]) == sorted(set(codes(PlaceStore().search(q="airport"))) - {"GRU", "CGH", "SDU"})
+
+
+#: User input that FTS5 would read as query syntax, or that looks like SQL: each is plain words.
+HOSTILE = [
+    '"',
+    "'",
+    "*",
+    "(",
+    ")",
+    "NEAR(",
+    "NEAR(a b",
+    "a OR",
+    "OR",
+    "AND",
+    "NOT",
+    "-",
+    "-london",
+    "col:x",
+    "name:london",
+    "{name city}:london",
+    "'; DROP TABLE x; --",
+    "'; DROP TABLE place; --",
+    '" OR 1=1 --',
+    "london*",
+    "^london",
+    "london +",
+    "((london)",
+    "\\",
+    "%",
+    "_",
+    "\x00",
+    "😀 london",
+    "a" * 5000,
+    "",
+    "   ",
+    "near island",
+    "not drop table",
+    "or yehuda",
+    '"quoted"',
+]
+
+
+@pytest.mark.parametrize("q", HOSTILE)
+def test_hostile_words_are_plain_words_never_syntax_nor_errors(places, q):
+    store = PlaceStore()
+
+    found = codes(store.search(q=q))
+    store.count(q=q)
+    store.first(q=q)
+    codes(store.search(q=q, prefix=True))
+
+    assert len(found) <= len(PLACES)
+    assert len(found) < len(PLACES) or not q.strip()  # never every row unfiltered
+
+
+def test_hostile_words_find_what_they_say(places):
+    store = PlaceStore()
+
+    assert codes(store.search(q="near island")) == ["NEA"]
+    assert codes(store.search(q="NEAR(")) == ["NEA"]
+    assert codes(store.search(q="or yehuda")) == ["ORX"]
+    assert codes(store.search(q="not drop table")) == ["NOT"]
+    assert codes(store.search(q="'; DROP TABLE x; --")) == []
+    assert codes(store.search(q='"quoted"')) == ["QUO"]
+    assert codes(store.search(q="col:x")) == []
+    assert codes(store.search(q="name:london")) == []  # "name" is a word, not a column filter
+    assert codes(store.search(q="-london")) == ["LGW", "LHR"]  # "-" is not NOT
+
+
+@pytest.mark.parametrize("q", ["", "   ", "*", "--", "'", "()"])
+def test_words_without_any_word_match_nothing_rather_than_everything(places, q):
+    assert codes(PlaceStore().search(q=q)) == []
+    assert PlaceStore().count(q=q) == 0
+
+
+def test_none_means_no_words(places):
+    assert len(PlaceStore().search(q=None)) == len(PLACES)
+
+
+def test_match_passes_raw_fts5_syntax(places):
+    store = PlaceStore()
+
+    assert sorted(codes(store.search(match="zurich OR heathrow"))) == ["LHR", "ZHB", "ZRH"]
+    assert codes(store.search(match="city:london NOT gatwick")) == ["LHR"]
+    assert sorted(codes(store.search(match="name:heath*"))) == ["HTH", "LHR"]
+    assert codes(store.search(q="airport", match="city:london")) == ["LGW", "LHR"]
+
+
+@pytest.mark.parametrize("match", ["NEAR(", "a OR", "(london", '"london', "nosuch:london", "AND", "*"])
+def test_bad_match_syntax_is_a_typed_error_when_searching(places, match):
+    with pytest.raises(SearchSyntaxError, match="not a valid FTS5 query") as raised:
+        PlaceStore().search(match=match)
+
+    assert "Places" in str(raised.value)
+    with pytest.raises(SearchSyntaxError):
+        PlaceStore().count(match=match)
+    # The session is still usable.
+    assert codes(PlaceStore().search(q="heathrow")) == ["LHR"]
+
+
+def test_words_must_be_text(places):
+    with pytest.raises(SearchError, match="q= must be text"):
+        PlaceStore().search(q=42)
+
+
+def test_words_on_a_model_without_search_are_a_typed_error(tmp_path):
+    graph = make_graph(paths={"Geography": str(write_geography(tmp_path / "geography.db"))})
+    try:
+        with Geography.new_context(graph):
+            with pytest.raises(SearchNotDeclaredError, match="declares no searchable columns"):
+                CityStore().search(q="paris")
+            with pytest.raises(UnknownFilterError):
+                CityStore().search(prefix=True)
+    finally:
+        dispose_sqlite_connections(graph)
+
+
+def test_a_store_with_its_own_q_filter_keeps_it(tmp_path):
+    class CityNameStore(Store):
+        model_class = City
+
+        def _filter(self, query, q=None, **kwargs):
+            if q is not None:
+                query = query.filter(City.name.like(f"{q}%"))
+            return super()._filter(query, **kwargs)
+
+    graph = make_graph(paths={"Geography": str(write_geography(tmp_path / "geography.db"))})
+    try:
+        with Geography.new_context(graph):
+            assert {city.name for city in CityNameStore().search(q="Par")} == {"Paris"}
+    finally:
+        dispose_sqlite_connections(graph)
+
+
+def test_a_writable_dataset_without_the_index_is_a_schema_mismatch(tmp_path):
+    graph = make_graph(paths={"Places": str(tmp_path / "places.db")})
+    try:
+        Places.create_all(graph)
+        with Places.new_context(graph) as context:
+            context.session.add(Place(code="LHR", name="London Heathrow", city="London", country="GB", population=1))
+            context.commit()
+            with pytest.raises(SchemaMismatchError, match="no search index"):
+                PlaceStore().search(q="london")
+            assert PlaceStore().count() == 1
+    finally:
+        dispose_sqlite_connections(graph)
+
+
+def test_an_overridden_search_query_that_skips_the_words_is_refused(places):
+    class OwnQueryStore(PlaceStore):
+        def _search_query(self, offset, limit, **kwargs):
+            return self._query()
+
+    with pytest.raises(SearchError, match="words asked for"):
+        OwnQueryStore().search(q="london")
+
+
+def test_words_on_a_dataset_that_is_not_sqlite_are_refused_before_any_sql():
+    # No server: the dialect alone decides, before a connection is made.
+    engine = create_engine("postgresql+pg8000://nobody@localhost/nowhere", module=_NoDriver)
+    session = Session(bind=engine)
+    store = PlaceStore(get_session=lambda: session)
+
+    for words in (dict(q="london"), dict(match="london"), dict(q="london", prefix=True)):
+        with pytest.raises(SearchNotSupportedError, match="postgresql"):
+            store.search(**words)
+        with pytest.raises(SearchNotSupportedError):
+            store.count(**words)
+    session.close()
+
+
+class _NoDriver:
+    """A DB-API module that cannot connect: proves no connection is attempted."""
+
+    paramstyle = "format"
+    __version__ = "1.31.0"
+    Error = Exception
+
+    @staticmethod
+    def connect(*args, **kwargs):
+        raise AssertionError("a search by words on PostgreSQL tried to connect")
+
+
+@pytest.mark.parametrize("q", ["", "*", "--"])
+def test_words_without_any_word_match_nothing_in_a_store_ordering_by_rank(places, q):
+    class RankedStore(Store):
+        model_class = Place
+
+        def _order_by(self, query, q=None, **kwargs):
+            return query.order_by(search_rank(Place), Place.code) if q is not None else query
+
+    assert codes(RankedStore().search(q=q)) == []
+    assert RankedStore().count(q=q) == 0
