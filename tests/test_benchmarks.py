@@ -60,6 +60,8 @@ def test_harness_runs_every_task_and_writes_the_table(tmp_path):
         "| read the file (1 MiB chunks) | ",
         "| ours first use, digest checked | ",
         "| ours first use, check_digest off | ",
+        "| ours --help | ",
+        "| ours --version | ",
     ):
         assert row in results
     assert "| lookups ≤ 5x sqlite3 | 1,000 | " in results

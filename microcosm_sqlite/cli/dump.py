@@ -20,7 +20,7 @@ from microcosm_sqlite.cli.options import (
 from microcosm_sqlite.dumpers import ROW_FORMATS, dump_rows
 
 
-@click.command(short_help="Stream a table as CSV or JSON Lines.")
+@click.command(short_help="Stream a table as a table, CSV, TSV, JSON or JSON lines.")
 @artifact_argument()
 @click.argument("table")
 @format_option(*ROW_FORMATS, default="csv")

@@ -16,8 +16,6 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from microcosm_sqlite.errors import SQLiteError
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Exit status when a check fails (usage errors exit 2, as click does).
@@ -30,7 +28,7 @@ class LibraryError(click.ClickException):
     exit_code = FAILED
 
     @classmethod
-    def from_error(cls, error: SQLiteError) -> "LibraryError":
+    def from_error(cls, error: Exception) -> "LibraryError":
         return cls(str(error))
 
 
@@ -39,13 +37,21 @@ class Group(click.Group):
     A command group whose commands turn library errors into clean `LibraryError`s.
 
     Commands are named by `module:function` and imported only when used, so that running one
-    command does not pay for importing every other (Alembic, the ORM, rich's progress).
+    command does not pay for importing every other (Alembic, the ORM, rich's progress), and
+    `--help` lists them from `short_help` without importing any.
 
     """
 
-    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        lazy_commands: dict[str, str] | None = None,
+        short_help: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lazy_commands = dict(lazy_commands or {})
+        self.lazy_short_help = dict(short_help or {})
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy_commands})
@@ -58,7 +64,24 @@ class Group(click.Group):
         command: click.Command = getattr(import_module(module_name), attribute)
         return command
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            help_text = self.lazy_short_help.get(name)
+            if help_text is None:  # a command without a listed short help: ask the command itself
+                command = self.get_command(ctx, name)
+                if command is None or command.hidden:
+                    continue
+                help_text = command.get_short_help_str(limit=formatter.width - 6 - len(name))
+            rows.append((name, help_text))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context) -> Any:
+        # Imported here rather than at the top: `--help` and `--version` never get this far.
+        from microcosm_sqlite.errors import SQLiteError
+
         try:
             try:
                 return super().invoke(ctx)
