@@ -322,7 +322,9 @@ EXPORTS = {
         "Dumper",
         "JSONLinesDumper",
         "SQLiteDumper",
+        "csv_encoder",
         "dump_rows",
+        "jsonl_encoder",
         "portable_value",
     ],
     "microcosm_sqlite.dumpers.base": [

@@ -3,16 +3,17 @@
 
 """
 
-from dataclasses import asdict
+import sys
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from microcosm_sqlite.artifacts.diff import DEFAULT_SAMPLE_SIZE, ArtifactDiff, Change, diff_artifacts
-from microcosm_sqlite.cli.options import FAILED, artifact_argument, json_option
-from microcosm_sqlite.cli.render import print_json
+from microcosm_sqlite.artifacts.diff import DEFAULT_SAMPLE_SIZE, ArtifactDiff, Change, TableDiff, diff_artifacts
+from microcosm_sqlite.cli.options import FAILED, artifact_argument, chosen_format, format_options
+from microcosm_sqlite.cli.progress import progress_bar
+from microcosm_sqlite.cli.render import console_for, write_records
 
 
 @click.command(short_help="Compare two artifacts table by table.")
@@ -26,31 +27,33 @@ from microcosm_sqlite.cli.render import print_json
     show_default=True,
     help="How many added, removed and changed keys to list per table.",
 )
-@json_option
-def diff(a: Path, b: Path, sample_size: int, as_json: bool) -> None:
+@format_options(in_a_pipe="table")
+def diff(a: Path, b: Path, sample_size: int, output_format: str | None) -> None:
     """
     Compare artifacts A and B: per table, row counts, content hashes and the keys that differ.
 
     Both files are streamed in primary-key order (flat memory, whatever their size). Exits 0 when
-    they hold the same content, 1 when they differ, like diff(1).
+    they hold the same content, 1 when they differ, like diff(1). The table (the default, also in
+    a pipe) is for people; --csv, --tsv, --json and --nl give one record per table.
 
     \b
     Example:
         microcosm-sqlite diff datasets/geography.db build/geography.db --keys 5
     """
-    result = diff_artifacts(a, b, sample_size=sample_size)
-    if as_json:
-        print_json(
-            {"a": result.a, "b": result.b, "same": result.same, "tables": [asdict(table) for table in result.tables]},
-        )
-    else:
+    with progress_bar(f"diff {a} {b}", unit="tables"):
+        result = diff_artifacts(a, b, sample_size=sample_size)
+    chosen = chosen_format(output_format, sys.stdout, in_a_pipe="table")
+    if chosen == "table":
         render(result)
+    else:
+        names = [field.name for field in fields(TableDiff)] + ["same"]
+        write_records(sys.stdout, chosen, names, (asdict(table) | {"same": table.same} for table in result.tables))
     if not result.same:
         raise SystemExit(FAILED)
 
 
 def render(result: ArtifactDiff) -> None:
-    console = Console()
+    console = console_for(sys.stdout)
     table = Table("table", "rows A", "rows B", "added", "removed", "changed", "content")
     for item in result.tables:
         table.add_row(

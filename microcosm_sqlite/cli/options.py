@@ -4,6 +4,7 @@ What the commands share: error translation, option decorators, importing `module
 """
 
 import errno
+import functools
 import os
 import secrets
 import stat
@@ -117,10 +118,6 @@ def _os_error(error: OSError) -> click.ClickException:
 def artifact_argument(name: str = "artifact", **kwargs: Any) -> Callable[[F], F]:
     """A path argument naming an artifact file; existence and permissions are the library's to check."""
     return click.argument(name, type=click.Path(dir_okay=True, readable=False, path_type=Path), **kwargs)
-
-
-def json_option(function: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of tables.")(function)
 
 
 def output_option(function: F) -> F:
@@ -258,15 +255,63 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
-def format_option(*choices: str, default: str) -> Callable[[F], F]:
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(choices),
-        default=default,
-        show_default=True,
-        help="Output format.",
-    )
+#: Every output format, as the flags name them (sqlite-utils' names): a table for people, CSV and
+#: TSV with a header line, a JSON array, and newline-delimited JSON (one object a line).
+FORMATS = ("table", "csv", "tsv", "json", "nl")
+
+#: What `--format` also accepts, for the name the dumpers give JSON lines.
+FORMAT_ALIASES = {"jsonl": "nl"}
+
+_FORMAT_HELP = {
+    "table": "A table for people (the default on a terminal).",
+    "csv": "CSV with a header line.",
+    "tsv": "Tab-separated values with a header line.",
+    "json": "One JSON array of objects.",
+    "nl": "Newline-delimited JSON: one object a line.",
+}
+
+
+def format_options(in_a_pipe: str) -> Callable[[F], F]:
+    """
+    `--table`, `--csv`, `--tsv`, `--json` and `--nl`, the same on every command that prints rows or
+    a report; the command gets `output_format`, None when no flag chose one: `chosen_format` then
+    picks a table on a terminal and the command's `in_a_pipe` anywhere else (named in the help). `--format NAME` (hidden) says the
+    same in one option, for scripts that build the name.
+
+    """
+
+    def decorate(function: F) -> F:
+        for name in reversed(FORMATS):
+            text = _FORMAT_HELP[name]
+            if name == in_a_pipe and name != "table":
+                text = text[:-1] + " (the default when not on a terminal)."
+            elif name == in_a_pipe:
+                text = "A table for people (the default, on a terminal or not)."
+            function = click.option(f"--{name}", "output_format", flag_value=name, default=None, help=text)(function)
+        function = click.option(
+            "--format",
+            "format_name",
+            type=click.Choice([*FORMATS, *FORMAT_ALIASES]),
+            hidden=True,
+            help="The output format by name.",
+        )(function)
+
+        @functools.wraps(function)
+        def command(*args: Any, output_format: str | None, format_name: str | None, **kwargs: Any) -> Any:
+            if format_name is not None:
+                output_format = FORMAT_ALIASES.get(format_name, format_name)
+            return function(*args, output_format=output_format, **kwargs)
+
+        return command  # type: ignore[return-value]
+
+    return decorate
+
+
+def chosen_format(output_format: str | None, stream: IO[str], in_a_pipe: str) -> str:
+    """The format a command writes to `stream`: the one a flag chose, else a table on a terminal."""
+    if output_format is not None:
+        return output_format
+    return "table" if stream.isatty() else in_a_pipe
 
 
 def load_object(spec: str, what: str) -> Any:
