@@ -40,7 +40,7 @@ def diff(a: Path, b: Path, sample_size: int, output_format: str | None) -> None:
     Example:
         microcosm-sqlite diff datasets/geography.db build/geography.db --keys 5
     """
-    with progress_bar(f"diff {a} {b}", unit="tables"):
+    with progress_bar(f"diff {a.name} {b.name}", unit=None):
         result = diff_artifacts(a, b, sample_size=sample_size)
     chosen = chosen_format(output_format, sys.stdout, in_a_pipe="table")
     if chosen == "table":

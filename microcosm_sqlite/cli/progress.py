@@ -60,18 +60,21 @@ class Bar:
 
 
 @contextmanager
-def progress_bar(description: str, total: int | None = None, unit: str = "rows") -> Iterator[Bar]:
-    """A bar for the block (a spinner and elapsed time when `total` is unknown)."""
+def progress_bar(description: str, total: int | None = None, unit: str | None = "rows") -> Iterator[Bar]:
+    """A bar for the block, counting `unit`s (None: no count, a spinner and the time elapsed)."""
     console = Console(stderr=True)
     if not console.is_terminal:
         yield Bar()
         return
+    count = (
+        () if unit is None else (MofNCompleteColumn() if total is not None else TextColumn("{task.completed:,.0f}"),)
+    )
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn() if total is not None else TextColumn("{task.completed:,.0f}"),
-        TextColumn(unit),
+        *count,
+        *(() if unit is None else (TextColumn(unit),)),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as progress:

@@ -65,7 +65,7 @@ def verify(
     results = []
     with progress_bar("verify", total=len(artifacts), unit="artifacts") as bar:
         for path in artifacts:
-            bar.describe(f"verify {path}")
+            bar.describe(f"verify {path.name}")
             results.append(verify_artifact(path, base=base, sources=sources or None, full=not quick))
             bar.advance()
     chosen = chosen_format(output_format, sys.stdout, in_a_pipe="table")
