@@ -38,8 +38,9 @@ Encoder = Callable[[Any], Any]
 
 def console_for(stream: IO[str]) -> Console:
     """A rich console writing to `stream` that wraps lines only on a terminal, as wide as it is."""
-    if stream.isatty():
-        return Console(file=stream)
+    console = Console(file=stream)
+    if console.is_terminal:
+        return console
     return Console(file=stream, width=UNWRAPPED, soft_wrap=True)
 
 

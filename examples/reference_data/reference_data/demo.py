@@ -20,6 +20,7 @@ from rich.table import Table
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.errors import SQLiteError
 from reference_data.airports import AirportCountryStore, Airports, AirportStore
+from reference_data.console import console as unwrapped_console
 from reference_data.countries import Countries, CountryStore, CurrencyStore, SubdivisionStore
 
 
@@ -87,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--subdivisions-of", default="FJ", help="ISO 3166-1 alpha-2 code whose subdivisions to list")
     parser.add_argument("--time-zone", default="Africa/Johannesburg", help="IANA time zone of the airports")
     arguments = parser.parse_args(argv)
-    console = Console()
+    console = unwrapped_console()
     graph = create_graph()
     try:
         run(graph, arguments.country.upper(), arguments.subdivisions_of.upper(), arguments.time_zone, console)
