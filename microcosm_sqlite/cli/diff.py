@@ -11,9 +11,10 @@ import click
 from rich.table import Table
 
 from microcosm_sqlite.artifacts.diff import DEFAULT_SAMPLE_SIZE, ArtifactDiff, Change, TableDiff, diff_artifacts
+from microcosm_sqlite.artifacts.reading import columns, open_artifact
 from microcosm_sqlite.cli.options import FAILED, artifact_argument, chosen_format, format_options
 from microcosm_sqlite.cli.progress import progress_bar
-from microcosm_sqlite.cli.render import console_for, write_records
+from microcosm_sqlite.cli.render import cell_text, console_for, declared_reader, write_records
 
 
 @click.command(short_help="Compare two artifacts table by table.")
@@ -42,6 +43,7 @@ def diff(a: Path, b: Path, sample_size: int, output_format: str | None) -> None:
     """
     with progress_bar(f"diff {a.name} {b.name}", unit=None):
         result = diff_artifacts(a, b, sample_size=sample_size)
+        read_sample_keys(result)
     chosen = chosen_format(output_format, sys.stdout, in_a_pipe="table")
     if chosen == "table":
         render(result)
@@ -87,5 +89,25 @@ def render(result: ArtifactDiff) -> None:
     console.print("same content" if result.same else "the artifacts differ")
 
 
+def read_sample_keys(result: ArtifactDiff) -> None:
+    """
+    Read the listed keys as `dump` reads values without the models (a BOOLEAN column's 0 and 1 as
+    false and true), from the declared types of the side that has the table (B when both do).
+
+    """
+    for table in result.tables:
+        width = len(table.key)
+        if not width or not any(table.samples.values()):
+            continue
+        with open_artifact(result.b if table.rows_b is not None else result.a) as connection:
+            declared = {column.name: column.type for column in columns(connection, table.name)}
+        readers = [declared_reader(declared.get(name, "")) for name in table.key]
+        table.samples = {
+            change: [[read(value) for read, value in zip(readers, key)] if len(key) == width else key for key in keys]
+            for change, keys in table.samples.items()
+        }
+
+
 def format_key(key: list[object]) -> str:
-    return repr(key[0]) if len(key) == 1 else "(" + ", ".join(repr(value) for value in key) + ")"
+    shown = [repr(value) if isinstance(value, str) else "NULL" if value is None else cell_text(value) for value in key]
+    return shown[0] if len(shown) == 1 else "(" + ", ".join(shown) + ")"

@@ -25,7 +25,7 @@ from microcosm_sqlite.cli.options import (
     refuse_to_overwrite,
 )
 from microcosm_sqlite.cli.progress import progress_bar
-from microcosm_sqlite.cli.render import TABLE_LIMIT, write_rows
+from microcosm_sqlite.cli.render import TABLE_LIMIT, declared_reader, write_rows
 
 #: The dialect whose result processors turn what SQLite holds into the models' Python values.
 DIALECT = sqlite.dialect()
@@ -78,7 +78,7 @@ def dump(artifact: Path, table: str, models_spec: str | None, output_format: str
             bar.expect(recorded_rows(artifact, table))
         chosen = chosen_format(output_format, stream, in_a_pipe="csv")
         types = None if base is None else model_types(base.metadata.tables[table], columns)
-        readers = declared_readers(columns) if types is None else model_readers(types)
+        readers = [declared_reader(column.type) for column in columns] if types is None else model_readers(types)
         values = bar.counting(tuple(read(value) for read, value in zip(readers, row)) for row in rows)
         # SQLAlchemy's JSON type is declared as JSON in the file: its text is nested in JSON output.
         json_text = () if types is not None else {column.name for column in columns if column.type.upper() == "JSON"}
@@ -103,15 +103,6 @@ def recorded_rows(artifact: Path, table: str) -> int | None:
     return None if recorded is None else recorded.rows
 
 
-def declared_readers(columns: Sequence[DeclaredColumn]) -> list[Reader]:
-    """
-    Without the models, values as SQLite holds them, except that a column declared BOOLEAN (as
-    SQLAlchemy's Boolean declares it) holds its 0 and 1 as false and true.
-
-    """
-    return [_boolean if column.type.upper() == "BOOLEAN" else _unchanged for column in columns]
-
-
 def model_types(table: Any, columns: Sequence[DeclaredColumn]) -> list[TypeEngine[Any] | None]:
     """Each file column's type in the models (None for a column the models lack)."""
     return [table.c[column.name].type if column.name in table.c else None for column in columns]
@@ -128,7 +119,3 @@ def model_readers(types: Sequence[TypeEngine[Any] | None]) -> list[Reader]:
 
 def _unchanged(value: Any) -> Any:
     return value
-
-
-def _boolean(value: Any) -> Any:
-    return bool(value) if value in (0, 1) and not isinstance(value, float) else value

@@ -44,6 +44,22 @@ def console_for(stream: IO[str]) -> Console:
     return Console(file=stream, width=UNWRAPPED, soft_wrap=True)
 
 
+def declared_reader(declared_type: str) -> Callable[[Any], Any]:
+    """
+    How a value is read without the models, from its column's declared type: a column declared
+    BOOLEAN (as SQLAlchemy's Boolean declares it) holds 0 and 1 for false and true; anything else is
+    printed as SQLite holds it.
+
+    """
+    return _boolean if declared_type.upper() == "BOOLEAN" else _unchanged
+
+
+def cell_text(value: Any) -> str:
+    """A value as text, as a CSV cell or a table shows it (true/false, enum names, ISO dates)."""
+    text: str = _TEXT(value)
+    return text
+
+
 def write_rows(
     stream: IO[str],
     output_format: str,
@@ -147,6 +163,17 @@ WRITERS: dict[str, Callable[[IO[str], list[str], Iterator[list[Any]], int | None
     "json": _write_json,
     "nl": _write_nl,
 }
+
+
+_TEXT = csv_encoder(None)
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+def _boolean(value: Any) -> Any:
+    return bool(value) if value in (0, 1) and not isinstance(value, float) else value
 
 
 def _parsed_json(value: Any) -> Any:

@@ -193,3 +193,19 @@ def test_long_lines_in_a_pipe_are_not_wrapped(tmp_path):
         result = run_script(*command)
         assert result.returncode == 0, result.stderr
         assert str(deep / "geography.db") in result.stdout.splitlines()[0]
+
+
+def test_a_boolean_key_prints_true_or_false_in_diff(tmp_path):
+    for name, rows in (("a.db", [("x", 0), ("y", 1)]), ("b.db", [("x", 0), ("x", 1)])):
+        with sqlite3.connect(tmp_path / name) as connection:
+            connection.execute("CREATE TABLE flag (name TEXT, active BOOLEAN, PRIMARY KEY (name, active))")
+            connection.executemany("INSERT INTO flag VALUES (?, ?)", rows)
+        connection.close()
+
+    shown = run("diff", tmp_path / "a.db", tmp_path / "b.db")
+    (flag,) = json.loads(run("diff", tmp_path / "a.db", tmp_path / "b.db", "--json").stdout)
+
+    assert shown.returncode == 1, shown.stderr
+    assert "flag: added (name, active) = ('x', true)" in shown.stdout
+    assert "flag: removed (name, active) = ('y', true)" in shown.stdout
+    assert flag["samples"]["added"] == [["x", True]]
