@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.types import TypeEngine
 
-from microcosm_sqlite.dumpers import csv_encoder, jsonl_encoder
+from microcosm_sqlite.dumpers import csv_encoder, jsonl_encoder, portable_value
 
 #: Rows a table shows when the command is not told otherwise.
 TABLE_LIMIT = 100
@@ -95,7 +95,9 @@ def write_records(
 ) -> int:
     """Write a report's records (mappings, nested lists and dicts allowed) in a machine format."""
     names = list(column_names)
-    return write_rows(stream, output_format, names, ([record.get(name) for name in names] for record in records))
+    return write_rows(
+        stream, output_format, names, ([_plain(record.get(name)) for name in names] for record in records)
+    )
 
 
 def cut_short(shown: int, total: int, can_raise_limit: bool) -> str:
@@ -166,6 +168,15 @@ WRITERS: dict[str, Callable[[IO[str], list[str], Iterator[list[Any]], int | None
 
 
 _TEXT = csv_encoder(None)
+
+
+def _plain(value: Any) -> Any:
+    """A report's value with what JSON cannot hold, nested or not, as dumps write it (bytes in base64)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return portable_value(value)
 
 
 def _unchanged(value: Any) -> Any:

@@ -209,3 +209,18 @@ def test_a_boolean_key_prints_true_or_false_in_diff(tmp_path):
     assert "flag: added (name, active) = ('x', true)" in shown.stdout
     assert "flag: removed (name, active) = ('y', true)" in shown.stdout
     assert flag["samples"]["added"] == [["x", True]]
+
+
+@pytest.mark.parametrize("output_format", ["--json", "--csv", "--table"])
+def test_diff_lists_binary_keys_in_base64_in_every_format(tmp_path, output_format):
+    for name, keys in (("a.db", [b"\x00\x01"]), ("b.db", [b"\x00\x01", b"\xff\xfe"])):
+        with sqlite3.connect(tmp_path / name) as connection:
+            connection.execute("CREATE TABLE token (id BLOB PRIMARY KEY)")
+            connection.executemany("INSERT INTO token VALUES (?)", [(key,) for key in keys])
+        connection.close()
+
+    result = run("diff", tmp_path / "a.db", tmp_path / "b.db", output_format)
+
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "//4=" in result.stdout  # b"\xff\xfe" in base64
