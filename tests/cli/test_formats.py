@@ -184,17 +184,6 @@ def test_inspect_in_a_pipe_never_splits_a_hash(artifact):
         assert hashes[key] in line
 
 
-def test_long_lines_in_a_pipe_are_not_wrapped(tmp_path):
-    deep = tmp_path.joinpath(*(["a-long-folder-name"] * 6))
-    deep.mkdir(parents=True)
-    build_geography(deep / "geography.db")
-
-    for command in (["inspect", deep / "geography.db"], ["verify", deep / "geography.db"]):
-        result = run_script(*command)
-        assert result.returncode == 0, result.stderr
-        assert str(deep / "geography.db") in result.stdout.splitlines()[0]
-
-
 def test_a_boolean_key_prints_true_or_false_in_diff(tmp_path):
     for name, rows in (("a.db", [("x", 0), ("y", 1)]), ("b.db", [("x", 0), ("x", 1)])):
         with sqlite3.connect(tmp_path / name) as connection:
