@@ -3,9 +3,9 @@
 
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import click
 from sqlalchemy.dialects import sqlite
@@ -24,7 +24,7 @@ from microcosm_sqlite.cli.options import (
     output_option,
     refuse_to_overwrite,
 )
-from microcosm_sqlite.cli.progress import progress_bar
+from microcosm_sqlite.cli.progress import Bar, progress_bar
 from microcosm_sqlite.cli.render import TABLE_LIMIT, declared_reader, write_rows
 
 #: The dialect whose result processors turn what SQLite holds into the models' Python values.
@@ -69,30 +69,39 @@ def dump(artifact: Path, table: str, models_spec: str | None, output_format: str
     # Dumped rows become sources: a changed value would be rebuilt into an artifact with a valid digest.
     check_artifact_file(data_set_name(artifact), artifact)
     check_digest(data_set_name(artifact), artifact)
-    with (
-        reading_table(artifact, table) as (columns, rows),
-        opened_output(output) as stream,
-        progress_bar(f"dump {table}") as bar,
-    ):
-        if bar.shown:
-            bar.expect(recorded_rows(artifact, table))
+    with reading_table(artifact, table) as (columns, rows), opened_output(output) as stream:
         chosen = chosen_format(output_format, stream, in_a_pipe="csv")
-        types = None if base is None else model_types(base.metadata.tables[table], columns)
-        readers = [declared_reader(column.type) for column in columns] if types is None else model_readers(types)
-        values = bar.counting(tuple(read(value) for read, value in zip(readers, row)) for row in rows)
-        # SQLAlchemy's JSON type is declared as JSON in the file: its text is nested in JSON output.
-        json_text = () if types is not None else {column.name for column in columns if column.type.upper() == "JSON"}
-        names = [column.name for column in columns]
-        if chosen != "table":
-            write_rows(stream, chosen, names, values, types=types, json_text=json_text)
-            return
-        written = write_rows(stream, chosen, names, values, types=types, json_text=json_text, table_limit=TABLE_LIMIT)
-        rest = sum(1 for _ in values)
-        if rest:
-            click.echo(
-                f"showing the first {written:,} of {written + rest:,} rows: use --csv, --tsv, --json or --nl for all of them",
-                err=True,
-            )
+        with progress_bar(f"dump {table}", enabled=chosen != "table") as bar:
+            if bar.shown:
+                bar.expect(recorded_rows(artifact, table))
+            write(stream, chosen, columns, rows, None if base is None else base.metadata.tables[table], bar)
+
+
+def write(
+    stream: IO[str],
+    chosen: str,
+    columns: list[DeclaredColumn],
+    rows: Iterator[tuple[Any, ...]],
+    model_table: Any,
+    bar: Bar,
+) -> None:
+    """Write the rows read from the file, typed by the model's table when there is one."""
+    types = None if model_table is None else model_types(model_table, columns)
+    readers = [declared_reader(column.type) for column in columns] if types is None else model_readers(types)
+    values = bar.counting(tuple(read(value) for read, value in zip(readers, row)) for row in rows)
+    # SQLAlchemy's JSON type is declared as JSON in the file: its text is nested in JSON output.
+    json_text = () if types is not None else {column.name for column in columns if column.type.upper() == "JSON"}
+    names = [column.name for column in columns]
+    if chosen != "table":
+        write_rows(stream, chosen, names, values, types=types, json_text=json_text)
+        return
+    written = write_rows(stream, chosen, names, values, types=types, json_text=json_text, table_limit=TABLE_LIMIT)
+    rest = sum(1 for _ in values)
+    if rest:
+        click.echo(
+            f"showing the first {written:,} of {written + rest:,} rows: use --csv, --tsv, --json or --nl for all of them",
+            err=True,
+        )
 
 
 def recorded_rows(artifact: Path, table: str) -> int | None:

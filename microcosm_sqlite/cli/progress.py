@@ -60,10 +60,18 @@ class Bar:
 
 
 @contextmanager
-def progress_bar(description: str, total: int | None = None, unit: str | None = "rows") -> Iterator[Bar]:
-    """A bar for the block, counting `unit`s (None: no count, a spinner and the time elapsed)."""
+def progress_bar(
+    description: str, total: int | None = None, unit: str | None = "rows", enabled: bool = True
+) -> Iterator[Bar]:
+    """
+    A bar for the block, counting `unit`s (None: no count, a spinner and the time elapsed).
+
+    `enabled=False` when the block prints to the terminal itself (a table on standard output): the
+    bar's redrawing would cut through the lines.
+
+    """
     console = Console(stderr=True)
-    if not console.is_terminal:
+    if not enabled or not console.is_terminal:
         yield Bar()
         return
     count = (

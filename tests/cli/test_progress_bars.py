@@ -37,3 +37,11 @@ def test_a_bar_on_a_terminal_and_nothing_in_a_pipe(artifact, name):
     assert piped.stderr == ""
     # The bar is only on standard error: what the command prints is the same either way.
     assert shown.stdout.replace("\r\n", "\n") == piped.stdout
+
+
+def test_no_bar_cuts_through_a_table_dump_prints_on_the_same_terminal(artifact):
+    shown = run_on_terminal("dump", artifact, "city", terminal=("stdout", "stderr"))
+
+    assert shown.returncode == 0
+    assert "dump city" not in shown.stdout
+    assert "│ 1  │ Paris   │ FR           │ 2100000    │ 48.85    │" in shown.stdout
