@@ -110,4 +110,16 @@ TASKS = (
         ),
         per_size=False,
     ),
+    Task(
+        "cli",
+        "command line start-up: --help and --version",
+        (
+            Contender("bare python", FLOOR, "bare_startup"),
+            Contender("ours --help", OURS, "cli_startup", (("args", "--help"),)),
+            Contender("ours --version", OURS, "cli_startup", (("args", "--version"),)),
+            Contender("sqlite-utils --help", SQLITE_UTILS, "sqlite_utils_cli_startup", (("args", "--help"),)),
+            Contender("sqlite-utils --version", SQLITE_UTILS, "sqlite_utils_cli_startup", (("args", "--version"),)),
+        ),
+        per_size=False,
+    ),
 )

@@ -62,6 +62,8 @@ def test_harness_runs_every_task_and_writes_the_table(tmp_path):
         "| ours first use, check_digest off | ",
         "| sqlite3 EXCEPT, both attached | ",
         "| ours diff_artifacts() | ",
+        "| ours --help | ",
+        "| ours --version | ",
     ):
         assert row in results
     assert "| lookups ≤ 5x sqlite3 | 1,000 | " in results

@@ -329,7 +329,9 @@ EXPORTS = {
         "Dumper",
         "JSONLinesDumper",
         "SQLiteDumper",
+        "csv_encoder",
         "dump_rows",
+        "jsonl_encoder",
         "portable_value",
     ],
     "microcosm_sqlite.dumpers.base": [

@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
 from microcosm_sqlite._progress import observing
 from microcosm_sqlite.cli.options import FAILED
+from microcosm_sqlite.cli.render import console_for
 from microcosm_sqlite.errors import SQLiteError
 
 DEFAULT_SCRIPTS_DIR = Path("build_scripts")
@@ -54,7 +55,7 @@ def build(scripts: tuple[Path, ...], scripts_dir: Path) -> None:
         scripts = tuple(sorted(path for path in scripts_dir.glob("build_*.py") if path.name != ALL_SCRIPT))
         if not scripts:
             raise click.UsageError(f"no build_*.py scripts in {scripts_dir}/: give SCRIPT or --scripts-dir")
-    console = Console(stderr=True)
+    console = console_for(sys.stderr)
     failed = 0
     for script in scripts:
         started = time.perf_counter()

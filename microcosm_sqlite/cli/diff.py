@@ -3,16 +3,18 @@
 
 """
 
-from dataclasses import asdict
+import sys
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-from microcosm_sqlite.artifacts.diff import DEFAULT_SAMPLE_SIZE, ArtifactDiff, Change, diff_artifacts
-from microcosm_sqlite.cli.options import FAILED, LibraryError, artifact_argument, json_option
-from microcosm_sqlite.cli.render import print_json
+from microcosm_sqlite.artifacts.diff import DEFAULT_SAMPLE_SIZE, ArtifactDiff, Change, TableDiff, diff_artifacts
+from microcosm_sqlite.artifacts.reading import columns, open_artifact
+from microcosm_sqlite.cli.options import FAILED, LibraryError, artifact_argument, chosen_format, format_options
+from microcosm_sqlite.cli.progress import progress_bar
+from microcosm_sqlite.cli.render import cell_text, console_for, declared_reader, write_records
 from microcosm_sqlite.errors import SQLiteError
 
 #: Exit status when the files cannot be compared (a missing file, not an artifact), as diff(1) has it.
@@ -36,35 +38,38 @@ class DiffError(LibraryError):
     show_default=True,
     help="How many added, removed and changed keys to list per table.",
 )
-@json_option
-def diff(a: Path, b: Path, sample_size: int, as_json: bool) -> None:
+@format_options(in_a_pipe="table")
+def diff(a: Path, b: Path, sample_size: int, output_format: str | None) -> None:
     """
     Compare artifacts A and B: per table, row counts, content hashes and the keys that differ.
 
     Both files are attached read-only to one SQLite connection and their rows matched by key there
     (flat memory, whatever their size). Exits 0 when they hold the same content, 1 when they differ,
-    2 when they cannot be compared (a missing file, not an artifact), like diff(1).
+    2 when they cannot be compared (a missing file, not an artifact), like diff(1). The table (the
+    default, also in a pipe) is for people; --csv, --tsv, --json and --nl give one record per table.
 
     \b
     Example:
         microcosm-sqlite diff datasets/geography.db build/geography.db --keys 5
     """
     try:
-        result = diff_artifacts(a, b, sample_size=sample_size)
+        with progress_bar(f"diff {a.name} {b.name}", unit=None):
+            result = diff_artifacts(a, b, sample_size=sample_size)
+            read_sample_keys(result)
     except SQLiteError as error:
         raise DiffError.from_error(error) from None
-    if as_json:
-        print_json(
-            {"a": result.a, "b": result.b, "same": result.same, "tables": [asdict(table) for table in result.tables]},
-        )
-    else:
+    chosen = chosen_format(output_format, sys.stdout, in_a_pipe="table")
+    if chosen == "table":
         render(result)
+    else:
+        names = [field.name for field in fields(TableDiff)] + ["same"]
+        write_records(sys.stdout, chosen, names, (asdict(table) | {"same": table.same} for table in result.tables))
     if not result.same:
         raise SystemExit(FAILED)
 
 
 def render(result: ArtifactDiff) -> None:
-    console = Console()
+    console = console_for(sys.stdout)
     table = Table("table", "rows A", "rows B", "added", "removed", "changed", "content")
     for item in result.tables:
         table.add_row(
@@ -98,5 +103,25 @@ def render(result: ArtifactDiff) -> None:
     console.print("same content" if result.same else "the artifacts differ")
 
 
+def read_sample_keys(result: ArtifactDiff) -> None:
+    """
+    Read the listed keys as `dump` reads values without the models (a BOOLEAN column's 0 and 1 as
+    false and true), from the declared types of the side that has the table (B when both do).
+
+    """
+    for table in result.tables:
+        width = len(table.key)
+        if not width or not any(table.samples.values()):
+            continue
+        with open_artifact(result.b if table.rows_b is not None else result.a) as connection:
+            declared = {column.name: column.type for column in columns(connection, table.name)}
+        readers = [declared_reader(declared.get(name, "")) for name in table.key]
+        table.samples = {
+            change: [[read(value) for read, value in zip(readers, key)] if len(key) == width else key for key in keys]
+            for change, keys in table.samples.items()
+        }
+
+
 def format_key(key: list[object]) -> str:
-    return repr(key[0]) if len(key) == 1 else "(" + ", ".join(repr(value) for value in key) + ")"
+    shown = [repr(value) if isinstance(value, str) else "NULL" if value is None else cell_text(value) for value in key]
+    return shown[0] if len(shown) == 1 else "(" + ", ".join(shown) + ")"

@@ -4,6 +4,7 @@ What the commands share: error translation, option decorators, importing `module
 """
 
 import errno
+import functools
 import os
 import secrets
 import stat
@@ -15,8 +16,6 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
-
-from microcosm_sqlite.errors import SQLiteError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -30,7 +29,7 @@ class LibraryError(click.ClickException):
     exit_code = FAILED
 
     @classmethod
-    def from_error(cls, error: SQLiteError) -> "LibraryError":
+    def from_error(cls, error: Exception) -> "LibraryError":
         return cls(str(error))
 
 
@@ -39,13 +38,21 @@ class Group(click.Group):
     A command group whose commands turn library errors into clean `LibraryError`s.
 
     Commands are named by `module:function` and imported only when used, so that running one
-    command does not pay for importing every other (Alembic, the ORM, rich's progress).
+    command does not pay for importing every other (Alembic, the ORM, rich's progress), and
+    `--help` lists them from `short_help` without importing any.
 
     """
 
-    def __init__(self, *args: Any, lazy_commands: dict[str, str] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        lazy_commands: dict[str, str] | None = None,
+        short_help: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.lazy_commands = dict(lazy_commands or {})
+        self.lazy_short_help = dict(short_help or {})
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy_commands})
@@ -58,7 +65,24 @@ class Group(click.Group):
         command: click.Command = getattr(import_module(module_name), attribute)
         return command
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            help_text = self.lazy_short_help.get(name)
+            if help_text is None:  # a command without a listed short help: ask the command itself
+                command = self.get_command(ctx, name)
+                if command is None or command.hidden:
+                    continue
+                help_text = command.get_short_help_str(limit=formatter.width - 6 - len(name))
+            rows.append((name, help_text))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context) -> Any:
+        # Imported here rather than at the top: `--help` and `--version` never get this far.
+        from microcosm_sqlite.errors import SQLiteError
+
         try:
             try:
                 return super().invoke(ctx)
@@ -94,10 +118,6 @@ def _os_error(error: OSError) -> click.ClickException:
 def artifact_argument(name: str = "artifact", **kwargs: Any) -> Callable[[F], F]:
     """A path argument naming an artifact file; existence and permissions are the library's to check."""
     return click.argument(name, type=click.Path(dir_okay=True, readable=False, path_type=Path), **kwargs)
-
-
-def json_option(function: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of tables.")(function)
 
 
 def output_option(function: F) -> F:
@@ -235,15 +255,63 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
 
-def format_option(*choices: str, default: str) -> Callable[[F], F]:
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(choices),
-        default=default,
-        show_default=True,
-        help="Output format.",
-    )
+#: Every output format, as the flags name them (sqlite-utils' names): a table for people, CSV and
+#: TSV with a header line, a JSON array, and newline-delimited JSON (one object a line).
+FORMATS = ("table", "csv", "tsv", "json", "nl")
+
+#: What `--format` also accepts, for the name the dumpers give JSON lines.
+FORMAT_ALIASES = {"jsonl": "nl"}
+
+_FORMAT_HELP = {
+    "table": "A table for people (the default on a terminal).",
+    "csv": "CSV with a header line.",
+    "tsv": "Tab-separated values with a header line.",
+    "json": "One JSON array of objects.",
+    "nl": "Newline-delimited JSON: one object a line.",
+}
+
+
+def format_options(in_a_pipe: str) -> Callable[[F], F]:
+    """
+    `--table`, `--csv`, `--tsv`, `--json` and `--nl`, the same on every command that prints rows or
+    a report; the command gets `output_format`, None when no flag chose one: `chosen_format` then
+    picks a table on a terminal and the command's `in_a_pipe` anywhere else (named in the help). `--format NAME` (hidden) says the
+    same in one option, for scripts that build the name.
+
+    """
+
+    def decorate(function: F) -> F:
+        for name in reversed(FORMATS):
+            text = _FORMAT_HELP[name]
+            if name == in_a_pipe and name != "table":
+                text = text[:-1] + " (the default when not on a terminal)."
+            elif name == in_a_pipe:
+                text = "A table for people (the default, on a terminal or not)."
+            function = click.option(f"--{name}", "output_format", flag_value=name, default=None, help=text)(function)
+        function = click.option(
+            "--format",
+            "format_name",
+            type=click.Choice([*FORMATS, *FORMAT_ALIASES]),
+            hidden=True,
+            help="The output format by name.",
+        )(function)
+
+        @functools.wraps(function)
+        def command(*args: Any, output_format: str | None, format_name: str | None, **kwargs: Any) -> Any:
+            if format_name is not None:
+                output_format = FORMAT_ALIASES.get(format_name, format_name)
+            return function(*args, output_format=output_format, **kwargs)
+
+        return command  # type: ignore[return-value]
+
+    return decorate
+
+
+def chosen_format(output_format: str | None, stream: IO[str], in_a_pipe: str) -> str:
+    """The format a command writes to `stream`: the one a flag chose, else a table on a terminal."""
+    if output_format is not None:
+        return output_format
+    return "table" if stream.isatty() else in_a_pipe
 
 
 def load_object(spec: str, what: str) -> Any:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from sqlalchemy import inspect as inspect_mapper
 
 from microcosm_sqlite._filters import check_filters
@@ -18,24 +17,17 @@ from microcosm_sqlite._word_search import accepted as accepted_words
 from microcosm_sqlite.builders import read_text
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
 from microcosm_sqlite.cli.options import (
-    format_option,
+    chosen_format,
+    format_options,
     load_object,
     opened_output,
     output_option,
     refuse_to_overwrite,
 )
-from microcosm_sqlite.cli.render import DUMPERS, write_table
+from microcosm_sqlite.cli.render import MAX_TABLE_ROWS, TABLE_LIMIT, cut_short, write_rows
 from microcosm_sqlite.dataset import dispose_sqlite_connections
-from microcosm_sqlite.dumpers import ROW_FORMATS
 from microcosm_sqlite.errors import SearchNotDeclaredError, UnknownFilterError
 from microcosm_sqlite.stores import Store
-
-#: Rows a table shows when no --limit is given.
-TABLE_LIMIT = 100
-
-#: Rows a table shows at most, whatever --limit says: rich holds a table in memory to size its
-#: columns before printing it (100,000 rows held 394 MB; csv and jsonl stream instead).
-MAX_TABLE_ROWS = 1_000
 
 #: SQLite's LIMIT and OFFSET are signed 64-bit integers.
 SQLITE_MAX_INTEGER = 2**63 - 1
@@ -53,7 +45,7 @@ SQLITE_MAX_INTEGER = 2**63 - 1
 @click.option("--limit", type=click.IntRange(min=0, max=SQLITE_MAX_INTEGER), help="At most this many rows.")
 @click.option("--offset", type=click.IntRange(min=0, max=SQLITE_MAX_INTEGER), help="Skip this many rows first.")
 @click.option("--columns", metavar="NAME,...", help="Show only these columns, in this order.")
-@format_option("table", *ROW_FORMATS, default="table")
+@format_options(in_a_pipe="csv")
 @output_option
 @click.option("--graph-name", default=DEFAULT_GRAPH_NAME, show_default=True, help="Graph name for environment config.")
 def search(
@@ -66,7 +58,7 @@ def search(
     limit: int | None,
     offset: int | None,
     columns: str | None,
-    output_format: str,
+    output_format: str | None,
     output: Path,
     graph_name: str,
 ) -> None:
@@ -78,13 +70,13 @@ def search(
     Filter values are read as the CSV builder reads a cell of the model column of the same name.
     --q searches by words the columns the model declares in __search__ (accents folded, best
     match first unless the store orders its rows itself); --match takes raw FTS5 query syntax.
-    A table shows at most 100 rows unless --limit says otherwise, and never more than 1,000;
-    csv and jsonl stream everything.
+    On a terminal the rows are a table, of at most 100 rows unless --limit says otherwise and never
+    more than 1,000; anywhere else they are CSV. --csv, --tsv, --json and --nl stream every row.
 
     \b
     Example:
         microcosm-sqlite search myapp.stores:CityStore --path datasets/geography.db \\
-            --filter country_code=FR --limit 10 --columns id,name
+            --filter country_code=FR --limit 10 --columns id,name --json
         microcosm-sqlite search reference_data.airports:AirportStore --q "zurich" --limit 3
     """
     store_class = load_object(store_spec, "the store")
@@ -113,16 +105,18 @@ def search(
             # cursor before the connection goes.
             results = store.search(offset=offset, limit=limit, **keywords)
             models = stack.enter_context(closing(streamed(results)))
-            if output_format == "table":
-                names = attributes(model_class, column_names)
-                rows = (tuple(getattr(model, name) for name in names) for model in models)
-                written = write_table(Console(file=stream), column_names, islice(rows, shown_limit))
-                if written == shown_limit:
-                    total = count(results, models, written)
-                    if total > written:
-                        click.echo(cut_short(written, total, can_raise_limit=written < MAX_TABLE_ROWS), err=True)
-            else:
-                DUMPERS[output_format](store, model_class).dump(stream, items=models, field_names=column_names)
+            chosen = chosen_format(output_format, stream, in_a_pipe="csv")
+            names = attributes(model_class, column_names)
+            types = [model_class.__table__.c[name].type for name in column_names]
+            rows = (tuple(getattr(model, name) for name in names) for model in models)
+            if chosen != "table":
+                write_rows(stream, chosen, column_names, rows, types=types)
+                return
+            written = write_rows(stream, chosen, column_names, islice(rows, shown_limit), types=types)
+            if written == shown_limit:
+                total = count(results, models, written)
+                if total > written:
+                    click.echo(cut_short(written, total, can_raise_limit=written < MAX_TABLE_ROWS), err=True)
     finally:
         dispose_sqlite_connections(graph)
 
@@ -159,14 +153,6 @@ def count(results: Any, models: Generator[Any, None, None], shown: int) -> int:
         models.close()
         return len(results)
     return shown + sum(1 for _ in models)
-
-
-def cut_short(shown: int, total: int, can_raise_limit: bool) -> str:
-    """The note under a table that could not show every row."""
-    start = f"showing the first {shown:,} of {total:,} rows ({total - shown:,} not shown)"
-    if can_raise_limit:
-        return f"{start}: use --limit N to show up to {MAX_TABLE_ROWS:,}, or --format csv or --format jsonl for all of them"
-    return f"{start}: a table stops at {MAX_TABLE_ROWS:,} rows; use --format csv or --format jsonl for all of them"
 
 
 def chosen_columns(model_class: Any, columns: str | None) -> list[str]:

@@ -11,6 +11,16 @@ from microcosm_sqlite.dumpers.csv import CSVDumper
 from microcosm_sqlite.dumpers.factory import SQLiteDumper
 from microcosm_sqlite.dumpers.jsonl import JSONLinesDumper
 from microcosm_sqlite.dumpers.rows import ROW_FORMATS, dump_rows
-from microcosm_sqlite.dumpers.values import portable_value
+from microcosm_sqlite.dumpers.values import csv_encoder, jsonl_encoder, portable_value
 
-__all__ = ["ROW_FORMATS", "CSVDumper", "Dumper", "JSONLinesDumper", "SQLiteDumper", "dump_rows", "portable_value"]
+__all__ = [
+    "ROW_FORMATS",
+    "CSVDumper",
+    "Dumper",
+    "JSONLinesDumper",
+    "SQLiteDumper",
+    "csv_encoder",
+    "dump_rows",
+    "jsonl_encoder",
+    "portable_value",
+]

@@ -67,6 +67,16 @@ def test_build_runs_every_build_script_with_a_line_per_table(project):
     assert run("verify", project / "datasets" / "geography.db").returncode == 0
 
 
+def test_build_status_lines_are_whole_in_a_pipe(project):
+    long_name = "build_" + "geography_" * 10 + ".py"
+    (project / "build_scripts" / "build_geography.py").rename(project / "build_scripts" / long_name)
+
+    result = run("build", cwd=project, env={**os.environ, "COLUMNS": "40"})
+
+    assert result.returncode == 0, result.stderr
+    assert re.fullmatch(rf"build_scripts/{long_name}: done in \d+\.\d s", result.stderr.splitlines()[-1])
+
+
 def test_build_one_script_by_path(project):
     result = run("build", "build_scripts/build_geography.py", cwd=project)
 

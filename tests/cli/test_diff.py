@@ -42,10 +42,9 @@ def test_diff_json_reports_the_build_content_hashes(tmp_path):
     info_a = build_geography(tmp_path / "a.db")
     info_b = build_geography(tmp_path / "b.db", cities=changed_cities())
 
-    report = json.loads(run("diff", tmp_path / "a.db", tmp_path / "b.db", "--json").stdout)
+    city, country = json.loads(run("diff", tmp_path / "a.db", tmp_path / "b.db", "--json").stdout)
 
-    city, country = report["tables"]
-    assert report["same"] is False
+    assert (city["name"], city["same"], country["same"]) == ("city", False, True)
     assert (city["rows_a"], city["rows_b"]) == (6, 6)
     assert city["counts"] == {"added": 1, "removed": 1, "changed": 1}
     assert city["samples"] == {"added": [[9]], "removed": [[2]], "changed": [[1]]}
@@ -60,7 +59,7 @@ def test_diff_keys_limits_the_listed_keys_not_the_counts(tmp_path):
 
     result = run("diff", tmp_path / "a.db", tmp_path / "b.db", "--keys", "2", "--json")
 
-    city = json.loads(result.stdout)["tables"][0]
+    city = json.loads(result.stdout)[0]
     assert city["counts"]["added"] == 5
     assert city["samples"]["added"] == [[2], [3]]
 
@@ -123,8 +122,8 @@ def test_a_changed_primary_key_is_a_difference(tmp_path):
     assert "t: the primary key changed (id -> code): rows not compared by key" in result.stdout
     assert result.stdout.splitlines()[-1] == "the artifacts differ"
     assert report.returncode == 1
-    assert json.loads(report.stdout)["same"] is False
-    assert json.loads(report.stdout)["tables"][0]["key_changed"] is True
+    assert json.loads(report.stdout)[0]["same"] is False
+    assert json.loads(report.stdout)[0]["key_changed"] is True
 
 
 def keyed_values(path, values):
@@ -146,7 +145,7 @@ def test_a_value_whose_type_changed_is_a_changed_row(tmp_path):
     assert result.returncode == 1, result.stderr
     assert "t: changed (id) = 1, 2" in result.stdout
     assert result.stdout.splitlines()[-1] == "the artifacts differ"
-    assert report["tables"][0]["counts"] == {"added": 0, "removed": 0, "changed": 2}
+    assert report[0]["counts"] == {"added": 0, "removed": 0, "changed": 2}
 
 
 @pytest.mark.parametrize(

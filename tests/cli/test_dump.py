@@ -30,7 +30,7 @@ def test_dump_jsonl_to_a_file(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == ""
     records = [json.loads(line) for line in (tmp_path / "country.jsonl").read_text().splitlines()]
-    assert records[0] == {"code": "CA", "name": "Canada", "continent": "NORTH_AMERICA", "landlocked": 0}
+    assert records[0] == {"code": "CA", "name": "Canada", "continent": "NORTH_AMERICA", "landlocked": False}
     assert [record["code"] for record in records] == ["CA", "CH", "FR", "ML"]
 
 
@@ -79,7 +79,7 @@ def test_dump_with_a_bad_format_is_a_usage_error(tmp_path):
     result = run("dump", tmp_path / "geography.db", "city", "--format", "xml")
 
     assert result.returncode == 2
-    assert "'xml' is not one of 'csv', 'jsonl'" in result.stderr
+    assert "'xml' is not one of 'table', 'csv', 'tsv', 'json', 'nl', 'jsonl'" in result.stderr
 
 
 def test_dump_to_a_folder_that_does_not_exist_is_a_usage_error(tmp_path):

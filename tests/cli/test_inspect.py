@@ -22,18 +22,20 @@ def test_inspect_shows_tables_counts_and_build_metadata(tmp_path):
 def test_inspect_json_takes_counts_from_metadata_when_present(tmp_path):
     info = build_geography(tmp_path / "geography.db")
 
-    summary = json.loads(run("inspect", tmp_path / "geography.db", "--json").stdout)
+    tables = json.loads(run("inspect", tmp_path / "geography.db", "--json").stdout)
+    shown = run("inspect", tmp_path / "geography.db").stdout
 
-    assert [(table["name"], table["rows"], table["rows_from"]) for table in summary["tables"]] == [
+    assert [(table["name"], table["rows"], table["rows_from"]) for table in tables] == [
         ("city", 6, "metadata"),
         ("country", 4, "metadata"),
     ]
-    assert summary["tables"][0]["content_hash"] == info.tables["city"].content_hash
-    assert summary["tables"][0]["primary_key"] == ["id"]
-    assert [column["name"] for column in summary["tables"][1]["columns"]] == ["code", "name", "continent", "landlocked"]
-    assert summary["metadata"]["schema_fingerprint"] == info.schema_fingerprint
-    assert summary["size"] == (tmp_path / "geography.db").stat().st_size
-    assert summary["journal_mode"] == "delete"
+    assert tables[0]["artifact"] == str(tmp_path / "geography.db")
+    assert tables[0]["content_hash"] == info.tables["city"].content_hash
+    assert tables[0]["primary_key"] == ["id"]
+    assert [column["name"] for column in tables[1]["columns"]] == ["code", "name", "continent", "landlocked"]
+    assert f"│ schema_fingerprint │ {info.schema_fingerprint} │" in shown
+    assert f"{(tmp_path / 'geography.db').stat().st_size:,} bytes" in shown.splitlines()[0]
+    assert "journal mode delete" in shown.splitlines()[0]
 
 
 def test_inspect_counts_rows_of_a_file_without_metadata(tmp_path):
@@ -41,12 +43,11 @@ def test_inspect_counts_rows_of_a_file_without_metadata(tmp_path):
 
     result = run("inspect", tmp_path / "plain.db", "--json")
 
-    summary = json.loads(result.stdout)
-    assert [(table["name"], table["rows"], table["rows_from"]) for table in summary["tables"]] == [
-        ("city", 6, "count"),
-        ("country", 4, "count"),
+    tables = json.loads(result.stdout)
+    assert [(table["name"], table["rows"], table["rows_from"], table["content_hash"]) for table in tables] == [
+        ("city", 6, "count", None),
+        ("country", 4, "count", None),
     ]
-    assert summary["metadata"] is None
     assert "no build metadata" in run("inspect", tmp_path / "plain.db").stdout
 
 

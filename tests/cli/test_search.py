@@ -137,10 +137,10 @@ def test_search_output_onto_the_artifact_it_reads_is_refused(tmp_path):
     assert path.read_bytes() == before
 
 
-def test_search_prints_a_table_by_default(tmp_path):
+def test_search_prints_a_table(tmp_path):
     build_geography(tmp_path / "geography.db")
 
-    result = run("search", "tests.support.fixtures:CityStore", "--path", tmp_path / "geography.db")
+    result = run("search", "tests.support.fixtures:CityStore", "--path", tmp_path / "geography.db", "--table")
 
     assert result.returncode == 0, result.stderr
     assert "┃ id ┃ name" in result.stdout
@@ -282,7 +282,9 @@ def table_search(path, *args):
     from microcosm_sqlite.cli import main
     from tests.support.cli import cli_runner
 
-    return cli_runner().invoke(main, ["search", "tests.support.fixtures:CityStore", "--path", str(path), *args])
+    return cli_runner().invoke(
+        main, ["search", "tests.support.fixtures:CityStore", "--path", str(path), "--table", *args]
+    )
 
 
 def test_a_table_holds_a_bounded_number_of_rows_whatever_the_limit(tmp_path):
@@ -305,7 +307,7 @@ def test_a_table_holds_a_bounded_number_of_rows_whatever_the_limit(tmp_path):
     assert "│ 1000 │ City 1000 │" in result.stdout
     assert result.stderr == (
         "showing the first 1,000 of 10,000 rows (9,000 not shown): a table stops at 1,000 rows; "
-        "use --format csv or --format jsonl for all of them\n"
+        "use --csv, --json or --nl for all of them\n"
     )
 
 

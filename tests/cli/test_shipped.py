@@ -21,14 +21,14 @@ def test_the_shipped_artifacts_verify_against_models_and_sources():
 
 
 def test_inspect_reads_the_counts_from_the_metadata():
-    summary = json.loads(run("inspect", AIRPORTS, "--json").stdout)
+    tables = json.loads(run("inspect", AIRPORTS, "--json").stdout)
 
-    assert summary["metadata"]["data_set"] == "Airports"
-    assert {table["name"]: table["rows_from"] for table in summary["tables"]} == {
+    assert "│ data_set           │ Airports " in run("inspect", AIRPORTS).stdout
+    assert {table["name"]: table["rows_from"] for table in tables} == {
         "airport": "metadata",
         "country": "metadata",
     }
-    assert all(table["rows"] > 200 for table in summary["tables"])
+    assert all(table["rows"] > 200 for table in tables)
 
 
 def test_search_a_shipped_store_with_chosen_columns():
@@ -50,7 +50,7 @@ def test_search_a_shipped_store_with_chosen_columns():
 
 
 def test_a_table_stops_at_100_rows_and_says_how_to_see_more():
-    result = run("search", "reference_data.airports:AirportStore", "--path", AIRPORTS, "--columns", "icao")
+    result = run("search", "reference_data.airports:AirportStore", "--path", AIRPORTS, "--columns", "icao", "--table")
 
     assert result.returncode == 0, result.stderr
     assert sum(1 for line in result.stdout.splitlines() if line.startswith("│ ")) == 100
@@ -58,7 +58,7 @@ def test_a_table_stops_at_100_rows_and_says_how_to_see_more():
         ((total,),) = connection.execute("SELECT count(*) FROM airport")
     assert result.stderr == (
         f"showing the first 100 of {total:,} rows ({total - 100:,} not shown): use --limit N to show up to "
-        "1,000, or --format csv or --format jsonl for all of them\n"
+        "1,000, or --csv, --json or --nl for all of them\n"
     )
 
 

@@ -108,3 +108,17 @@ def test_the_demo_reports_an_unknown_country_without_a_traceback():
     assert completed.returncode == 1
     assert "ModelNotFoundError" in completed.stdout
     assert "Traceback" not in completed.stderr
+
+
+def test_the_demo_in_a_pipe_keeps_each_line_whole():
+    completed = subprocess.run(
+        [sys.executable, "-m", "reference_data.demo", "--country", "np"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"COLUMNS": "40", "PATH": ""},
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert f"Airports: {AIRPORTS_ARTIFACT}" in completed.stdout.splitlines()
+    assert any(line.startswith("│ VNLT │ LTG  │ Langtang Airport") for line in completed.stdout.splitlines())

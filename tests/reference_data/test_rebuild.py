@@ -2,6 +2,10 @@
 
 import dataclasses
 import io
+import os
+import re
+import subprocess
+import sys
 
 from rich.console import Console
 
@@ -39,3 +43,27 @@ def test_rebuild_reports_a_failed_build_and_keeps_going_no_further(tmp_path):
     assert "missing.json" in output.getvalue()
     assert not (tmp_path / "countries.db").exists()
     assert not (tmp_path / "never.db").exists()
+
+
+def test_rebuild_in_a_pipe_keeps_each_status_line_whole(tmp_path):
+    """`make demo | cat`: the status line with its content hash is one line, not folded at 80 columns."""
+    script = (
+        "import dataclasses, pathlib, sys\n"
+        "from reference_data.rebuild import rebuild\n"
+        "from reference_data.staging import COUNTRIES\n"
+        "sys.exit(rebuild([dataclasses.replace(COUNTRIES, artifact=pathlib.Path(sys.argv[1]))]))\n"
+    )
+
+    completed = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "countries.db")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "40"},
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    whole = re.compile(
+        r"✓ Countries: countries.db built in [0-9.]+ s, [0-9,]+ KiB, verified up to date \(content hash [0-9a-f]{12}\)"
+    )
+    assert [line for line in completed.stdout.splitlines() if whole.fullmatch(line)], completed.stdout

@@ -12,8 +12,15 @@ check what users run.
 
 """
 
+import fcntl
+import os
+import pty
+import re
+import struct
 import subprocess
 import sys
+import termios
+import threading
 import traceback
 from pathlib import Path
 
@@ -77,3 +84,57 @@ def truncate(path: Path) -> Path:
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2 + 100])
     return path
+
+
+#: Colours, cursor moves and the like that rich writes to a terminal.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+def run_on_terminal(
+    *args: object, terminal: tuple[str, ...] = ("stdout",), columns: int = 80, cwd: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    """
+    The installed console script with the `terminal` streams (stdout, stderr) on a pseudo-terminal
+    `columns` wide and the others piped; what the terminal showed comes back without escape codes.
+
+    """
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": str(columns)}
+    for variable in ("NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        env.pop(variable, None)
+    process = subprocess.Popen(
+        [str(SCRIPT), *map(str, args)],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=slave if "stdout" in terminal else subprocess.PIPE,
+        stderr=slave if "stderr" in terminal else subprocess.PIPE,
+    )
+    os.close(slave)
+    shown: list[bytes] = []
+
+    def read_terminal() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: every process holding the terminal has closed it
+                return
+            if not data:
+                return
+            shown.append(data)
+
+    reader = threading.Thread(target=read_terminal, daemon=True)
+    reader.start()
+    try:
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        reader.join(timeout=10)
+        os.close(master)
+    text = _ANSI.sub("", b"".join(shown).decode(errors="replace")).replace("\r\n", "\n")
+    return subprocess.CompletedProcess(
+        process.args,
+        process.returncode,
+        text if "stdout" in terminal else stdout.decode(),
+        text if "stderr" in terminal else stderr.decode(),
+    )

@@ -21,6 +21,7 @@ from rich.table import Table
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.errors import SQLiteError
 from reference_data.airports import AirportCountryStore, Airports, AirportStore
+from reference_data.console import console as unwrapped_console
 from reference_data.countries import Countries, CountryStore, CurrencyStore, SubdivisionStore
 
 
@@ -112,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--words", default="Zürich", help="words to search airports by (accents folded)")
     parser.add_argument("--prefix", default="london heat", help="words whose last one is completed (autocomplete)")
     arguments = parser.parse_args(argv)
-    console = Console()
+    console = unwrapped_console()
     graph = create_graph()
     try:
         run(

@@ -12,12 +12,13 @@ from rich.table import Table
 
 from microcosm_sqlite.errors import SQLiteError
 from reference_data.build import build, check
+from reference_data.console import console as unwrapped_console
 from reference_data.staging import ExampleDataSet
 
 
 def rebuild(data_sets: Sequence[ExampleDataSet], console: Console | None = None) -> int:
     """Build each dataset onto its committed path, verify it, print a summary; the exit status."""
-    console = console or Console()
+    console = console or unwrapped_console()
     summary = Table(title="Rows per table", title_justify="left")
     for column in ("dataset", "table", "rows"):
         summary.add_column(column, justify="right" if column == "rows" else "left")
