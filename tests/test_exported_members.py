@@ -145,8 +145,12 @@ EXPORTS = {
         "content_problems",
     ],
     "microcosm_sqlite.artifacts.hashing": [
+        "Encoder",
         "TableHash",
+        "encode_json",
+        "encode_value",
         "file_sha256",
+        "hash_rows",
         "hash_table",
         "hash_tables",
         "overall_hash",
@@ -307,6 +311,7 @@ EXPORTS = {
         "DIGEST_FORMAT_VERSION",
         "MEMORY_PATH",
         "READABLE_FORMAT_VERSIONS",
+        "TYPED_HASH_FORMAT_VERSION",
         "naming_convention",
     ],
     "microcosm_sqlite.context": [

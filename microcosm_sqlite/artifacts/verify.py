@@ -167,5 +167,5 @@ def _content_problems(path: str | Path, info: ArtifactInfo | None) -> list[str]:
     with open_artifact(path) as connection:
         for table in table_names(connection):
             with blaming(path, table):
-                tables[table] = hash_table(connection, table)
+                tables[table] = hash_table(connection, table, info.format_version)
     return content_problems(info.tables, tables)
