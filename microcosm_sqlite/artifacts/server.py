@@ -35,6 +35,7 @@ __all__ = [
     "SCHEMES",
     "connect",
     "default_schema",
+    "first_line",
     "has_table",
     "hash_table",
     "hash_tables",

@@ -22,6 +22,7 @@ COMMANDS = {
     "inspect": "microcosm_sqlite.cli.inspect:inspect",
     "migrate": "microcosm_sqlite.cli.migrate:migrate",
     "migrate-sql": "microcosm_sqlite.cli.migrate_sql:migrate_sql",
+    "publish": "microcosm_sqlite.cli.publish:publish",
     "search": "microcosm_sqlite.cli.search:search",
     "verify": "microcosm_sqlite.cli.verify:verify",
 }
@@ -35,7 +36,7 @@ COMMANDS = {
 @click.version_option(package_name="microcosm-sqlite")
 def main() -> None:
     """
-    Build, verify, inspect, dump, search and compare microcosm-sqlite artifacts, and run a
+    Build, verify, inspect, dump, search, compare and publish microcosm-sqlite artifacts, and run a
     dataset's migrations.
 
     \b

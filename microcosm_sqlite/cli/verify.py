@@ -8,13 +8,23 @@ from pathlib import Path
 
 import click
 
+from microcosm_sqlite.artifacts.server import is_server_url
 from microcosm_sqlite.artifacts.verify import verify_artifact
-from microcosm_sqlite.cli.options import FAILED, artifact_argument, json_option, load_models
+from microcosm_sqlite.cli.options import FAILED, json_option, load_models
 from microcosm_sqlite.cli.render import print_json
 
 
-@click.command(short_help="Check artifacts are sound and current (for CI).")
-@artifact_argument("artifacts", nargs=-1, required=True)
+class _Location(click.ParamType):
+    """An artifact's path, or a PostgreSQL URL (kept a string: a Path would fold its '//')."""
+
+    name = "artifact"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> str | Path:
+        return str(value) if is_server_url(value) else Path(str(value))
+
+
+@click.command(short_help="Check artifacts (or published datasets) are sound and current (for CI).")
+@click.argument("artifacts", nargs=-1, required=True, type=_Location())
 @click.option(
     "--models",
     "models_spec",
@@ -30,9 +40,18 @@ from microcosm_sqlite.cli.render import print_json
     "with (repeatable; needs --models).",
 )
 @click.option("--quick", is_flag=True, help="Run SQLite's quick_check rather than the full integrity_check.")
+@click.option(
+    "--schema",
+    help="For a URL: the schema the dataset was published to (default: from --models, or the database's one dataset).",
+)
 @json_option
 def verify(
-    artifacts: tuple[Path, ...], models_spec: str | None, sources: tuple[Path, ...], quick: bool, as_json: bool
+    artifacts: tuple[str | Path, ...],
+    models_spec: str | None,
+    sources: tuple[Path, ...],
+    quick: bool,
+    schema: str | None,
+    as_json: bool,
 ) -> None:
     """
     Check that each ARTIFACT is sound and current: a whole SQLite file in single-file (rollback
@@ -41,6 +60,9 @@ def verify(
     its content; with --models, built from those models (schema fingerprint) with every table and
     column; with --sources, built from those exact source files.
 
+    An ARTIFACT may also be the URL of a PostgreSQL database an artifact was published to: its
+    tables must hash as the metadata it carries records, identically to the artifact it came from.
+
     Exits 0 when every artifact is sound, 1 when a check fails (one line per failure on stderr),
     2 on usage errors.
 
@@ -48,11 +70,17 @@ def verify(
     Example:
         microcosm-sqlite verify datasets/geography.db --models myapp.models:Geography \\
             --sources datasets/sources/
+        microcosm-sqlite verify "$DATABASE_URL" --schema geography
     """
     if sources and models_spec is None:
         raise click.UsageError("--sources needs --models, to know which table each source fills")
     base = None if models_spec is None else load_models(models_spec)
-    results = [verify_artifact(path, base=base, sources=sources or None, full=not quick) for path in artifacts]
+    if sources and any(is_server_url(location) for location in artifacts):
+        raise click.UsageError("--sources checks artifact files: verify the artifact a dataset was published from")
+    results = [
+        verify_artifact(location, base=base, sources=sources or None, full=not quick, schema=schema)
+        for location in artifacts
+    ]
     if as_json:
         print_json([asdict(result) | {"sound": result.sound} for result in results])
     else:

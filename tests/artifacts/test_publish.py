@@ -169,7 +169,7 @@ PUBLISH_AND_PAUSE = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize("step", ["locked", "created", "copied country", "indexed", "staged", "swapping"])
+@pytest.mark.parametrize("step", ["created", "copied country", "staged", "swapping"])
 def test_a_publish_killed_at_any_step_leaves_the_published_dataset_intact(postgres_url, versions, step):
     (one, counts_one, hash_one), (two, counts_two, hash_two) = versions
     schema = "geo_kill_" + step.replace(" ", "_")
