@@ -53,12 +53,22 @@ def empty_graph(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
+def postgres_server():
     """A private PostgreSQL server, started once for the session and stopped at its end."""
+    import shutil
+    import tempfile
+
     from tests.support.postgres import private_server
 
-    with private_server(tmp_path_factory.mktemp("postgres")) as server:
-        yield server
+    # Not under pytest's own temporary folder: pgserver runs the server as another user and opens
+    # the folders above it to that user, but every pytest session that starts (another suite on
+    # the same machine) makes /tmp/pytest-of-<user> private again, which would cut this server off.
+    folder = Path(tempfile.mkdtemp(prefix="microcosm-sqlite-postgres-"))
+    try:
+        with private_server(folder) as server:
+            yield server
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

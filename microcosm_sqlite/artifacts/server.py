@@ -14,12 +14,11 @@ psycopg 3 is the driver (the `postgres` extra); it is imported when a server is 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from urllib.parse import urlsplit
 
 from microcosm_sqlite.artifacts.hashing import TableHash, encode_json, encode_value, hash_rows
 from microcosm_sqlite.artifacts.metadata import MALFORMED_HINT, METADATA_TABLE, ArtifactInfo
@@ -64,11 +63,21 @@ def is_server_url(location: object) -> bool:
 
 
 def masked(url: str) -> str:
-    """The URL as errors and reports show it: the password replaced by ***."""
+    """The URL as errors and reports show it: the password replaced by ***, the rest as given."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return url.partition("://")[0] + "://***"
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url.partition("://")[0] + "://***"  # unparsable: show nothing that could be a secret
+    # libpq also takes the password as a query parameter.
+    parts = parts._replace(query=re.sub(r"(?i)\b(password=)[^&]*", r"\1***", parts.query))
+    if password is not None:
+        host = parts.netloc.rpartition("@")[2]
+        parts = parts._replace(netloc=f"{parts.username or ''}:***@{host}")
+    # By hand: urlunsplit drops an empty host ("postgresql:///db"), which libpq reads as a socket.
+    query = f"?{parts.query}" if parts.query else ""
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return f"{parts.scheme}://{parts.netloc}{parts.path}{query}{fragment}"
 
 
 def default_schema(data_set: str) -> str:

@@ -31,6 +31,7 @@ __all__ = ["NO_DIGEST", "Verification", "source_pairs", "verify_artifact", "veri
 
 
 NO_DIGEST = "no digest"
+REPUBLISH = "publish the dataset's artifact again (microcosm-sqlite publish)"
 
 
 @dataclass
@@ -59,10 +60,10 @@ class Verification:
         self.passed.append(name)
         return True
 
-    def report(self, name: str, problems: Sequence[str]) -> None:
+    def report(self, name: str, problems: Sequence[str], hint: str = REBUILD) -> None:
         """Record a check that reports problems rather than raising: one failure line per problem."""
         for problem in problems:
-            error = StaleArtifactError(problem, data_set=self.data_set, path=self.path, hint=REBUILD)
+            error = StaleArtifactError(problem, data_set=self.data_set, path=self.path, hint=hint)
             self.failures.append(str(error))
         if not problems:
             self.passed.append(name)
@@ -169,7 +170,7 @@ def verify_published(url: str, base: Any = None, schema: str | None = None) -> V
                 problems.insert(
                     0, "the schema fingerprint differs from the models': it was published from other models"
                 )
-            verification.report("content", problems)
+            verification.report("content", problems, hint=REPUBLISH)
     except DataSetError as error:
         verification.failures.append(str(error))
     return verification

@@ -254,3 +254,12 @@ def wait_for_more_reads(log, reader, timeout=60.0):
         assert reader.poll() is None, reader.stderr.read()
         assert time.monotonic() < deadline, "the reader stopped reading"
         time.sleep(0.01)
+
+
+def test_passwords_are_masked_wherever_the_url_carries_them():
+    from microcosm_sqlite.artifacts.server import masked
+
+    assert masked("postgres://reader:s3cret@db:5432/ref?sslmode=require&password=other") == (
+        "postgres://reader:***@db:5432/ref?sslmode=require&password=***"
+    )
+    assert masked("postgresql:///ref?host=/run/postgresql") == "postgresql:///ref?host=/run/postgresql"
