@@ -14,8 +14,9 @@ The steps, and why each is safe to be killed in:
 4. Committed, the staging schema waits under its own name; killed now, it is a leftover (step 2).
 5. The swap, in one short transaction: the published tables are locked (`ACCESS EXCLUSIVE`, so no
    reader holds a mix of old and new tables, as a reader that already read an old table keeps them
-   until its transaction ends), the published schema is renamed to `<schema>__previous_<n>`, and
-   the staging schema to the published name. Readers see the old dataset or the new one.
+   until its transaction ends), the privileges granted on the published schema and its tables are
+   granted on the new ones, the published schema is renamed to `<schema>__previous_<n>`, and the
+   staging schema to the published name. Readers see the old dataset or the new one.
 6. Previous versions beyond `keep` are dropped; killed before, the next publish drops them.
 
 """
@@ -324,12 +325,41 @@ def _swap_once(connection: psycopg.Connection[Any], schema: str, staging: str, s
         names = [f"{quote_pg(schema)}.{quote_pg(name)}" for (name,) in tables.fetchall()]
         if names:
             connection.execute(f"LOCK TABLE {', '.join(names)} IN ACCESS EXCLUSIVE MODE")
+        _copy_grants(connection, schema, staging)
         retired = previous_name(schema, 1 + max(_previous_numbers(connection, schema), default=0))
         connection.execute(f"ALTER SCHEMA {quote_pg(schema)} RENAME TO {quote_pg(retired)}")
     connection.execute(f"ALTER SCHEMA {quote_pg(staging)} RENAME TO {quote_pg(schema)}")
     step("swapping")
     connection.commit()
     return retired
+
+
+#: GRANT statements giving the staging schema, and each of its tables, the privileges the published
+#: schema and its table of the same name have (PUBLIC is grantee 0; %% is psycopg's escaped %).
+_GRANTS = """
+SELECT format('GRANT %%s ON SCHEMA %%I TO %%s%%s', a.privilege_type, %(staging)s::text, {grantee})
+FROM pg_namespace n, aclexplode(n.nspacl) a
+WHERE n.nspname = %(schema)s
+UNION ALL
+SELECT format('GRANT %%s ON TABLE %%I.%%I TO %%s%%s', a.privilege_type, %(staging)s::text, c.relname, {grantee})
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
+WHERE n.nspname = %(schema)s AND c.relkind = 'r'
+  AND EXISTS (SELECT 1 FROM pg_tables t WHERE t.schemaname = %(staging)s AND t.tablename = c.relname)
+""".format(
+    grantee="CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) END, "
+    "CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END"
+)
+
+
+def _copy_grants(connection: psycopg.Connection[Any], schema: str, staging: str) -> None:
+    """
+    Give the new version the privileges granted on the one it replaces: services often read as a
+    role of their own, which would otherwise lose access to the dataset at the swap.
+
+    """
+    grants = connection.execute(_GRANTS, {"schema": schema, "staging": staging}).fetchall()
+    for (grant,) in grants:
+        connection.execute(grant)
 
 
 def _previous_numbers(connection: psycopg.Connection[Any], schema: str) -> list[int]:

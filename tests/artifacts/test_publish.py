@@ -263,3 +263,27 @@ def test_passwords_are_masked_wherever_the_url_carries_them():
         "postgres://reader:***@db:5432/ref?sslmode=require&password=***"
     )
     assert masked("postgresql:///ref?host=/run/postgresql") == "postgresql:///ref?host=/run/postgresql"
+
+
+def test_a_service_reading_as_its_own_role_keeps_its_access_across_publishes(postgres_url, versions):
+    (one, counts_one, _), (two, counts_two, _) = versions
+    publish_artifact(one, postgres_url, Geography, schema="geo_grants")
+    server_execute(
+        postgres_url,
+        "CREATE ROLE geo_service",
+        "GRANT USAGE ON SCHEMA geo_grants TO geo_service",
+        "GRANT SELECT ON geo_grants.city TO geo_service",
+    )
+
+    publish_artifact(two, postgres_url, Geography, schema="geo_grants")
+
+    def count_as_service(table):
+        import psycopg
+
+        with psycopg.connect("postgresql://" + postgres_url.partition("://")[2]) as connection:
+            connection.execute("SET ROLE geo_service")
+            return connection.execute(f"SELECT count(*) FROM geo_grants.{table}").fetchone()[0]
+
+    assert count_as_service("city") == counts_two[1]
+    with pytest.raises(Exception, match="permission denied"):
+        count_as_service("country")  # never granted: not granted now either
