@@ -146,7 +146,10 @@ def publish_artifact(
             step("published")
             dropped += _drop_previous(connection, schema, keep)
         except psycopg.Error as error:
-            raise failed(f"the server refused a step ({first_line(error)})") from None
+            # The context names the table, line and column of a row COPY refused.
+            context = getattr(error.diag, "context", None)
+            where_in = f"; {context.splitlines()[0]}" if context else ""
+            raise failed(f"the server refused a step ({first_line(error)}{where_in})") from None
     return Publication(
         url=where,
         schema=schema,

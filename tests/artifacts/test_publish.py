@@ -287,3 +287,16 @@ def test_a_service_reading_as_its_own_role_keeps_its_access_across_publishes(pos
     assert count_as_service("city") == counts_two[1]
     with pytest.raises(Exception, match="permission denied"):
         count_as_service("country")  # never granted: not granted now either
+
+
+def test_a_row_the_server_refuses_names_its_table_and_column(postgres_url, tmp_path):
+    """SQLite keeps text longer than a VARCHAR's length; PostgreSQL refuses it, and the publish stops."""
+    artifact = tmp_path / "geography.db"
+    build_geography(artifact, countries=[*COUNTRIES, dict(COUNTRIES[0], code="FRA", name="Too long")])
+
+    with pytest.raises(PublishError) as raised:
+        publish_artifact(artifact, postgres_url, Geography, schema="geo_refused")
+
+    assert "value too long for type character varying(2)" in str(raised.value)
+    assert "COPY country, line 5, column code" in str(raised.value)
+    assert schemas(postgres_url, "geo_refused") == []
