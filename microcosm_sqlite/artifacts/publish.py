@@ -130,9 +130,9 @@ def publish_artifact(
         raise failed(f"schema name {schema!r} is too long to add a publish's suffixes to")
     staging = staging_prefix(schema) + secrets.token_hex(4)
     metadata = _metadata(base, path, staging)
-    import psycopg
-
     with connect(url, data_set) as connection:
+        import psycopg  # installed: connect() says how to install it otherwise
+
         try:
             connection.execute("SELECT pg_advisory_lock(%s)", (_lock_key(schema),))
             connection.commit()
