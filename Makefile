@@ -59,7 +59,7 @@ $(BENCH_CURRENT)/.installed: setup.cfg pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11+ or run make PYTHON=python3"; exit 1; }
 	$(PYTHON) -m venv $(BENCH_CURRENT)
 	$(BENCH_CURRENT)/bin/pip install --quiet --upgrade pip
-	$(BENCH_CURRENT)/bin/pip install --quiet -e . sqlite-utils
+	$(BENCH_CURRENT)/bin/pip install --quiet -e '.[postgres]' sqlite-utils pgserver
 	touch $@
 
 # The original imports pkg_resources, which setuptools 81 removed.
@@ -75,6 +75,7 @@ SEARCH_BENCH = $(BENCH_CURRENT)/bin/python -m benchmarks.search --rows 1000000 -
 bench: $(BENCH_CURRENT)/.installed $(BENCH_ORIGINAL)/.installed
 	$(BENCH_CURRENT)/bin/python -m benchmarks.harness --sizes 100000 $(BENCH_ARGS)
 	$(SEARCH_BENCH)
+	$(BENCH_CURRENT)/bin/python -m benchmarks.publish --rows 1000000 --runs 3
 
 bench-full: $(BENCH_CURRENT)/.installed $(BENCH_ORIGINAL)/.installed
 	$(BENCH_CURRENT)/bin/python -m benchmarks.harness --sizes 100000,1000000 $(BENCH_ARGS)

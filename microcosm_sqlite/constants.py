@@ -13,6 +13,7 @@ __all__ = [
     "DIGEST_FORMAT_VERSION",
     "MEMORY_PATH",
     "READABLE_FORMAT_VERSIONS",
+    "TYPED_HASH_FORMAT_VERSION",
     "naming_convention",
 ]
 
@@ -40,11 +41,15 @@ DEFAULT_BUSY_TIMEOUT: Final = 10.0
 ARTIFACT_APPLICATION_ID: Final = 0x4D435351
 
 #: `PRAGMA user_version` of artifacts: the format of the metadata table, bumped when it changes.
-#: 1: the metadata table; 2: and the whole-file digest (`file_sha256`).
-ARTIFACT_FORMAT_VERSION: Final = 2
+#: 1: the metadata table; 2: and the whole-file digest (`file_sha256`); 3: content hashes over the
+#: models' values rather than SQLite's storage, so an artifact and its PostgreSQL copy agree.
+ARTIFACT_FORMAT_VERSION: Final = 3
 
 #: Every format this library reads: older artifacts keep working.
-READABLE_FORMAT_VERSIONS: Final = (1, 2)
+READABLE_FORMAT_VERSIONS: Final = (1, 2, 3)
 
 #: The first format whose artifacts carry a whole-file digest.
 DIGEST_FORMAT_VERSION: Final = 2
+
+#: The first format whose content hashes encode the models' values (`artifacts.hashing`).
+TYPED_HASH_FORMAT_VERSION: Final = 3

@@ -21,7 +21,9 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── TableNotFoundError             the file has no table of the requested name
     │   ├── StaleArtifactError             the file was built from other models or sources
     │   ├── MalformedMetadataError         the file's metadata table is damaged or another tool's
-    │   └── ReadOnlyDataSetError           a write was attempted on a read-only dataset
+    │   ├── ReadOnlyDataSetError           a write was attempted on a read-only dataset
+    │   ├── ServerConnectionError          the database server cannot be reached or refused the login
+    │   └── PublishError                   a publish to a server stopped; the published dataset is as it was
     ├── BuildError (422)                   a build stopped on bad input; nothing of it was kept
     │   ├── MalformedSourceError           the source is not valid CSV / JSON / JSON Lines
     │   ├── MissingColumnError             the source lacks a column the model requires
@@ -92,6 +94,7 @@ __all__ = [
     "MultipleModelsFoundError",
     "NoSessionError",
     "NotAnArtifactError",
+    "PublishError",
     "ReadOnlyDataSetError",
     "RevisionNotFoundError",
     "SQLiteError",
@@ -101,6 +104,7 @@ __all__ = [
     "SearchNotDeclaredError",
     "SearchNotSupportedError",
     "SearchSyntaxError",
+    "ServerConnectionError",
     "SourceNotFoundError",
     "StaleArtifactError",
     "StaleDBError",
@@ -218,6 +222,14 @@ class ReadOnlyDataSetError(DataSetError):
     """A write was attempted on a dataset opened read-only."""
 
     status_code = 405
+
+
+class ServerConnectionError(DataSetError):
+    """The database server named by a dataset's URL cannot be reached, or refused the credentials."""
+
+
+class PublishError(DataSetError):
+    """Publishing an artifact to a server stopped; the published dataset was left as it was."""
 
 
 class BuildError(SQLiteError):

@@ -85,3 +85,19 @@ def test_the_cli_uses_the_public_faces_of_builders_and_dumpers():
         and imported.count(".") > 2  # microcosm_sqlite.builders.<module>.<name>
     ]
     assert reaching_in == []
+
+
+def test_the_postgresql_driver_is_imported_only_when_a_server_is_used():
+    """psycopg comes with the `postgres` extra: importing the package (or artifacts/) must not need it."""
+    at_import = []
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for top in tree.body:
+            for node in _outside_functions(top):
+                names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.dump(node.test):
+                    break
+                at_import.extend((str(path.relative_to(PACKAGE)), name) for name in names if name.startswith("psycopg"))
+    assert at_import == []

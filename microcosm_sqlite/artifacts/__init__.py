@@ -3,8 +3,9 @@ Artifacts: a dataset built offline into one SQLite file, atomically, reproducibl
 
 Everything that reads or writes an artifact file lives here: building (`build`), checking a file
 is a sound artifact (`checks`), reading its tables (`reading`), freshness against sources and
-models (`freshness`), verification (`verify`), comparison (`diff`), description (`inspect`) and
-the search indexes of models that declare `__search__` (`fulltext`).
+models (`freshness`), verification (`verify`), comparison (`diff`), description (`inspect`), the
+search indexes of models that declare `__search__` (`fulltext`), and publishing to a PostgreSQL
+server (`publish`, `server`).
 
 """
 
@@ -15,6 +16,7 @@ from microcosm_sqlite.artifacts.freshness import ArtifactReport, check_artifact,
 from microcosm_sqlite.artifacts.hashing import TableHash, hash_tables, overall_hash
 from microcosm_sqlite.artifacts.inspect import ArtifactSummary, describe_artifact
 from microcosm_sqlite.artifacts.metadata import METADATA_TABLE, ArtifactInfo, SourceInfo, read_metadata
+from microcosm_sqlite.artifacts.publish import Publication, publish_artifact
 from microcosm_sqlite.artifacts.reading import reading_table
 from microcosm_sqlite.artifacts.verify import Verification, verify_artifact
 
@@ -25,6 +27,7 @@ __all__ = [
     "ArtifactInfo",
     "ArtifactReport",
     "ArtifactSummary",
+    "Publication",
     "Source",
     "SourceInfo",
     "TableHash",
@@ -36,6 +39,7 @@ __all__ = [
     "diff_artifacts",
     "hash_tables",
     "overall_hash",
+    "publish_artifact",
     "read_metadata",
     "reading_table",
     "schema_fingerprint",

@@ -85,7 +85,7 @@ def check_artifact(
             application_id = connection.execute("PRAGMA application_id").fetchone()[0]
             format_version = connection.execute("PRAGMA user_version").fetchone()[0]
             info = read_metadata(connection, data_set, path)
-            tables = hash_tables(connection) if verify_content and info is not None else None
+            tables = hash_tables(connection, info.format_version) if verify_content and info is not None else None
     except MalformedMetadataError as error:
         return report(error.problem)
     except sqlite3.DatabaseError as error:

@@ -16,18 +16,23 @@ from microcosm_sqlite._engines import EngineOptions, create_engine_for
 from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite.artifacts.digest import check_digest
+from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
 from microcosm_sqlite.artifacts.freshness import NO_METADATA, REBUILD, check_artifact, content_problems
 from microcosm_sqlite.artifacts.fulltext import check_search_indexes
 from microcosm_sqlite.artifacts.hashing import hash_table
 from microcosm_sqlite.artifacts.leftovers import leftovers
-from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
+from microcosm_sqlite.artifacts.metadata import METADATA_TABLE, ArtifactInfo, read_metadata
 from microcosm_sqlite.artifacts.reading import blaming, data_set_name, open_artifact, table_names
+from microcosm_sqlite.artifacts.server import connect, default_schema, is_server_url, masked
+from microcosm_sqlite.artifacts.server import hash_tables as published_hashes
+from microcosm_sqlite.artifacts.server import read_metadata as published_metadata
 from microcosm_sqlite.errors import DataSetError, StaleArtifactError
 
-__all__ = ["NO_DIGEST", "Verification", "source_pairs", "verify_artifact"]
+__all__ = ["NO_DIGEST", "Verification", "source_pairs", "verify_artifact", "verify_published"]
 
 
 NO_DIGEST = "no digest"
+REPUBLISH = "publish the dataset's artifact again (microcosm-sqlite publish)"
 
 
 @dataclass
@@ -56,10 +61,10 @@ class Verification:
         self.passed.append(name)
         return True
 
-    def report(self, name: str, problems: Sequence[str]) -> None:
+    def report(self, name: str, problems: Sequence[str], hint: str = REBUILD) -> None:
         """Record a check that reports problems rather than raising: one failure line per problem."""
         for problem in problems:
-            error = StaleArtifactError(problem, data_set=self.data_set, path=self.path, hint=REBUILD)
+            error = StaleArtifactError(problem, data_set=self.data_set, path=self.path, hint=hint)
             self.failures.append(str(error))
         if not problems:
             self.passed.append(name)
@@ -70,6 +75,7 @@ def verify_artifact(
     base: Any = None,
     sources: Sequence[str | Path] | None = None,
     full: bool = True,
+    schema: str | None = None,
 ) -> Verification:
     """
     Check an artifact: a whole single-file (rollback journal) SQLite file whose bytes match the
@@ -83,7 +89,16 @@ def verify_artifact(
     is checked either way. Temporary files of builds found beside the artifact are listed in
     `leftovers`.
 
+    `path` may also be the URL of a PostgreSQL database a dataset was published to (`schema`, by
+    default the name of `base` lower-cased, or the one published dataset the database holds): its
+    tables must hash as its metadata records, identically to the artifact it came from (and, given
+    `base`, it must come from these models).
+
     """
+    if is_server_url(path):
+        if sources is not None:
+            raise ValueError("sources cannot be checked on a server: verify the artifact the dataset came from")
+        return verify_published(str(path), base, schema)
     data_set = data_set_base(base).__name__ if hasattr(base, "resolve") else data_set_name(path)
     verification = Verification(path=str(path), data_set=data_set, leftovers=list(map(str, leftovers(path))))
     if not verification.run("file", lambda: check_artifact_file(data_set, path)):
@@ -141,6 +156,56 @@ def _run_search_check(verification: Verification, data_set: str, path: str | Pat
         verification.passed.append("search index")
 
 
+def verify_published(url: str, base: Any = None, schema: str | None = None) -> Verification:
+    """`verify_artifact` for a dataset published on a PostgreSQL server."""
+    data_set = data_set_base(base).__name__ if base is not None else (schema or "")
+    verification = Verification(path=masked(url), data_set=data_set)
+    try:
+        with connect(url, data_set or "?") as connection:
+            schema = schema or (default_schema(data_set) if data_set else _only_published(connection, url))
+            verification.data_set = verification.data_set or schema
+            info = published_metadata(connection, schema, verification.data_set, url)
+            if info is None:
+                verification.failures.append(
+                    str(
+                        DataSetError(
+                            f"schema {schema!r} holds no published dataset (no {METADATA_TABLE} table)",
+                            data_set=verification.data_set,
+                            path=verification.path,
+                            hint="publish the artifact there (microcosm-sqlite publish), or name its schema",
+                        )
+                    )
+                )
+                return verification
+            verification.passed.append("metadata")
+            verification.data_set = info.data_set
+            problems = content_problems(info.tables, published_hashes(connection, schema, info.format_version))
+            if base is not None and info.schema_fingerprint != schema_fingerprint(data_set_base(base).metadata):
+                problems.insert(
+                    0, "the schema fingerprint differs from the models': it was published from other models"
+                )
+            verification.report("content", problems, hint=REPUBLISH)
+    except DataSetError as error:
+        verification.failures.append(str(error))
+    return verification
+
+
+def _only_published(connection: Any, url: str) -> str:
+    """The one schema of the database that holds a published dataset (previous versions aside)."""
+    rows = connection.execute(
+        "SELECT schemaname FROM pg_tables WHERE tablename = %s ORDER BY schemaname", (METADATA_TABLE,)
+    ).fetchall()
+    schemas = [name for (name,) in rows if "__previous_" not in name and "__staging_" not in name]
+    if len(schemas) != 1:
+        raise DataSetError(
+            f"the database holds {len(schemas)} published datasets ({', '.join(schemas) or 'none'})",
+            data_set="?",
+            path=masked(url),
+            hint="name the schema to verify (--schema), or give the models (--models)",
+        )
+    return str(schemas[0])
+
+
 def source_pairs(
     base: Any, info: ArtifactInfo | None, paths: Sequence[str | Path]
 ) -> tuple[list[tuple[Any, Path]], list[str]]:
@@ -181,5 +246,5 @@ def _content_problems(path: str | Path, info: ArtifactInfo | None) -> list[str]:
     with open_artifact(path) as connection:
         for table in table_names(connection):
             with blaming(path, table):
-                tables[table] = hash_table(connection, table)
+                tables[table] = hash_table(connection, table, format_version=info.format_version)
     return content_problems(info.tables, tables)

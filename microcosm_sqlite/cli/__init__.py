@@ -22,6 +22,7 @@ COMMANDS = {
     "inspect": "microcosm_sqlite.cli.inspect:inspect",
     "migrate": "microcosm_sqlite.cli.migrate:migrate",
     "migrate-sql": "microcosm_sqlite.cli.migrate_sql:migrate_sql",
+    "publish": "microcosm_sqlite.cli.publish:publish",
     "search": "microcosm_sqlite.cli.search:search",
     "textconv": "microcosm_sqlite.cli.textconv:textconv",
     "verify": "microcosm_sqlite.cli.verify:verify",
@@ -37,9 +38,10 @@ SHORT_HELP = {
     "inspect": "Show tables, row counts, size, schema, build metadata.",
     "migrate": "Run an Alembic command for one dataset.",
     "migrate-sql": "Apply a dataset's numbered .sql migration files.",
+    "publish": "Publish an artifact to PostgreSQL, atomically.",
     "search": "Run a Store's search() on an artifact, read-only.",
     "textconv": "Print an artifact as sorted text, for git diff.",
-    "verify": "Check artifacts are sound and current (for CI).",
+    "verify": "Check artifacts or published datasets (for CI).",
 }
 
 
@@ -52,8 +54,8 @@ SHORT_HELP = {
 @click.version_option(package_name="microcosm-sqlite")
 def main() -> None:
     """
-    Build, verify, inspect, dump, search and compare microcosm-sqlite artifacts, print them as
-    text for git, and run a dataset's migrations.
+    Build, verify, inspect, dump, search, compare and publish microcosm-sqlite artifacts, print
+    them as text for git, and run a dataset's migrations.
 
     \b
     Example:

@@ -74,3 +74,53 @@ def test_file_sha256(tmp_path):
     path.write_bytes(b"code,name\n")
 
     assert file_sha256(path) == "a71e0581e283b94badc8641a8eee7bc94daffd15eeb442fa4df21ce34304737f"
+
+
+def typed_db(path, values, declared):
+    return make_db(path, [(1, value) for value in values], f"CREATE TABLE t (id INTEGER PRIMARY KEY, value {declared})")
+
+
+def test_json_documents_hash_by_their_meaning(tmp_path):
+    """Key order and spacing are how one engine wrote the document, not what it says."""
+    written = typed_db(tmp_path / "a.db", ['{"b": [1, 2], "a": "é"}'], "JSON")
+    canonical = typed_db(tmp_path / "b.db", ['{"a":"é","b":[1,2]}'], "JSON")
+    other = typed_db(tmp_path / "c.db", ['{"a":"é","b":[2,1]}'], "JSON")
+
+    assert hash_table(written, "t") == hash_table(canonical, "t")
+    assert hash_table(written, "t") != hash_table(other, "t")
+
+
+def test_dates_and_times_hash_by_their_value(tmp_path):
+    stored = typed_db(tmp_path / "a.db", ["2024-02-29 13:45:00.000000"], "DATETIME")
+    another_form = typed_db(tmp_path / "b.db", ["2024-02-29T13:45:00"], "DATETIME")
+    text = typed_db(tmp_path / "c.db", ["2024-02-29T13:45:00"], "VARCHAR")
+
+    assert hash_table(stored, "t") == hash_table(another_form, "t")
+    assert hash_table(text, "t") != hash_table(another_form, "t")
+
+
+def test_formats_1_and_2_keep_hashing_stored_values(tmp_path):
+    """Artifacts built before format 3 recorded hashes of the stored text: they still verify."""
+    written = typed_db(tmp_path / "a.db", ['{"b": 1, "a": 2}'], "JSON")
+    canonical = typed_db(tmp_path / "b.db", ['{"a":2,"b":1}'], "JSON")
+
+    assert hash_table(written, "t", format_version=2) != hash_table(canonical, "t", format_version=2)
+    assert hash_table(written, "t", format_version=2) != hash_table(written, "t", format_version=3)
+
+
+def test_typed_values_encode_as_sqlite_stores_them():
+    """What PostgreSQL hands back (booleans, decimals, dates, UUIDs) encodes as SQLite's stored form."""
+    import datetime
+    import decimal
+    import uuid
+
+    from microcosm_sqlite.artifacts.hashing import encode_value
+
+    assert encode_value(True) == encode_value(1)
+    assert encode_value(decimal.Decimal("3.00")) == encode_value(3)
+    assert encode_value(decimal.Decimal("9.99")) == encode_value(9.99)
+    assert encode_value(datetime.date(2024, 2, 29)) == encode_value("2024-02-29")
+    assert encode_value(datetime.datetime(2024, 2, 29, 13, 45)) == encode_value("2024-02-29 13:45:00.000000")
+    assert encode_value(datetime.time(8, 30)) == encode_value("08:30:00.000000")
+    token = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    assert encode_value(token) == encode_value(token.hex)

@@ -14,6 +14,7 @@ def test_every_command_documents_itself_with_an_example():
         "inspect",
         "migrate",
         "migrate-sql",
+        "publish",
         "search",
         "textconv",
         "verify",

@@ -42,3 +42,26 @@ def create_database(server: Any, name: str) -> str:
     server.psql(f'DROP DATABASE IF EXISTS "{name}"')
     server.psql(f'CREATE DATABASE "{name}"')
     return server.get_uri(name).replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def server_rows(url: str, query: str, *params: Any) -> list[tuple[Any, ...]]:
+    """The rows of one query, read with plain psycopg as any other client of the server would."""
+    import psycopg
+
+    with psycopg.connect("postgresql://" + url.partition("://")[2], autocommit=True) as connection:
+        return connection.execute(query, params).fetchall()  # type: ignore[arg-type]
+
+
+def schemas(url: str, prefix: str) -> list[str]:
+    """The schemas whose names start with `prefix`, sorted."""
+    rows = server_rows(url, "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s) ORDER BY 1", prefix)
+    return [name for (name,) in rows]
+
+
+def server_execute(url: str, *statements: str) -> None:
+    """Run statements that return no rows, each in its own transaction."""
+    import psycopg
+
+    with psycopg.connect("postgresql://" + url.partition("://")[2], autocommit=True) as connection:
+        for statement in statements:
+            connection.execute(statement)  # type: ignore[arg-type]

@@ -52,8 +52,9 @@ class Airport(Airports):
 
     icao = Column(String(4), primary_key=True)
     iata = Column(String(3), unique=True)
-    # FAA location identifier, US airports only.
-    lid = Column(String(4), unique=True)
+    # FAA location identifier for US airports, though airportsdata gives a few longer local codes
+    # elsewhere ('TZ-0146'): no declared length, which PostgreSQL would enforce where SQLite does not.
+    lid = Column(String, unique=True)
     name = Column(String, nullable=False)
     city = Column(String)
     subdivision = Column(String)

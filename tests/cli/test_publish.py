@@ -1,0 +1,52 @@
+"""`microcosm-sqlite publish` and `verify URL`, run as users run them."""
+
+import json
+
+from tests.support.building import build_geography
+from tests.support.cli import run
+
+
+def test_publish_then_verify_the_published_dataset(postgres_url, tmp_path):
+    artifact = tmp_path / "geography.db"
+    info = build_geography(artifact)
+
+    published = run(
+        "publish", artifact, postgres_url, "--models", "tests.support.fixtures:Geography", "--schema", "geo"
+    )
+    republished = run("publish", artifact, postgres_url, "--schema", "geo", "--json")
+    verified = run("verify", postgres_url, "--schema", "geo")
+
+    assert published.returncode == 0, published.stderr
+    assert published.stdout.startswith(f"{artifact}: published to postgresql+psycopg://postgres:***@/")
+    assert f"as schema geo (10 rows in 2 tables, content hash {info.content_hash[:12]})" in published.stdout
+    assert republished.returncode == 0, republished.stderr
+    assert json.loads(republished.stdout)[0]["previous"] == "geo__previous_1"
+    assert verified.returncode == 0, verified.stderr
+    assert "sound (metadata, content checked)" in verified.stdout
+
+
+def test_verify_fails_on_a_published_table_edited_since(postgres_url, tmp_path):
+    from tests.support.postgres import server_execute
+
+    artifact = tmp_path / "geography.db"
+    build_geography(artifact)
+    assert run("publish", artifact, postgres_url, "--schema", "geo_edited").returncode == 0
+    server_execute(postgres_url, "DELETE FROM geo_edited.city WHERE id = 6")
+
+    verified = run("verify", postgres_url, "--models", "tests.support.fixtures:Geography", "--schema", "geo_edited")
+
+    assert verified.returncode == 1
+    assert "FAILED dataset 'Geography' (postgresql+psycopg://postgres:***@/" in verified.stderr
+    assert "table 'city' no longer matches its recorded content hash" in verified.stderr
+
+
+def test_an_unreachable_server_is_one_line_with_the_password_masked(tmp_path):
+    artifact = tmp_path / "geography.db"
+    build_geography(artifact)
+
+    published = run("publish", artifact, f"postgres://reader:s3cret@/nowhere?host={tmp_path}")
+
+    assert published.returncode == 1
+    assert "s3cret" not in published.stderr
+    assert published.stderr.startswith("Error: dataset 'Geography' (postgres://reader:***@/nowhere?host=")
+    assert len(published.stderr.strip().splitlines()) == 1
