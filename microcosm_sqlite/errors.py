@@ -21,7 +21,12 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── TableNotFoundError             the file has no table of the requested name
     │   ├── StaleArtifactError             the file was built from other models or sources
     │   ├── MalformedMetadataError         the file's metadata table is damaged or another tool's
-    │   └── ReadOnlyDataSetError           a write was attempted on a read-only dataset
+    │   ├── ReadOnlyDataSetError           a write was attempted on a read-only dataset
+    │   └── ServerError                    a dataset's PostgreSQL server cannot serve it
+    │       ├── DriverNotInstalledError    psycopg 3 (the postgres extra) is not installed
+    │       ├── ServerUnreachableError     no server answers at the URL, or it takes no connection now
+    │       ├── ServerAuthenticationError  the server refused the URL's user or password
+    │       └── SchemaNotFoundError        the database has no schema of the dataset: nothing published there
     ├── BuildError (422)                   a build stopped on bad input; nothing of it was kept
     │   ├── MalformedSourceError           the source is not valid CSV / JSON / JSON Lines
     │   ├── MissingColumnError             the source lacks a column the model requires
@@ -47,7 +52,8 @@ microcosm-flask style error handlers render them without a traceback.
             ├── MigrationNumberingError        a file is misnamed, or a number is missing or repeated
             └── MigrationFailedError           a file's SQL failed: that file was rolled back, the run stopped
 
-Messages name the dataset and the path and say what to do next: DataSetError and MigrationError
+Messages name the dataset and the path (for a dataset on a server, its URL with the password
+masked) and say what to do next: DataSetError and MigrationError
 share that format through a private base, _DataSetProblem (`data_set`, `path`, `problem`, `hint`).
 
 """
@@ -68,6 +74,7 @@ __all__ = [
     "DamagedArtifactError",
     "DataSetError",
     "DataSetNotConfiguredError",
+    "DriverNotInstalledError",
     "DumpError",
     "DuplicateKeyError",
     "DuplicateModelError",
@@ -91,6 +98,10 @@ __all__ = [
     "RevisionNotFoundError",
     "SQLiteError",
     "SchemaMismatchError",
+    "SchemaNotFoundError",
+    "ServerAuthenticationError",
+    "ServerError",
+    "ServerUnreachableError",
     "SourceNotFoundError",
     "StaleArtifactError",
     "StaleDBError",
@@ -208,6 +219,28 @@ class ReadOnlyDataSetError(DataSetError):
     """A write was attempted on a dataset opened read-only."""
 
     status_code = 405
+
+
+class ServerError(DataSetError):
+    """A dataset's PostgreSQL server cannot serve it; `path` is its URL, password masked."""
+
+
+class DriverNotInstalledError(ServerError):
+    """The dataset is on a PostgreSQL server and psycopg 3 (the `postgres` extra) is not installed."""
+
+
+class ServerUnreachableError(ServerError):
+    """No PostgreSQL server answers at the dataset's URL, or it takes no connection now."""
+
+    status_code = 503
+
+
+class ServerAuthenticationError(ServerError):
+    """The PostgreSQL server refused the URL's user or password."""
+
+
+class SchemaNotFoundError(ServerError):
+    """The database has no schema of the dataset's name: the dataset was never published there."""
 
 
 class BuildError(SQLiteError):

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from inspect import Parameter, signature
 from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
+from sqlalchemy import false
 from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Query, Session
 
@@ -36,6 +37,13 @@ M = TypeVar("M")
 _PAGINATION = ("offset", "limit")
 
 _UNIQUE_VIOLATIONS = frozenset({sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY})
+#: PostgreSQL's SQLSTATE unique_violation.
+_UNIQUE_VIOLATION_STATE = "23505"
+
+
+def _text_has_no_nul(session: Session) -> bool:
+    dialect = getattr(session.bind, "dialect", None)
+    return dialect is not None and dialect.name == "postgresql"
 
 
 def _data_set_name(store: "Store") -> str:
@@ -266,7 +274,12 @@ class Store(Generic[M]):
 
     def _auto_filter(self, query: Query[Any], **kwargs: Any) -> Query[Any]:
         for column, value in self._auto_filters(kwargs):
-            query = query.filter(column == value)
+            if isinstance(value, str) and "\x00" in value and _text_has_no_nul(self.session):
+                # PostgreSQL text cannot hold NUL, so nothing stored equals this value; the server
+                # would refuse the parameter itself rather than match nothing, as SQLite does.
+                query = query.filter(false())
+            else:
+                query = query.filter(column == value)
         return query
 
     def _auto_filters(self, kwargs: dict[str, Any]) -> list[tuple[Any, Any]]:
@@ -312,6 +325,7 @@ class Store(Generic[M]):
     def _integrity_error(self, error: IntegrityError) -> ModelIntegrityError:
         code = getattr(error.orig, "sqlite_errorcode", None)
         message = f"{self._model_name}: {error.orig}"
-        if code in _UNIQUE_VIOLATIONS or "UNIQUE constraint" in str(error.orig):
+        unique = getattr(error.orig, "sqlstate", None) == _UNIQUE_VIOLATION_STATE
+        if unique or code in _UNIQUE_VIOLATIONS or "UNIQUE constraint" in str(error.orig):
             return DuplicateModelError(message)
         return ModelIntegrityError(message)

@@ -53,12 +53,22 @@ def empty_graph(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
+def postgres_server():
     """A private PostgreSQL server, started once for the session and stopped at its end."""
+    import shutil
+    import tempfile
+
     from tests.support.postgres import private_server
 
-    with private_server(tmp_path_factory.mktemp("postgres")) as server:
-        yield server
+    # Not under pytest's base temp: every pytest session on the machine (as the same user) makes
+    # pytest-of-<user> private again (mode 0700) on start, which locks out the server's own
+    # system user (pgserver runs PostgreSQL as `pgserver` when started by root).
+    folder = Path(tempfile.mkdtemp(prefix="microcosm-sqlite-postgres-"))
+    try:
+        with private_server(folder / "data") as server:
+            yield server
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -67,3 +77,36 @@ def postgres_url(request, postgres_server) -> str:
     from tests.support.postgres import create_database
 
     return create_database(postgres_server, request.module.__name__.rsplit(".", 1)[-1])
+
+
+#: The engines a read-only dataset is served from: its artifact file, or a PostgreSQL copy of it.
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="module")
+def published_geography(postgres_url, geography_artifact) -> str:
+    """The geography artifact published on this module's database (read-only tests share it)."""
+    from tests.support.postgres import publish_for_tests
+
+    return publish_for_tests(geography_artifact, postgres_url, Geography)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def geography_location(request, backend, artifact) -> str:
+    """Where the read-only geography dataset lives on this backend: the file, or a server URL."""
+    if backend == "sqlite":
+        return str(artifact)
+    return request.getfixturevalue("published_geography")
+
+
+@pytest.fixture
+def backend_graph(geography_location):
+    """A read-only graph on the geography dataset, served by each backend in turn."""
+    graph = make_graph(paths={"Geography": geography_location}, read_only=True)
+    yield graph
+    dispose_sqlite_connections(graph)

@@ -21,8 +21,9 @@ def context(writable_graph):
 
 
 @pytest.fixture
-def read_context(read_only_graph):
-    with Geography.new_context(read_only_graph) as context:
+def read_context(backend_graph):
+    """A session on the read-only geography dataset, from its file and from a PostgreSQL server."""
+    with Geography.new_context(backend_graph) as context:
         yield context
 
 
@@ -182,22 +183,22 @@ def test_model_class_as_property(read_context):
     assert DynamicStore().count() == 4
 
 
-def test_store_outside_a_context_says_what_to_do(read_only_graph):
+def test_store_outside_a_context_says_what_to_do(backend_graph):
     with pytest.raises(NoSessionError, match=r"no session is open for dataset 'Geography'.*new_context"):
         CityStore().count()
 
 
-def test_get_session_uses_the_innermost_open_context(read_only_graph):
+def test_get_session_uses_the_innermost_open_context(backend_graph):
     store = CityStore()
-    with Geography.new_context(read_only_graph) as outer:
+    with Geography.new_context(backend_graph) as outer:
         assert get_session(store) is outer.session
-        with Geography.new_context(read_only_graph) as inner:
+        with Geography.new_context(backend_graph) as inner:
             assert store.session is inner.session
         assert store.session is outer.session
 
 
-def test_explicit_get_session_callables(read_only_graph):
-    session = Geography.new_session(read_only_graph)
+def test_explicit_get_session_callables(backend_graph):
+    session = Geography.new_session(backend_graph)
     try:
         assert CityStore(get_session=lambda: session).count() == 6
         assert CityStore(get_session=lambda store: session).count() == 6
@@ -205,10 +206,10 @@ def test_explicit_get_session_callables(read_only_graph):
         session.close()
 
 
-def test_get_or_create_session_one_per_thread(read_only_graph):
+def test_get_or_create_session_one_per_thread(backend_graph):
     import threading
 
-    get = GetOrCreateSession(read_only_graph)
+    get = GetOrCreateSession(backend_graph)
     store = CityStore(get_session=get)
     assert store.session is store.session
     assert store.count() == 6
