@@ -11,7 +11,6 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from importlib import import_module
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -169,13 +168,15 @@ def create_server_engine(location: ServerLocation, options: EngineOptions, data_
     transaction it runs is read-only on the server itself.
 
     """
-    if find_spec("psycopg") is None:
+    try:
+        import psycopg  # noqa: F401 (SQLAlchemy imports it too, later, with a less helpful error)
+    except ImportError:
         raise DriverNotInstalledError(
             "the dataset is on a PostgreSQL server, and psycopg 3, which reads it, is not installed",
             data_set=data_set,
             path=location.display,
             hint="pip install 'microcosm-sqlite[postgres]'",
-        )
+        ) from None
     kwargs: dict[str, Any] = {
         "echo": options.echo,
         "pool_pre_ping": True,

@@ -89,6 +89,21 @@ def test_one(read_context):
     assert store.one(name="Paris", limit=1).id == 1
 
 
+class CityByIdStore(Store):
+    model_class = City
+    auto_filter_fields = (City.id,)
+
+
+def test_one_by_primary_key(read_context):
+    """The commonest lookup of all: the fast path on SQLite, the ordinary query on PostgreSQL."""
+    store = CityByIdStore()
+    bern = store.one(id=3)
+    assert (bern.name, bern.country.name) == ("Bern", "Switzerland")
+    assert store.one(id=3) is bern
+    with pytest.raises(ModelNotFoundError, match=r"no City matched id=99"):
+        store.one(id=99)
+
+
 def test_create(context):
     city = CityStore().create(City(id=7, name="Nice", country_code="FR"))
     assert city.id == 7
