@@ -71,6 +71,27 @@ TARGETS = (
     ),
     Target("lookups ≤ 5x sqlite3", "lookup", "ours one(id=...)", "sqlite3 SELECT by id", max_ratio=5),
     Target("start-up no slower than the original", "startup", "ours", "original 2.0", max_ratio=1.0),
+    Target(
+        "PostgreSQL scan ≤ 1.1x SQLAlchemy yield_per + stream_results",
+        "pgscan",
+        "ours search() models on PostgreSQL",
+        "SQLAlchemy ORM yield_per + stream_results",
+        max_ratio=1.1,
+    ),
+    Target(
+        "PostgreSQL scan < 64 MiB at 1M rows",
+        "pgscan",
+        "ours search() models on PostgreSQL",
+        max_mib=64,
+        size=1_000_000,
+    ),
+    Target(
+        "PostgreSQL lookups ≤ 1.5x session.get",
+        "pglookup",
+        "ours one(id=...) on PostgreSQL",
+        "SQLAlchemy session.get",
+        max_ratio=1.5,
+    ),
 )
 
 
