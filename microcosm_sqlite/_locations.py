@@ -95,9 +95,8 @@ def server_location(location: str, data_set: str) -> ServerLocation:
             "use postgresql://user:password@host:port/database"
         ) from None
     if url.drivername not in SERVER_SCHEMES:
-        shown = url.set(password=MASK) if url.password else url
         raise ConfigurationError(
-            f"dataset {data_set!r} ({shown.render_as_string(hide_password=False)}): "
+            f"dataset {data_set!r} ({url.render_as_string(hide_password=True)}): "
             f"{url.drivername}:// is not a supported location; a dataset is an SQLite file path or a PostgreSQL "
             f"URL ({', '.join(f'{scheme}://' for scheme in sorted(SERVER_SCHEMES))})"
         )

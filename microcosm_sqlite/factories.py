@@ -2,8 +2,8 @@
 The `sqlite` component of a microcosm object graph.
 
 It maps dataset names to locations (SQLite files, or PostgreSQL URLs) and creates, once per name,
-the engine and session factory that read them. Importing this module is cheap: microcosm imports every registered factory whenever it
-creates a graph.
+the engine and session factory that read them. Importing this module is cheap: microcosm imports
+every registered factory whenever it creates a graph.
 
 """
 
@@ -217,11 +217,10 @@ class SQLiteBindFactory:
                 server = self.server_location_for(name)
                 if server is not None:
                     check_published(name, server.display, server.schema, engine, metadata, self.refuse_stale)
-                    self._checked_schemas.add(key)
-                    return
-                if self.refuse_stale:
-                    check_not_stale(name, path, engine, metadata)
-                check_schema(name, path, engine, metadata)
+                else:
+                    if self.refuse_stale:
+                        check_not_stale(name, path, engine, metadata)
+                    check_schema(name, path, engine, metadata)
                 self._checked_schemas.add(key)
 
     def refuse_if_read_only(self, name: str, what: str) -> None:

@@ -24,7 +24,9 @@ def claimed() -> dict[str, Requirement]:
     setup.read(ROOT / "setup.cfg")
     lines = setup["options"]["install_requires"].strip().splitlines()
     for extra in EXTRAS:
-        lines += [line for line in setup["options.extras_require"][extra].strip().splitlines() if not line.startswith("#")]
+        lines += [
+            line for line in setup["options.extras_require"][extra].strip().splitlines() if not line.startswith("#")
+        ]
     return {canonicalize_name(requirement.name): requirement for requirement in map(Requirement, lines)}
 
 
