@@ -58,6 +58,8 @@ def test_hostile_filter_strings_match_nothing(read_context, hostile):
     assert list(CityStore().search(name=hostile)) == []
     assert CityStore().count(name=hostile) == 0
     assert CityStore().first(name=hostile) is None
+    with pytest.raises(ModelNotFoundError):
+        CityStore().one(name=hostile)
     assert CityStore().count() == 6
 
 
