@@ -6,6 +6,7 @@ dataset's name, lower-cased), the table as the model declares it, rows copied in
 """
 
 import os
+import shutil
 import sqlite3
 import tempfile
 import warnings
@@ -31,7 +32,8 @@ def private_server(parent: Path) -> Iterator[object]:
     try:
         yield server
     finally:
-        server.cleanup()
+        server.cleanup()  # removes the data folder
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def publish(server: object, data: DataFiles) -> str:

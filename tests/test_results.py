@@ -156,7 +156,7 @@ def test_streaming_memory_is_flat(tmp_path, request, backend):
     """
     Scanning 400k rows peaks at most 40 MiB above scanning 20k rows, in real processes; on
     PostgreSQL, at most 8 MiB above: a server-side cursor, where a client-side one would hold all
-    400k rows in the driver (about 15 MiB more).
+    400k rows in the driver (about 7 MiB per 200k rows, measured).
 
     """
     large_rows = 400_000
