@@ -226,7 +226,8 @@ def _translate_connection_errors(engine: Engine, location: ServerLocation, data_
     Turn a failed connection (at first use, or when the pool opens one later) into an error that
     names the dataset and the URL, password masked, and says what to do.
 
-    The driver's own error is not chained: its connection object carries the password.
+    SQLAlchemy keeps the driver's error as the cause; its message names no password (libpq's
+    never does), and its connection object, which holds one, is never printed.
 
     """
 
@@ -246,11 +247,7 @@ def _translate_connection_errors(engine: Engine, location: ServerLocation, data_
         else:
             problem = ServerUnreachableError
             hint = "check the host, port (or socket folder) in the dataset's URL, and that the server is up"
-        raised = problem(
-            f"cannot connect to the server ({reason})", data_set=data_set, path=location.display, hint=hint
-        )
-        raised.__suppress_context__ = True
-        raise raised
+        raise problem(f"cannot connect to the server ({reason})", data_set=data_set, path=location.display, hint=hint)
 
 
 def retire(engine: Engine) -> None:
