@@ -59,7 +59,7 @@ $(BENCH_CURRENT)/.installed: setup.cfg pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11+ or run make PYTHON=python3"; exit 1; }
 	$(PYTHON) -m venv $(BENCH_CURRENT)
 	$(BENCH_CURRENT)/bin/pip install --quiet --upgrade pip
-	$(BENCH_CURRENT)/bin/pip install --quiet -e '.[postgres]' sqlite-utils pgserver
+	$(BENCH_CURRENT)/bin/pip install --quiet -e '.[postgres]' sqlite-utils 'pgserver>=0.1.4'
 	touch $@
 
 # The original imports pkg_resources, which setuptools 81 removed.

@@ -11,9 +11,11 @@ from pathlib import Path
 
 SCRIPTS = Path(__file__).parent / "scripts"
 
-# Families a run can select (`--contenders`); the floor is always the stdlib.
+# Families a run can select (`--contenders`); the floor is always the stdlib. `postgresql`: the
+# tasks on a private PostgreSQL server, ours against plain SQLAlchemy on the same server.
 FLOOR, OURS, SQLALCHEMY, SQLITE_UTILS, ORIGINAL = "sqlite3", "ours", "sqlalchemy", "sqlite-utils", "original"
-FAMILIES = (FLOOR, OURS, SQLALCHEMY, SQLITE_UTILS, ORIGINAL)
+POSTGRES = "postgresql"
+FAMILIES = (FLOOR, OURS, SQLALCHEMY, SQLITE_UTILS, ORIGINAL, POSTGRES)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Task:
     artifact: bool = False
     #: Compares that artifact (`a=`) with one built from a copy of the CSV with 1% of rows changed (`b=`).
     pair: bool = False
+    #: Reads the generated rows published on a private PostgreSQL server (`db` is its URL).
+    server: bool = False
 
     @property
     def floor(self) -> Contender:
@@ -99,6 +103,25 @@ TASKS = (
             Contender("original 2.0 one(id=...)", ORIGINAL, "microcosm_lookup"),
         ),
         per_size=False,
+    ),
+    Task(
+        "pgscan",
+        "full streamed scan on PostgreSQL (read-only, same server)",
+        (
+            Contender("SQLAlchemy ORM yield_per + stream_results", POSTGRES, "sqlalchemy_server_scan"),
+            Contender("ours search() models on PostgreSQL", POSTGRES, "microcosm_scan"),
+        ),
+        server=True,
+    ),
+    Task(
+        "pglookup",
+        "20k store.one(id=...) lookups on PostgreSQL (same server)",
+        (
+            Contender("SQLAlchemy session.get", POSTGRES, "sqlalchemy_server_lookup"),
+            Contender("ours one(id=...) on PostgreSQL", POSTGRES, "microcosm_lookup"),
+        ),
+        per_size=False,
+        server=True,
     ),
     Task(
         "startup",

@@ -16,13 +16,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.contenders import FAMILIES, FLOOR, ORIGINAL, OURS, SCRIPTS, TASKS, Contender, Task
+from benchmarks.contenders import FAMILIES, FLOOR, ORIGINAL, OURS, POSTGRES, SCRIPTS, TASKS, Contender, Task
 from benchmarks.data import Checksum, DataFiles, diff_expectation, generate, table_checksum, write_changed_csv
 from benchmarks.measure import BenchmarkError, Measurement, Summary, run_script
 from benchmarks.report import Result, describe_machine, load_average, render
+from benchmarks.server import private_server, publish
 
 HERE = Path(__file__).parent
 SHM = Path("/dev/shm")
@@ -90,6 +92,7 @@ def run_task(
     pending: dict[Contender, str],
     artifact: Path | None = None,
     changed: Path | None = None,
+    url: str | None = None,
 ) -> list[Result]:
     contenders = [
         contender for contender in task.contenders if contender.family in settings.families and contender not in pending
@@ -99,6 +102,8 @@ def run_task(
     ):
         return []
     if task.pair and changed is None:
+        return []
+    if task.server and url is None:
         return []
     measured: dict[Contender, list[Measurement]] = {contender: [] for contender in contenders}
     out_dir = settings.build_dir
@@ -113,6 +118,8 @@ def run_task(
     for round_ in range(settings.warmup + settings.runs):
         for contender in contenders:
             db = artifact if task.artifact and artifact is not None else data.db
+            if task.server:
+                db = url
             arguments = {"db": str(db), "csv": str(data.csv), "rows": str(data.rows), **dict(contender.options)}
             if task.pair:
                 arguments.update(a=str(artifact), b=str(changed))
@@ -156,16 +163,23 @@ def run(settings: Settings) -> list[Result]:
             {c: BUILDER_PENDING for task in TASKS if task.builds for c in task.contenders if c.family == OURS}
         )
     results: list[Result] = []
-    for index, size in enumerate(sorted(settings.sizes)):
-        log(f"generating {size:,} rows in {settings.data_dir}")
-        data = generate(settings.data_dir, size)
-        chosen = [task for task in TASKS if task.name in settings.tasks and OURS in settings.families]
-        wanted = any(task.artifact or task.pair for task in chosen)
-        artifact = build_artifact_file(data, settings) if wanted else None
-        changed = build_artifact_file(data, settings, changed=True) if any(task.pair for task in chosen) else None
-        for task in TASKS:
-            if task.name in settings.tasks and (task.per_size or index == 0):
-                results += run_task(task, data, settings, pending, artifact, changed)
+    on_server = POSTGRES in settings.families and any(task.server and task.name in settings.tasks for task in TASKS)
+    with ExitStack() as stack:
+        server = stack.enter_context(private_server(settings.build_dir.parent)) if on_server else None
+        for index, size in enumerate(sorted(settings.sizes)):
+            log(f"generating {size:,} rows in {settings.data_dir}")
+            data = generate(settings.data_dir, size)
+            chosen = [task for task in TASKS if task.name in settings.tasks and OURS in settings.families]
+            wanted = any(task.artifact or task.pair for task in chosen)
+            artifact = build_artifact_file(data, settings) if wanted else None
+            changed = build_artifact_file(data, settings, changed=True) if any(task.pair for task in chosen) else None
+            url = None
+            if server is not None:
+                log(f"publishing {size:,} rows on a private PostgreSQL server")
+                url = publish(server, data)
+            for task in TASKS:
+                if task.name in settings.tasks and (task.per_size or index == 0):
+                    results += run_task(task, data, settings, pending, artifact, changed, url)
     return results
 
 

@@ -75,6 +75,27 @@ TARGETS = (
     # The figures: under 0.3 s where sqlite-utils takes 0.2 s.
     Target("CLI --help ≤ 1.5x sqlite-utils", "cli", "ours --help", "sqlite-utils --help", max_ratio=1.5),
     Target("CLI --version ≤ 1.5x sqlite-utils", "cli", "ours --version", "sqlite-utils --version", max_ratio=1.5),
+    Target(
+        "PostgreSQL scan ≤ 1.1x SQLAlchemy yield_per + stream_results",
+        "pgscan",
+        "ours search() models on PostgreSQL",
+        "SQLAlchemy ORM yield_per + stream_results",
+        max_ratio=1.1,
+    ),
+    Target(
+        "PostgreSQL scan < 64 MiB at 1M rows",
+        "pgscan",
+        "ours search() models on PostgreSQL",
+        max_mib=64,
+        size=1_000_000,
+    ),
+    Target(
+        "PostgreSQL lookups ≤ 1.5x session.get",
+        "pglookup",
+        "ours one(id=...) on PostgreSQL",
+        "SQLAlchemy session.get",
+        max_ratio=1.5,
+    ),
 )
 
 

@@ -1,10 +1,12 @@
 """
-Creating SQLAlchemy engines for SQLite files.
+Creating SQLAlchemy engines for SQLite files, and for datasets on a PostgreSQL server.
 
-Plain functions with no graph: the bind factory reads configuration and calls `create_engine_for`.
+Plain functions with no graph: the bind factory reads configuration and calls `create_engine_for`
+(or `create_server_engine` for a location that is a server URL).
 
 """
 
+import re
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -18,8 +20,16 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.pool import NullPool, Pool, QueuePool
 
+from microcosm_sqlite._locations import ServerLocation
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, MEMORY_PATH
-from microcosm_sqlite.errors import ConfigurationError, DataSetError
+from microcosm_sqlite.errors import (
+    ConfigurationError,
+    DataSetError,
+    DriverNotInstalledError,
+    ServerAuthenticationError,
+    ServerError,
+    ServerUnreachableError,
+)
 
 # A session keeps its connection until it commits, rolls back or closes, and GetOrCreateSession
 # keeps one session per thread for good: with QueuePool's default bound (5 + 10 overflow) the
@@ -140,6 +150,104 @@ def create_engine_for(path: str, options: EngineOptions, data_set: str | None = 
         _install_journal_mode(engine, path, options.journal_mode, options.busy_timeout)
     _close_returned_connections_once_retired(engine)
     return engine
+
+
+def create_server_engine(location: ServerLocation, options: EngineOptions, data_set: str) -> Engine:
+    """
+    Create an engine for a dataset published on a PostgreSQL server (psycopg 3).
+
+    The pool is SQLAlchemy's default for a server, a bounded `QueuePool` (unless config
+    `poolclass` names another), with `pool_pre_ping`: a connection the server or a proxy closed
+    while it sat in the pool (a restart, a failover, an idle timeout) is replaced before it is used,
+    rather than failing the query ("Dealing with Disconnects" in SQLAlchemy's pooling docs). Every
+    statement reads the dataset's schema: tables declared without one are translated to it
+    (`schema_translate_map`), so the same models serve many datasets of one database; raw SQL
+    finds the tables by their bare names too (`search_path` is the dataset's schema), as on SQLite.
+
+    With `read_only`, each new connection also sets `default_transaction_read_only`, so every
+    transaction it runs is read-only on the server itself.
+
+    """
+    try:
+        import psycopg  # noqa: F401 (SQLAlchemy imports it too, later, with a less helpful error)
+    except ImportError:
+        raise DriverNotInstalledError(
+            "the dataset is on a PostgreSQL server, and psycopg 3, which reads it, is not installed",
+            data_set=data_set,
+            path=location.display,
+            hint="pip install 'microcosm-sqlite[postgres]'",
+        ) from None
+    kwargs: dict[str, Any] = {
+        "echo": options.echo,
+        "pool_pre_ping": True,
+        "execution_options": {"schema_translate_map": {None: location.schema}},
+    }
+    poolclass = pool_class(options.poolclass, data_set)
+    if poolclass is not None:
+        kwargs["poolclass"] = poolclass
+    if options.autocommit:
+        kwargs["isolation_level"] = "AUTOCOMMIT"
+    engine = create_engine(location.url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def set_up_connection(dbapi_connection: Any, record: Any) -> None:
+        from psycopg import sql
+
+        settings: list[sql.Composable] = [
+            sql.SQL("SET SESSION search_path TO {}").format(sql.Identifier(location.schema))
+        ]
+        if options.read_only:
+            settings.append(sql.SQL("SET SESSION default_transaction_read_only = on"))
+        # Outside any transaction, so the settings hold for the connection's whole life (psycopg
+        # would otherwise open one for these statements, and a rollback would undo them).
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            for setting in settings:
+                dbapi_connection.execute(setting)
+        finally:
+            dbapi_connection.autocommit = autocommit
+
+    _translate_connection_errors(engine, location, data_set)
+    _close_returned_connections_once_retired(engine)
+    return engine
+
+
+#: What libpq and the server say when they refuse the user or the password (their messages carry no
+#: SQLSTATE for a failed connection attempt).
+_AUTHENTICATION_REFUSED = re.compile(
+    r"password|authentication failed|role \S+ does not exist|pg_hba\.conf|permission denied for database"
+)
+_DATABASE_MISSING = re.compile(r"database \S+ does not exist")
+
+
+def _translate_connection_errors(engine: Engine, location: ServerLocation, data_set: str) -> None:
+    """
+    Turn a failed connection (at first use, or when the pool opens one later) into an error that
+    names the dataset and the URL, password masked, and says what to do.
+
+    SQLAlchemy keeps the driver's error as the cause; its message names no password (libpq's
+    never does), and its connection object, which holds one, is never printed.
+
+    """
+
+    @event.listens_for(engine, "handle_error")
+    def translate(context: Any) -> None:
+        error = context.original_exception
+        if type(error).__name__ != "OperationalError" or not type(error).__module__.startswith("psycopg"):
+            return
+        if context.connection is not None and not context.is_disconnect:
+            return
+        reason = location.mask(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+        problem: type[ServerError]
+        if _AUTHENTICATION_REFUSED.search(reason):
+            problem, hint = ServerAuthenticationError, "check the user and password in the dataset's URL"
+        elif _DATABASE_MISSING.search(reason):
+            problem, hint = ServerError, "check the database name in the dataset's URL"
+        else:
+            problem = ServerUnreachableError
+            hint = "check the host, port (or socket folder) in the dataset's URL, and that the server is up"
+        raise problem(f"cannot connect to the server ({reason})", data_set=data_set, path=location.display, hint=hint)
 
 
 def retire(engine: Engine) -> None:

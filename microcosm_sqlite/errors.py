@@ -22,8 +22,13 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── StaleArtifactError             the file was built from other models or sources
     │   ├── MalformedMetadataError         the file's metadata table is damaged or another tool's
     │   ├── ReadOnlyDataSetError           a write was attempted on a read-only dataset
-    │   ├── ServerConnectionError          the database server cannot be reached or refused the login
-    │   └── PublishError                   a publish to a server stopped; the published dataset is as it was
+    │   └── ServerError                    a dataset's PostgreSQL server cannot serve it
+    │       ├── DriverNotInstalledError    psycopg 3 (the postgres extra) is not installed
+    │       ├── ServerConnectionError      the server cannot be reached or refused the login
+    │       │   ├── ServerUnreachableError     no server answers at the URL, or it takes no connection now
+    │       │   └── ServerAuthenticationError  the server refused the URL's user or password
+    │       ├── SchemaNotFoundError        the database has no schema of the dataset: nothing published there
+    │       └── PublishError               a publish to a server stopped; the published dataset is as it was
     ├── BuildError (422)                   a build stopped on bad input; nothing of it was kept
     │   ├── MalformedSourceError           the source is not valid CSV / JSON / JSON Lines
     │   ├── MissingColumnError             the source lacks a column the model requires
@@ -54,7 +59,8 @@ microcosm-flask style error handlers render them without a traceback.
             ├── MigrationNumberingError        a file is misnamed, or a number is missing or repeated
             └── MigrationFailedError           a file's SQL failed: that file was rolled back, the run stopped
 
-Messages name the dataset and the path and say what to do next: DataSetError and MigrationError
+Messages name the dataset and the path (for a dataset on a server, its URL with the password
+masked) and say what to do next: DataSetError and MigrationError
 share that format through a private base, _DataSetProblem (`data_set`, `path`, `problem`, `hint`).
 
 """
@@ -75,6 +81,7 @@ __all__ = [
     "DamagedArtifactError",
     "DataSetError",
     "DataSetNotConfiguredError",
+    "DriverNotInstalledError",
     "DumpError",
     "DuplicateKeyError",
     "DuplicateModelError",
@@ -99,12 +106,16 @@ __all__ = [
     "RevisionNotFoundError",
     "SQLiteError",
     "SchemaMismatchError",
+    "SchemaNotFoundError",
     "SearchDeclarationError",
     "SearchError",
     "SearchNotDeclaredError",
     "SearchNotSupportedError",
     "SearchSyntaxError",
+    "ServerAuthenticationError",
     "ServerConnectionError",
+    "ServerError",
+    "ServerUnreachableError",
     "SourceNotFoundError",
     "StaleArtifactError",
     "StaleDBError",
@@ -224,11 +235,33 @@ class ReadOnlyDataSetError(DataSetError):
     status_code = 405
 
 
-class ServerConnectionError(DataSetError):
+class ServerError(DataSetError):
+    """A dataset's PostgreSQL server cannot serve it; `path` is its URL, password masked."""
+
+
+class DriverNotInstalledError(ServerError):
+    """The dataset is on a PostgreSQL server and psycopg 3 (the `postgres` extra) is not installed."""
+
+
+class ServerConnectionError(ServerError):
     """The database server named by a dataset's URL cannot be reached, or refused the credentials."""
 
 
-class PublishError(DataSetError):
+class ServerUnreachableError(ServerConnectionError):
+    """No PostgreSQL server answers at the dataset's URL, or it takes no connection now."""
+
+    status_code = 503
+
+
+class ServerAuthenticationError(ServerConnectionError):
+    """The PostgreSQL server refused the URL's user or password."""
+
+
+class SchemaNotFoundError(ServerError):
+    """The database has no schema of the dataset's name: the dataset was never published there."""
+
+
+class PublishError(ServerError):
     """Publishing an artifact to a server stopped; the published dataset was left as it was."""
 
 

@@ -1,9 +1,9 @@
 """
 The `sqlite` component of a microcosm object graph.
 
-It maps dataset names to files and creates, once per name, the engine and session factory that
-read them. Importing this module is cheap: microcosm imports every registered factory whenever it
-creates a graph.
+It maps dataset names to locations (SQLite files, or PostgreSQL URLs) and creates, once per name,
+the engine and session factory that read them. Importing this module is cheap: microcosm imports
+every registered factory whenever it creates a graph.
 
 """
 
@@ -18,12 +18,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from microcosm_sqlite import _fork
-from microcosm_sqlite._engines import EngineOptions, create_engine_for, retire
+from microcosm_sqlite._engines import EngineOptions, create_engine_for, create_server_engine, retire
+from microcosm_sqlite._locations import ServerLocation, is_url, server_location
 from microcosm_sqlite._names import ByDataSet, data_set_key
-from microcosm_sqlite._readonly import guard_engine, guard_sessions
+from microcosm_sqlite._readonly import SERVER_HINT, guard_engine, guard_server_engine, guard_sessions
 from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integrity, check_schema
 from microcosm_sqlite.artifacts.digest import FileIdentity, check_digest_of_file_at, check_digest_of_replacements
 from microcosm_sqlite.artifacts.freshness import check_not_stale
+from microcosm_sqlite.artifacts.published import check_published
 from microcosm_sqlite.constants import DEFAULT_BUSY_TIMEOUT, DEFAULT_SEARCH_BATCH_SIZE, MEMORY_PATH
 from microcosm_sqlite.errors import DataSetNotConfiguredError, ReadOnlyDataSetError
 from microcosm_sqlite.results import is_streaming
@@ -177,6 +179,16 @@ class SQLiteBindFactory:
             )
         return self.default_path
 
+    def server_location_for(self, name: str) -> ServerLocation | None:
+        """Where a dataset published on a server lives (URL and schema), or None for a file."""
+        location = self.path_for(name)
+        return server_location(location, name) if is_url(location) else None
+
+    def shown_location(self, name: str) -> str:
+        """The dataset's path, or its URL with the password masked: what errors show."""
+        server = self.server_location_for(name)
+        return self.path_for(name) if server is None else server.display
+
     def __call__(self, name: str) -> Bind:
         """The `(engine, sessionmaker)` of a dataset, created and checked on first use."""
         bind = self.datasets.get(name)
@@ -202,9 +214,13 @@ class SQLiteBindFactory:
         with self._lock:
             if key not in self._checked_schemas:
                 path, engine = self.path_for(name), self(name).engine
-                if self.refuse_stale:
-                    check_not_stale(name, path, engine, metadata)
-                check_schema(name, path, engine, metadata)
+                server = self.server_location_for(name)
+                if server is not None:
+                    check_published(name, server.display, server.schema, engine, metadata, self.refuse_stale)
+                else:
+                    if self.refuse_stale:
+                        check_not_stale(name, path, engine, metadata)
+                    check_schema(name, path, engine, metadata)
                 self._checked_schemas.add(key)
 
     def refuse_if_read_only(self, name: str, what: str) -> None:
@@ -212,7 +228,7 @@ class SQLiteBindFactory:
             raise ReadOnlyDataSetError(
                 f"cannot {what}: the dataset is read-only",
                 data_set=name,
-                path=self.path_for(name),
+                path=self.shown_location(name),
                 hint="schema changes belong in the offline build, not in a service",
             )
 
@@ -251,6 +267,9 @@ class SQLiteBindFactory:
             self.dispose(name)
 
     def _create_bind(self, name: str) -> Bind:
+        server = self.server_location_for(name)
+        if server is not None:
+            return self._create_server_bind(name, server)
         path = self.path_for(name)
         checked: FileIdentity | None = None
         if self.read_only:
@@ -272,4 +291,20 @@ class SQLiteBindFactory:
             guard_sessions(factory, name, path)
             if self.check_integrity:
                 check_integrity(name, path, engine)
+        return Bind(engine, factory)
+
+    def _create_server_bind(self, name: str, server: ServerLocation) -> Bind:
+        # A forked child drops the inherited pool as for files: a PostgreSQL connection shared by
+        # two processes interleaves their protocol messages ("Using Connection Pools with
+        # Multiprocessing or os.fork()" in SQLAlchemy's pooling docs).
+        engine = _fork.track(create_server_engine(server, self.options, name))
+        factory = sessionmaker(
+            bind=engine,
+            class_=_DataSetSession,
+            open_sessions=self._sessions.setdefault(name, WeakSet()),
+            info={"data_set": name, "path": server.display, "search_batch_size": self.search_batch_size},
+        )
+        if self.read_only:
+            guard_server_engine(engine, name, server.display)
+            guard_sessions(factory, name, server.display, SERVER_HINT)
         return Bind(engine, factory)

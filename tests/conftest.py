@@ -67,3 +67,36 @@ def postgres_url(request, postgres_server) -> str:
     from tests.support.postgres import create_database
 
     return create_database(postgres_server, request.module.__name__.rsplit(".", 1)[-1])
+
+
+#: The engines a read-only dataset is served from: its artifact file, or a PostgreSQL copy of it.
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="module")
+def published_geography(postgres_url, geography_artifact) -> str:
+    """The geography artifact published on this module's database (read-only tests share it)."""
+    from tests.support.postgres import publish_for_tests
+
+    return publish_for_tests(geography_artifact, postgres_url, Geography)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def geography_location(request, backend, artifact) -> str:
+    """Where the read-only geography dataset lives on this backend: the file, or a server URL."""
+    if backend == "sqlite":
+        return str(artifact)
+    return request.getfixturevalue("published_geography")
+
+
+@pytest.fixture
+def backend_graph(geography_location):
+    """A read-only graph on the geography dataset, served by each backend in turn."""
+    graph = make_graph(paths={"Geography": geography_location}, read_only=True)
+    yield graph
+    dispose_sqlite_connections(graph)

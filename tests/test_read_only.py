@@ -4,6 +4,7 @@ Read-only datasets: the file is never created or written, and every way it can b
 """
 
 import os
+import re
 import sqlite3
 from contextlib import contextmanager
 
@@ -48,6 +49,35 @@ def bad_file(tmp_path, name, content):
     path.parent.mkdir()
     path.write_bytes(content)
     return path
+
+
+@pytest.fixture
+def guarded(backend, artifact, request):
+    """
+    A read-only graph on the geography dataset, from its file or from a PostgreSQL server; after
+    the test, asserts that nothing of a write reached either: the file's folder holds what it held,
+    or the server logged nothing but reads from the graph's connections and holds the same rows.
+
+    """
+    if backend == "sqlite":
+        before = folder_snapshot(artifact.parent)
+        graph = read_only(artifact)
+        yield graph
+        dispose_sqlite_connections(graph)
+        assert folder_snapshot(artifact.parent) == before
+        return
+    from tests.support.postgres import READER_STATEMENTS, rows_on_server, statements_seen_by_server
+
+    url = request.getfixturevalue("published_geography")
+    rows = {table: rows_on_server(url, "geography", table) for table in ("country", "city")}
+    name = re.sub(r"\W", "_", f"reader_{request.node.name}")[:60]
+    with statements_seen_by_server(request.getfixturevalue("postgres_server"), url, name) as (reader_url, seen):
+        graph = make_graph(paths={"Geography": reader_url}, read_only=True)
+        yield graph
+    dispose_sqlite_connections(graph)
+    assert seen, "the server logged none of the reader's statements: the witness is blind"
+    assert [statement for statement in seen if not statement.upper().startswith(READER_STATEMENTS)] == []
+    assert {table: rows_on_server(url, "geography", table) for table in rows} == rows
 
 
 @pytest.fixture
@@ -216,50 +246,72 @@ def test_optional_integrity_check_reads_every_page(artifact, tmp_path):
         read_only(corrupt, check_integrity=True).sqlite("Geography")
 
 
-def test_store_create_is_refused(unchanged):
-    graph = read_only(unchanged)
-    with Geography.new_context(graph):
+def test_store_create_is_refused(guarded):
+    with Geography.new_context(guarded):
+        assert CityStore().count() == 6
         with pytest.raises(
             ReadOnlyDataSetError, match=r"dataset 'Geography' .*cannot write changes: the dataset is read-only"
         ):
             CityStore().create(City(id=99, name="Nice", country_code="FR"))
-    dispose_sqlite_connections(graph)
 
 
-def test_store_delete_is_refused(unchanged):
-    graph = read_only(unchanged)
-    with Geography.new_context(graph):
+def test_store_delete_is_refused(guarded):
+    with Geography.new_context(guarded):
         with pytest.raises(ReadOnlyDataSetError, match="cannot run an INSERT, UPDATE or DELETE"):
             CityStore().delete(name="Paris")
         assert CityStore().count(name="Paris") == 2
-    dispose_sqlite_connections(graph)
 
 
-def test_modified_object_cannot_be_committed(unchanged):
-    graph = read_only(unchanged)
-    with Geography.new_context(graph) as context:
+def test_modified_object_cannot_be_committed(guarded):
+    with Geography.new_context(guarded) as context:
         city = CityStore().one(name="Lyon")
         city.population = 1
         with pytest.raises(ReadOnlyDataSetError):
             context.commit()
-    dispose_sqlite_connections(graph)
 
 
-def test_raw_sql_write_is_refused(unchanged):
-    graph = read_only(unchanged)
-    with Geography.new_context(graph) as context:
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "DELETE FROM city",
+        "UPDATE city SET population = 0",
+        "CREATE TABLE sneaky (id INTEGER)",
+        "DROP TABLE city",
+        "/* a comment */ INSERT INTO country (code, name, continent, landlocked) VALUES ('XX', 'X', 'EUROPE', 0)",
+    ],
+)
+def test_raw_sql_write_is_refused(guarded, statement):
+    with Geography.new_context(guarded) as context:
+        assert CityStore().count() == 6
         with pytest.raises(ReadOnlyDataSetError):
-            context.session.execute(text("DELETE FROM city"))
-    with graph.sqlite("Geography").engine.connect() as connection:
+            context.session.execute(text(statement))
+    with guarded.sqlite("Geography").engine.connect() as connection:
         with pytest.raises(ReadOnlyDataSetError):
-            connection.exec_driver_sql("CREATE TABLE sneaky (id INTEGER)")
-    dispose_sqlite_connections(graph)
+            connection.exec_driver_sql(statement)
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_read_only_transactions_cannot_be_switched_off(guarded):
+    """`SET` never reaches the server: nothing sent through a read-only dataset can lift read-only."""
+    with Geography.new_context(guarded) as context:
+        for statement in (
+            "SET default_transaction_read_only = off",
+            "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE",
+        ):
+            with pytest.raises(ReadOnlyDataSetError, match="cannot run a statement that is not a read"):
+                context.session.execute(text(statement))
+        assert context.session.execute(text("SHOW default_transaction_read_only")).scalar() == "on"
+        # What starts like a read and writes is refused by the server's read-only transaction.
+        with pytest.raises(ReadOnlyDataSetError, match="cannot write"):
+            context.session.execute(text("WITH gone AS (DELETE FROM city RETURNING id) SELECT count(*) FROM gone"))
 
 
 @pytest.mark.parametrize("method", ["create_all", "drop_all", "recreate_all"])
-def test_schema_changes_are_refused(unchanged, method):
+def test_schema_changes_are_refused(guarded, method):
     with pytest.raises(ReadOnlyDataSetError, match="schema changes belong in the offline build"):
-        getattr(Geography, method)(read_only(unchanged))
+        getattr(Geography, method)(guarded)
+    with Geography.new_context(guarded):
+        assert CityStore().count() == 6
 
 
 def test_every_error_is_a_data_set_error_with_dataset_and_path(tmp_path):

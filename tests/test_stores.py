@@ -21,8 +21,9 @@ def context(writable_graph):
 
 
 @pytest.fixture
-def read_context(read_only_graph):
-    with Geography.new_context(read_only_graph) as context:
+def read_context(backend_graph):
+    """A session on the read-only geography dataset, from its file and from a PostgreSQL server."""
+    with Geography.new_context(backend_graph) as context:
         yield context
 
 
@@ -57,6 +58,8 @@ def test_hostile_filter_strings_match_nothing(read_context, hostile):
     assert list(CityStore().search(name=hostile)) == []
     assert CityStore().count(name=hostile) == 0
     assert CityStore().first(name=hostile) is None
+    with pytest.raises(ModelNotFoundError):
+        CityStore().one(name=hostile)
     assert CityStore().count() == 6
 
 
@@ -86,6 +89,21 @@ def test_one(read_context):
     with pytest.raises(MultipleModelsFoundError, match=r"more than one City matched name='Paris'"):
         store.one(name="Paris")
     assert store.one(name="Paris", limit=1).id == 1
+
+
+class CityByIdStore(Store):
+    model_class = City
+    auto_filter_fields = (City.id,)
+
+
+def test_one_by_primary_key(read_context):
+    """The commonest lookup of all: the fast path on SQLite, the ordinary query on PostgreSQL."""
+    store = CityByIdStore()
+    bern = store.one(id=3)
+    assert (bern.name, bern.country.name) == ("Bern", "Switzerland")
+    assert store.one(id=3) is bern
+    with pytest.raises(ModelNotFoundError, match=r"no City matched id=99"):
+        store.one(id=99)
 
 
 def test_create(context):
@@ -182,22 +200,22 @@ def test_model_class_as_property(read_context):
     assert DynamicStore().count() == 4
 
 
-def test_store_outside_a_context_says_what_to_do(read_only_graph):
+def test_store_outside_a_context_says_what_to_do(backend_graph):
     with pytest.raises(NoSessionError, match=r"no session is open for dataset 'Geography'.*new_context"):
         CityStore().count()
 
 
-def test_get_session_uses_the_innermost_open_context(read_only_graph):
+def test_get_session_uses_the_innermost_open_context(backend_graph):
     store = CityStore()
-    with Geography.new_context(read_only_graph) as outer:
+    with Geography.new_context(backend_graph) as outer:
         assert get_session(store) is outer.session
-        with Geography.new_context(read_only_graph) as inner:
+        with Geography.new_context(backend_graph) as inner:
             assert store.session is inner.session
         assert store.session is outer.session
 
 
-def test_explicit_get_session_callables(read_only_graph):
-    session = Geography.new_session(read_only_graph)
+def test_explicit_get_session_callables(backend_graph):
+    session = Geography.new_session(backend_graph)
     try:
         assert CityStore(get_session=lambda: session).count() == 6
         assert CityStore(get_session=lambda store: session).count() == 6
@@ -205,10 +223,10 @@ def test_explicit_get_session_callables(read_only_graph):
         session.close()
 
 
-def test_get_or_create_session_one_per_thread(read_only_graph):
+def test_get_or_create_session_one_per_thread(backend_graph):
     import threading
 
-    get = GetOrCreateSession(read_only_graph)
+    get = GetOrCreateSession(backend_graph)
     store = CityStore(get_session=get)
     assert store.session is store.session
     assert store.count() == 6

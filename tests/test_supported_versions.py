@@ -15,10 +15,18 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: Extras whose dependencies are part of the supported range too (what `pip install '...[postgres]'` gets).
+EXTRAS = ("postgres",)
+
+
 def claimed() -> dict[str, Requirement]:
     setup = configparser.ConfigParser()
     setup.read(ROOT / "setup.cfg")
     lines = setup["options"]["install_requires"].strip().splitlines()
+    for extra in EXTRAS:
+        lines += [
+            line for line in setup["options.extras_require"][extra].strip().splitlines() if not line.startswith("#")
+        ]
     return {canonicalize_name(requirement.name): requirement for requirement in map(Requirement, lines)}
 
 

@@ -1,34 +1,9 @@
 """Peer: a plain SQLAlchemy 2.x ORM scan with `yield_per`, no microcosm."""
 
 from common import Checksum, Work, arguments, report
-from sqlalchemy import Float, Integer, String, create_engine, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Airport(Base):
-    __tablename__ = "airport"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String, unique=True)
-    iata: Mapped[str | None] = mapped_column(String)
-    name: Mapped[str] = mapped_column(String)
-    city: Mapped[str] = mapped_column(String)
-    country: Mapped[str] = mapped_column(String)
-    region: Mapped[str] = mapped_column(String)
-    timezone: Mapped[str] = mapped_column(String)
-    latitude: Mapped[float] = mapped_column(Float)
-    longitude: Mapped[float] = mapped_column(Float)
-    elevation: Mapped[int] = mapped_column(Integer)
-
-
-def values(a: Airport) -> tuple:
-    """The same per-row work as `airports.values` does for the microcosm contenders."""
-    return (a.id, a.code, a.iata, a.name, a.city, a.country, a.region, a.timezone, a.latitude, a.longitude, a.elevation)
-
+from plain_airport import Airport, values
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
 args = arguments()
 engine = create_engine(f"sqlite:///file:{args['db']}?mode=ro&immutable=1&uri=true")

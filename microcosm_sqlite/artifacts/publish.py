@@ -41,7 +41,15 @@ from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
 from microcosm_sqlite.artifacts.freshness import REBUILD
 from microcosm_sqlite.artifacts.metadata import METADATA_TABLE, ArtifactInfo, read_metadata
 from microcosm_sqlite.artifacts.reading import FETCH_SIZE, data_set_name, open_artifact, quote, table_names
-from microcosm_sqlite.artifacts.server import connect, default_schema, first_line, has_table, masked, schema_exists
+from microcosm_sqlite.artifacts.server import (
+    connect,
+    default_schema,
+    first_line,
+    has_table,
+    masked,
+    schema_exists,
+    schema_in_url,
+)
 from microcosm_sqlite.artifacts.server import quote as quote_pg
 from microcosm_sqlite.errors import PublishError, StaleArtifactError
 
@@ -118,7 +126,8 @@ def publish_artifact(
     data_set = data_set_base(base).__name__ if base is not None else data_set_name(path)
     info, metadata_rows = _checked_artifact(data_set, path, base)
     data_set = info.data_set
-    schema = schema or default_schema(data_set)
+    url, schema_named = schema_in_url(url)
+    schema = schema or schema_named or default_schema(data_set)
     where = masked(url)
 
     def failed(problem: str) -> PublishError:

@@ -18,13 +18,14 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from microcosm_sqlite._locations import SCHEMA_OPTION
 from microcosm_sqlite.artifacts.hashing import TableHash, encode_json, encode_value, hash_rows
 from microcosm_sqlite.artifacts.metadata import MALFORMED_HINT, METADATA_TABLE, ArtifactInfo
 from microcosm_sqlite.artifacts.reading import INTERNAL_TABLE_PREFIXES
 from microcosm_sqlite.constants import TYPED_HASH_FORMAT_VERSION
-from microcosm_sqlite.errors import DataSetError, MalformedMetadataError, ServerConnectionError
+from microcosm_sqlite.errors import DriverNotInstalledError, MalformedMetadataError, ServerConnectionError
 
 if TYPE_CHECKING:
     import psycopg
@@ -90,6 +91,23 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+def schema_in_url(url: str) -> tuple[str, str | None]:
+    """
+    The URL without its `schema` query option, and that option's value (None: not given).
+
+    Services name a dataset's schema in its URL (`...?schema=geography_v2`), so publish and verify
+    take the same URL; libpq knows no such option, so it is taken out before connecting.
+
+    """
+    parts = urlsplit(url)
+    options = parse_qsl(parts.query, keep_blank_values=True)
+    named = [value for key, value in options if key == SCHEMA_OPTION]
+    if not named:
+        return url, None
+    query = urlencode([(key, value) for key, value in options if key != SCHEMA_OPTION], safe="/")
+    return url.split("?", 1)[0] + (f"?{query}" if query else ""), named[-1]
+
+
 @contextmanager
 def connect(url: str, data_set: str, autocommit: bool = False) -> Iterator[psycopg.Connection[Any]]:
     """
@@ -101,11 +119,11 @@ def connect(url: str, data_set: str, autocommit: bool = False) -> Iterator[psyco
     try:
         import psycopg
     except ImportError:
-        raise DataSetError(
+        raise DriverNotInstalledError(
             "the PostgreSQL driver is not installed", data_set=data_set, path=masked(url), hint=INSTALL_HINT
         ) from None
     # libpq reads postgresql:// and postgres:// URIs itself, query parameters (host=/socket/dir) included.
-    conninfo = "postgresql://" + url.partition("://")[2]
+    conninfo = "postgresql://" + schema_in_url(url)[0].partition("://")[2]
     try:
         connection = psycopg.connect(conninfo, autocommit=autocommit)
     except psycopg.Error as error:

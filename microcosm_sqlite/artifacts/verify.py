@@ -23,7 +23,7 @@ from microcosm_sqlite.artifacts.hashing import hash_table
 from microcosm_sqlite.artifacts.leftovers import leftovers
 from microcosm_sqlite.artifacts.metadata import METADATA_TABLE, ArtifactInfo, read_metadata
 from microcosm_sqlite.artifacts.reading import blaming, data_set_name, open_artifact, table_names
-from microcosm_sqlite.artifacts.server import connect, default_schema, is_server_url, masked
+from microcosm_sqlite.artifacts.server import connect, default_schema, is_server_url, masked, schema_in_url
 from microcosm_sqlite.artifacts.server import hash_tables as published_hashes
 from microcosm_sqlite.artifacts.server import read_metadata as published_metadata
 from microcosm_sqlite.errors import DataSetError, StaleArtifactError
@@ -158,6 +158,8 @@ def _run_search_check(verification: Verification, data_set: str, path: str | Pat
 
 def verify_published(url: str, base: Any = None, schema: str | None = None) -> Verification:
     """`verify_artifact` for a dataset published on a PostgreSQL server."""
+    url, schema_named = schema_in_url(url)
+    schema = schema or schema_named
     data_set = data_set_base(base).__name__ if base is not None else (schema or "")
     verification = Verification(path=masked(url), data_set=data_set)
     try:

@@ -6,14 +6,15 @@ import pytest
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.dumpers.jsonl import JSONLinesDumper
 from microcosm_sqlite.errors import DumpError
-from tests.support.catalogue import ProductStore, catalogue_graph, dump_products
+from tests.support.catalogue import ProductStore, dump_products, served_catalogue
 from tests.support.fixtures import Catalogue
 from tests.support.graphs import make_graph
 
 
 @pytest.fixture
-def graph(tmp_path):
-    with catalogue_graph(tmp_path / "catalogue.db") as graph:
+def graph(tmp_path, backend, request):
+    """The catalogue from its SQLite file, and from a PostgreSQL copy of it: the same dump."""
+    with served_catalogue(backend, tmp_path / "catalogue.db", request) as graph:
         yield graph
 
 

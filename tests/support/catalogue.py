@@ -96,3 +96,25 @@ def dump_products(graph, format: str, **kwargs) -> tuple[int, str]:
     with Catalogue.new_context(graph):
         count = getattr(graph.sqlite_dumper, format)(ProductStore()).dump(output, **kwargs)
     return count, output.getvalue()
+
+
+@contextmanager
+def served_catalogue(backend: str, path: Path, request) -> Iterator:
+    """
+    The catalogue of PRODUCTS and TAGS as a dumper reads it: a writable SQLite file, or a
+    read-only PostgreSQL copy of that file (`backend` "postgresql").
+
+    """
+    with catalogue_graph(path) as writable:
+        if backend == "sqlite":
+            yield writable
+            return
+    from tests.support.graphs import make_graph
+    from tests.support.postgres import publish_for_tests
+
+    url = publish_for_tests(path, request.getfixturevalue("postgres_url"), Catalogue)
+    graph = make_graph(paths={"Catalogue": url}, read_only=True)
+    try:
+        yield graph
+    finally:
+        dispose_sqlite_connections(graph)

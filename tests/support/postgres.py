@@ -65,3 +65,113 @@ def server_execute(url: str, *statements: str) -> None:
     with psycopg.connect("postgresql://" + url.partition("://")[2], autocommit=True) as connection:
         for statement in statements:
             connection.execute(statement)  # type: ignore[arg-type]
+
+
+def publish_for_tests(artifact: Path, url: str, base: Any, schema: str | None = None) -> str:
+    """
+    Copy an artifact into the layout a published dataset has (test-only; the product publishes
+    with `publish_artifact`): a schema named after the dataset (lower-cased) holding the models'
+    tables made by `create_all`, every row, and the artifact's metadata table copied verbatim.
+
+    Returns the dataset's URL (with `?schema=` when a schema is given).
+
+    """
+    from sqlalchemy import Column, MetaData, Table, Text, create_engine, inspect, text
+
+    from microcosm_sqlite.artifacts.metadata import METADATA_TABLE
+
+    schema = schema or base.__name__.lower()
+    source = create_engine(f"sqlite:///file:{artifact}?mode=ro&uri=true")
+    target = create_engine(url)
+    try:
+        with source.connect() as reading, target.begin() as writing:
+            writing.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            writing.execute(text(f'CREATE SCHEMA "{schema}"'))
+            in_schema = writing.execution_options(schema_translate_map={None: schema})
+            base.metadata.create_all(in_schema)
+            for table in base.metadata.sorted_tables:
+                rows = [row._asdict() for row in reading.execute(table.select())]
+                if rows:
+                    in_schema.execute(table.insert(), rows)
+            if METADATA_TABLE in inspect(reading).get_table_names():
+                metadata_table = Table(
+                    METADATA_TABLE,
+                    MetaData(),
+                    Column("key", Text, primary_key=True),
+                    Column("value", Text, nullable=False),
+                    schema=schema,
+                )
+                metadata_table.create(writing)
+                rows = [row._asdict() for row in reading.execute(text(f"SELECT key, value FROM {METADATA_TABLE}"))]
+                writing.execute(metadata_table.insert(), rows)
+    finally:
+        source.dispose()
+        target.dispose()
+    return url if schema == base.__name__.lower() else f"{url}&schema={schema}"
+
+
+#: The first words of what a read-only reader may send: reads, transaction control (savepoints: the
+#: dialect's type checks at first connect), its own settings, the pool's ping (";").
+READER_STATEMENTS = (
+    "SELECT",
+    "WITH",
+    "SHOW",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT",
+    "RELEASE",
+    "SET SESSION",
+    "DECLARE",
+    "FETCH",
+    "CLOSE",
+    ";",
+)
+
+
+@contextmanager
+def statements_seen_by_server(server: Any, url: str, name: str) -> Iterator[tuple[str, list[str]]]:
+    """
+    Yield a URL for `url`'s dataset whose connections the server logs every statement of, and a
+    list that holds, once the block ends, every statement the server received through that URL.
+
+    The server log is the witness: a statement refused before it was sent never appears there.
+    The caller must leave the connections open until the block ends, or their lines still count
+    (they are matched by application_name).
+
+    """
+    import time
+
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://", 1).split("&schema=")[0]
+    with psycopg.connect(plain, autocommit=True) as admin:
+        prefix = "%m [%p] app=%a "
+        if admin.execute("SHOW log_line_prefix").fetchone()[0] != prefix:
+            admin.execute(f"ALTER SYSTEM SET log_line_prefix = '{prefix}'")
+            admin.execute("SELECT pg_reload_conf()")
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with psycopg.connect(plain) as fresh:
+                    if fresh.execute("SHOW log_line_prefix").fetchone()[0] == prefix:
+                        break
+                time.sleep(0.05)
+    log = Path(server.pgdata) / "log"
+    start = log.stat().st_size
+    seen: list[str] = []
+    yield f"{url}&application_name={name}&options=-c%20log_statement%3Dall", seen
+    time.sleep(0.2)  # the server writes its log asynchronously to our reading
+    with log.open("rb") as lines:
+        lines.seek(start)
+        text = lines.read().decode("utf-8", "replace")
+    marker = f"app={name} LOG:  statement: "
+    seen.extend(line.split(marker, 1)[1] for line in text.splitlines() if marker in line)
+
+
+def rows_on_server(url: str, schema: str, table: str) -> list[tuple]:
+    """A table's rows as a second, writable connection sees them, in key order."""
+    import psycopg
+
+    plain = url.replace("postgresql+psycopg://", "postgresql://", 1).split("&schema=")[0]
+    with psycopg.connect(plain) as connection:
+        return [tuple(row) for row in connection.execute(f'SELECT * FROM "{schema}"."{table}" ORDER BY 1')]
