@@ -49,6 +49,7 @@ microcosm-flask style error handlers render them without a traceback.
 
 Messages name the dataset and the path and say what to do next: DataSetError and MigrationError
 share that format through a private base, _DataSetProblem (`data_set`, `path`, `problem`, `hint`).
+A file read without models has no dataset (`data_set` is None): its path alone names it.
 
 """
 
@@ -145,7 +146,7 @@ class _DataSetProblem(SQLiteError):
         self,
         problem: str,
         *,
-        data_set: str,
+        data_set: str | None,
         path: str | PathLike[str] | None = None,
         hint: str | None = None,
     ) -> None:
@@ -153,11 +154,18 @@ class _DataSetProblem(SQLiteError):
         self.path = None if path is None else str(path)
         self.problem = problem
         self.hint = hint
-        where = f"dataset {data_set!r}" if path is None else f"dataset {data_set!r} ({self.path})"
-        message = f"{where}: {problem}"
+        message = f"{_where(data_set, self.path)}: {problem}"
         if hint:
             message = f"{message}; {hint}"
         super().__init__(message)
+
+
+def _where(data_set: str | None, path: str | None) -> str:
+    # A file read without models (`microcosm-sqlite inspect FILE`) belongs to no dataset: it is
+    # named by its path alone, since a name made up from the file name would mislead.
+    if data_set is None:
+        return str(path)
+    return f"dataset {data_set!r}" if path is None else f"dataset {data_set!r} ({path})"
 
 
 class DataSetError(_DataSetProblem):

@@ -97,6 +97,7 @@ EXPORTS = {
         "MAGIC",
         "REBUILD_HINT",
         "SPECIAL_FILES",
+        "TEXT_FORMATS",
         "WAL_WRITE_VERSION",
         "check_artifact_file",
         "check_integrity",
@@ -185,7 +186,6 @@ EXPORTS = {
         "blaming",
         "columns",
         "count_rows",
-        "data_set_name",
         "open_artifact",
         "primary_key",
         "quote",
@@ -238,11 +238,15 @@ EXPORTS = {
         "FIX_HINT",
         "read",
     ],
+    "microcosm_sqlite.builders.dates": [
+        "out_of_range",
+    ],
     "microcosm_sqlite.builders.factory": [
         "Builder",
         "SQLiteBuilderFactory",
     ],
     "microcosm_sqlite.builders.foreign_keys": [
+        "Locate",
         "check_foreign_keys",
     ],
     "microcosm_sqlite.builders.json": [
@@ -282,7 +286,6 @@ EXPORTS = {
         "Records",
         "Rows",
         "SourceInput",
-        "formats",
         "open_text",
         "reader_for",
         "source_name",

@@ -20,7 +20,7 @@ from microcosm_sqlite.artifacts.freshness import NO_METADATA, REBUILD, check_art
 from microcosm_sqlite.artifacts.hashing import hash_table
 from microcosm_sqlite.artifacts.leftovers import leftovers
 from microcosm_sqlite.artifacts.metadata import ArtifactInfo, read_metadata
-from microcosm_sqlite.artifacts.reading import blaming, data_set_name, open_artifact, table_names
+from microcosm_sqlite.artifacts.reading import blaming, open_artifact, table_names
 from microcosm_sqlite.errors import DataSetError, StaleArtifactError
 
 __all__ = ["NO_DIGEST", "Verification", "source_pairs", "verify_artifact"]
@@ -34,7 +34,7 @@ class Verification:
     """The outcome of verifying one artifact: the checks that passed and one line per failure."""
 
     path: str
-    data_set: str
+    data_set: str | None
     passed: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     #: Temporary files of builds beside the artifact (running or killed): listed, not failures.
@@ -83,7 +83,7 @@ def verify_artifact(
     `leftovers`.
 
     """
-    data_set = data_set_base(base).__name__ if hasattr(base, "resolve") else data_set_name(path)
+    data_set = data_set_base(base).__name__ if hasattr(base, "resolve") else None
     verification = Verification(path=str(path), data_set=data_set, leftovers=list(map(str, leftovers(path))))
     if not verification.run("file", lambda: check_artifact_file(data_set, path)):
         return verification  # SQL checks on a file that is not a whole SQLite file only add noise
@@ -154,7 +154,7 @@ def source_pairs(
     return pairs, unknown
 
 
-def _read_metadata(path: str | Path, data_set: str) -> ArtifactInfo | None:
+def _read_metadata(path: str | Path, data_set: str | None) -> ArtifactInfo | None:
     with open_artifact(path) as connection:
         return read_metadata(connection, data_set, path)
 

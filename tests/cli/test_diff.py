@@ -86,7 +86,7 @@ def test_diff_names_the_damaged_file(tmp_path):
     result = run("diff", tmp_path / "a.db", tmp_path / "b.db")
 
     assert result.returncode == 1
-    assert result.stderr.startswith(f"Error: dataset 'b' ({tmp_path / 'b.db'}): ")
+    assert result.stderr.startswith(f"Error: {tmp_path / 'b.db'}: ")
     assert len(result.stderr.splitlines()) == 1
     assert "Exception ignored" not in result.stderr
 
