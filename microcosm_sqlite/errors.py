@@ -34,6 +34,7 @@ microcosm-flask style error handlers render them without a traceback.
     │   └── ArtifactCheckError             a finished artifact failed SQLite's integrity check
     ├── NoSessionError                     a store was used with no session open for its dataset
     ├── UnknownFilterError (400)           a store was given a keyword that nothing of it uses
+    ├── FilterValueError (400)             a store filter's value is not one its column can hold
     ├── StoredValueError                   a value in the file cannot be read as its column's type
     ├── DumpError                          a dump was asked for fields or header labels it cannot write
     └── MigrationError (500)               a dataset's migrations cannot run as asked
@@ -72,6 +73,7 @@ __all__ = [
     "DumpError",
     "DuplicateKeyError",
     "DuplicateModelError",
+    "FilterValueError",
     "IrreversibleMigrationError",
     "MalformedMetadataError",
     "MalformedSourceError",
@@ -325,6 +327,35 @@ class UnknownFilterError(SQLiteError, ValueError):
             f"dataset {data_set!r}: {store} has no {filters} (it accepts: {accepts}), so nothing was run; "
             f"check the spelling, or name the keyword in {store}.accepted_filters if a hook of the store reads it"
         )
+
+
+class FilterValueError(SQLiteError, ValueError):
+    """A store filter's value is not one its column can hold (a name its enum lacks, text for a date)."""
+
+    status_code = 400
+
+    def __init__(
+        self,
+        *,
+        store: str,
+        data_set: str,
+        name: str,
+        value: Any,
+        column: str,
+        reason: str,
+        allowed: list[str] | None = None,
+        expected: str | None = None,
+    ) -> None:
+        self.store = store
+        self.data_set = data_set
+        self.name = name
+        self.value = value
+        self.column = column
+        self.allowed = allowed
+        why = reason if allowed is None else f"allowed: {', '.join(allowed)}"
+        message = f"dataset {data_set!r}: {store} filter {name}={value!r} is not a value of column {column} ({why})"
+        message += ", so nothing was run"
+        super().__init__(message if expected is None else f"{message}; pass {expected}")
 
 
 class StoredValueError(SQLiteError, ValueError):

@@ -373,6 +373,7 @@ EXPORTS = {
         "DumpError",
         "DuplicateKeyError",
         "DuplicateModelError",
+        "FilterValueError",
         "IrreversibleMigrationError",
         "MalformedMetadataError",
         "MalformedSourceError",
