@@ -14,7 +14,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-__all__ = ["environment_variable", "in_code", "in_graph", "on_command_line", "path_setting", "set_path", "setting"]
+__all__ = [
+    "environment_variable",
+    "in_code",
+    "in_graph",
+    "on_command_line",
+    "path_setting",
+    "reader",
+    "set_path",
+    "setting",
+]
 
 #: While a command runs: whether it takes an option ("--path"). None outside the command line.
 _command_options: ContextVar[Callable[[str], bool] | None] = ContextVar("command_options", default=None)
@@ -85,6 +94,11 @@ def path_setting(data_set: str | None) -> str | None:
     if graph_name is None:
         return config
     return f"{config} (environment variable {environment_variable(graph_name, data_set)})"
+
+
+def reader() -> str:
+    """Who reads a dataset's file: the reader's own user on the command line, the service's user elsewhere."""
+    return "the service's user" if _command_options.get() is None else "your user"
 
 
 def set_path(data_set: str, graph_name: str) -> str:

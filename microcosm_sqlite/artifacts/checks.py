@@ -14,7 +14,7 @@ from sqlalchemy import MetaData, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
-from microcosm_sqlite._hints import path_setting
+from microcosm_sqlite._hints import path_setting, reader
 from microcosm_sqlite.artifacts.affinity import can_read
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID
 from microcosm_sqlite.errors import (
@@ -70,7 +70,7 @@ def check_artifact_file(data_set: str | None, path: str | Path) -> None:
             "the artifact file cannot be read: permission denied",
             data_set=data_set,
             path=path,
-            hint="give the service's user read access to the file",
+            hint=f"give {reader()} read access to the file",
         ) from None
     except OSError as error:
         raise ArtifactNotFoundError(
@@ -204,7 +204,7 @@ def _regular_file_size(data_set: str | None, path: Path) -> int:
             "the artifact's folder cannot be searched: permission denied",
             data_set=data_set,
             path=path,
-            hint="give the service's user search (execute) access to every folder on the path",
+            hint=f"give {reader()} search (execute) access to every folder on the path",
         ) from None
     except OSError as error:
         raise ArtifactNotFoundError(

@@ -234,7 +234,9 @@ def test_commands_say_an_unreadable_file_cannot_be_read(unreadable, command):
     assert result.returncode == 1
     assert result.stdout == ""
     prefix = "FAILED" if command == "verify" else "Error:"
-    assert result.stderr == f"{prefix} {unreadable}: {UNREADABLE}\n"
+    # The command's user is told to give their own user access, not a service's.
+    hint = UNREADABLE.replace("the service's user", "your user")
+    assert result.stderr == f"{prefix} {unreadable}: {hint}\n"
 
 
 def test_diff_refuses_a_fifo_on_either_side(fifo, artifact):
