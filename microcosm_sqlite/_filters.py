@@ -122,24 +122,31 @@ def auto_filter_names(auto_filter_fields: Iterable[Any] | None) -> list[str]:
     return [field if isinstance(field, str) else field.key for field in auto_filter_fields or ()]
 
 
-# Per store class: (its auto_filter_fields and accepted_filters objects, every keyword it accepts,
-# or None for any). Reading `.key` off each column costs microseconds, more than a primary-key
-# lookup's own work; the entry is reused while the store gives the very same objects.
-_accepted: dict[type, tuple[Any, Any, frozenset[str] | None]] = {}
+# Per store class: (its auto_filter_fields, accepted_filters and model_class objects, every keyword
+# it accepts or None for any, and the checks of its filters' values by name). Reading `.key` off
+# each column costs microseconds, more than a primary-key lookup's own work; the entry is reused
+# while the store gives the very same objects.
+_filters: dict[type, tuple[Any, Any, Any, frozenset[str] | None, dict[str, "_ValueCheck"]]] = {}
+
+
+def _store_filters(store: Any) -> tuple[frozenset[str] | None, dict[str, "_ValueCheck"]]:
+    store_class = type(store)
+    fields = store.auto_filter_fields
+    declared = getattr(store, "accepted_filters", None)
+    model = store.model_class
+    cached = _filters.get(store_class)
+    if cached is not None and cached[0] is fields and cached[1] is declared and cached[2] is model:
+        return cached[3], cached[4]
+    hooks = hook_keywords(store_class, declared)
+    accepted = None if hooks is None else hooks | frozenset(auto_filter_names(fields))
+    checks = _value_checks(model, fields)
+    _filters[store_class] = (fields, declared, model, accepted, checks)
+    return accepted, checks
 
 
 def accepted_keywords(store: Any) -> frozenset[str] | None:
     """Every keyword the store accepts, or None when a hook may read any."""
-    store_class = type(store)
-    fields = store.auto_filter_fields
-    declared = getattr(store, "accepted_filters", None)
-    cached = _accepted.get(store_class)
-    if cached is not None and cached[0] is fields and cached[1] is declared:
-        return cached[2]
-    hooks = hook_keywords(store_class, declared)
-    accepted = None if hooks is None else hooks | frozenset(auto_filter_names(fields))
-    _accepted[store_class] = (fields, declared, accepted)
-    return accepted
+    return _store_filters(store)[0]
 
 
 def check_filters(store: Any, kwargs: Mapping[str, Any], also: Iterable[str] = ()) -> None:
@@ -150,7 +157,7 @@ def check_filters(store: Any, kwargs: Mapping[str, Any], also: Iterable[str] = (
     """
     if not kwargs:
         return
-    accepted = accepted_keywords(store)
+    accepted, checks = _store_filters(store)
     if accepted is not None:
         unknown = [name for name in kwargs if name not in accepted and name not in also]
         if unknown:
@@ -160,10 +167,11 @@ def check_filters(store: Any, kwargs: Mapping[str, Any], also: Iterable[str] = (
                 unknown=unknown,
                 accepted=sorted(accepted),
             )
-    for check in _value_checks(store):
-        value = kwargs.get(check.name)
-        if value is not None:
-            check.run(store, value)
+    if checks:
+        for name, value in kwargs.items():
+            check = checks.get(name)
+            if check is not None and value is not None:
+                check.run(store, value)
 
 
 def _data_set(store: Any) -> str:
@@ -222,18 +230,12 @@ def _expected(type_: TypeEngine[Any]) -> str | None:
     return f"a {python_type.__name__}"
 
 
-# Per store class: (its auto_filter_fields and model_class objects, the checks of their values).
-_value_checks_by_store: dict[type, tuple[Any, Any, tuple[_ValueCheck, ...]]] = {}
-
 _dialect = SQLiteDialect_pysqlite()
 
 
-def _value_checks(store: Any) -> tuple[_ValueCheck, ...]:
-    fields, model = store.auto_filter_fields, store.model_class
-    cached = _value_checks_by_store.get(type(store))
-    if cached is not None and cached[0] is fields and cached[1] is model:
-        return cached[2]
-    checks = []
+def _value_checks(model: Any, fields: Iterable[Any] | None) -> dict[str, _ValueCheck]:
+    """The checks of the auto filters whose column type processes (and so may refuse) values."""
+    checks = {}
     for field in fields or ():
         attribute = getattr(model, field, None) if isinstance(field, str) else field
         expression = getattr(attribute, "expression", None)
@@ -242,12 +244,11 @@ def _value_checks(store: Any) -> tuple[_ValueCheck, ...]:
             continue
         process = type_.dialect_impl(_dialect).bind_processor(_dialect)
         if process is not None:
+            name = field if isinstance(field, str) else field.key
             table = getattr(getattr(expression, "table", None), "name", None)
-            column = getattr(expression, "name", None) or str(field)
-            label = column if table is None else f"{table}.{column}"
-            checks.append(_ValueCheck(field if isinstance(field, str) else field.key, label, type_, process))
-    _value_checks_by_store[type(store)] = (fields, model, tuple(checks))
-    return tuple(checks)
+            column = getattr(expression, "name", None) or name
+            checks[name] = _ValueCheck(name, column if table is None else f"{table}.{column}", type_, process)
+    return checks
 
 
 def _overridden_hooks(store_class: type) -> Iterable[tuple[Any, int, bool]]:
