@@ -11,7 +11,9 @@ A keyword given to `search`, `first`, `one`, `count` or `delete` is accepted whe
   `"last" in kwargs`.
 
 Anything else is `UnknownFilterError`, raised before any SQL runs: under 2.0 a misspelt keyword
-was ignored, and `delete(naem="Earth")` deleted every row.
+was ignored, and `delete(naem="Earth")` deleted every row. An auto filter's value that its column
+cannot hold (`continent="POETRY"` for an enum without that member) is `FilterValueError`, also
+before any SQL.
 
 A hook may also use its `**kwargs` in ways that cannot be read from its source: iterating it,
 passing it to a helper or to another store, looking keys up by a computed name, or a hook whose
@@ -27,11 +29,15 @@ property). Passing `**kwargs` on to another hook of the same store (`super()._fi
 import ast
 import inspect
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.types import Enum, TypeEngine
+
 from microcosm_sqlite._names import data_set_base
-from microcosm_sqlite.errors import UnknownFilterError
+from microcosm_sqlite.errors import FilterValueError, UnknownFilterError
+from microcosm_sqlite.types import EnumType
 
 __all__ = ["accepted_keywords", "check_filters", "hook_keywords"]
 
@@ -116,43 +122,133 @@ def auto_filter_names(auto_filter_fields: Iterable[Any] | None) -> list[str]:
     return [field if isinstance(field, str) else field.key for field in auto_filter_fields or ()]
 
 
-# Per store class: (its auto_filter_fields and accepted_filters objects, every keyword it accepts,
-# or None for any). Reading `.key` off each column costs microseconds, more than a primary-key
-# lookup's own work; the entry is reused while the store gives the very same objects.
-_accepted: dict[type, tuple[Any, Any, frozenset[str] | None]] = {}
+# Per store class: (its auto_filter_fields, accepted_filters and model_class objects, every keyword
+# it accepts or None for any, and the checks of its filters' values by name). Reading `.key` off
+# each column costs microseconds, more than a primary-key lookup's own work; the entry is reused
+# while the store gives the very same objects.
+_filters: dict[type, tuple[Any, Any, Any, frozenset[str] | None, dict[str, "_ValueCheck"]]] = {}
+
+
+def _store_filters(store: Any) -> tuple[frozenset[str] | None, dict[str, "_ValueCheck"]]:
+    store_class = type(store)
+    fields = store.auto_filter_fields
+    declared = getattr(store, "accepted_filters", None)
+    model = store.model_class
+    cached = _filters.get(store_class)
+    if cached is not None and cached[0] is fields and cached[1] is declared and cached[2] is model:
+        return cached[3], cached[4]
+    hooks = hook_keywords(store_class, declared)
+    accepted = None if hooks is None else hooks | frozenset(auto_filter_names(fields))
+    checks = _value_checks(model, fields)
+    _filters[store_class] = (fields, declared, model, accepted, checks)
+    return accepted, checks
 
 
 def accepted_keywords(store: Any) -> frozenset[str] | None:
     """Every keyword the store accepts, or None when a hook may read any."""
-    store_class = type(store)
-    fields = store.auto_filter_fields
-    declared = getattr(store, "accepted_filters", None)
-    cached = _accepted.get(store_class)
-    if cached is not None and cached[0] is fields and cached[1] is declared:
-        return cached[2]
-    hooks = hook_keywords(store_class, declared)
-    accepted = None if hooks is None else hooks | frozenset(auto_filter_names(fields))
-    _accepted[store_class] = (fields, declared, accepted)
-    return accepted
+    return _store_filters(store)[0]
 
 
 def check_filters(store: Any, kwargs: Mapping[str, Any], also: Iterable[str] = ()) -> None:
-    """Raise `UnknownFilterError` unless the store uses every keyword in `kwargs`."""
+    """
+    Raise `UnknownFilterError` unless the store uses every keyword in `kwargs`, and
+    `FilterValueError` for an auto filter whose value its column cannot hold.
+
+    """
     if not kwargs:
         return
-    accepted = accepted_keywords(store)
-    if accepted is None:
-        return
-    unknown = [name for name in kwargs if name not in accepted and name not in also]
-    if unknown:
-        model = store.model_class
-        data_set = getattr(data_set_base(model), "__name__", str(model))
-        raise UnknownFilterError(
-            store=type(store).__name__,
-            data_set=data_set,
-            unknown=unknown,
-            accepted=sorted(accepted),
-        )
+    accepted, checks = _store_filters(store)
+    if accepted is not None:
+        unknown = [name for name in kwargs if name not in accepted and name not in also]
+        if unknown:
+            raise UnknownFilterError(
+                store=type(store).__name__,
+                data_set=_data_set(store),
+                unknown=unknown,
+                accepted=sorted(accepted),
+            )
+    if checks:
+        for name, value in kwargs.items():
+            check = checks.get(name)
+            if check is not None and value is not None:
+                check.run(store, value)
+
+
+def _data_set(store: Any) -> str:
+    model = store.model_class
+    return str(getattr(data_set_base(model), "__name__", model))
+
+
+class _ValueCheck:
+    """
+    An auto filter whose column type processes values before binding them, and can refuse one.
+
+    The check runs the very bind processor the query will run (SQLite's dialect), so exactly the
+    values SQLAlchemy would refuse with a `StatementError` once the query executes are refused
+    here, before any SQL, in words that name the filter and what it allows.
+
+    """
+
+    def __init__(self, name: str, column: str, type_: TypeEngine[Any], process: Callable[[Any], Any]) -> None:
+        self.name = name
+        self.column = column
+        self.type = type_
+        self.process = process
+
+    def run(self, store: Any, value: Any) -> None:
+        try:
+            self.process(value)
+        except Exception as error:
+            raise FilterValueError(
+                store=type(store).__name__,
+                data_set=_data_set(store),
+                name=self.name,
+                value=value,
+                column=self.column,
+                reason=str(error),
+                allowed=_allowed(self.type),
+                expected=_expected(self.type),
+            ) from None
+
+
+def _allowed(type_: TypeEngine[Any]) -> list[str] | None:
+    if isinstance(type_, EnumType):
+        return list(type_.enum_class.__members__)
+    if isinstance(type_, Enum):
+        return list(type_.enums)
+    return None
+
+
+def _expected(type_: TypeEngine[Any]) -> str | None:
+    enum_class = getattr(type_, "enum_class", None) if isinstance(type_, (EnumType, Enum)) else None
+    if enum_class is not None:
+        return f"a {enum_class.__name__} member or one of those names"
+    try:
+        python_type = type_.python_type
+    except NotImplementedError:
+        return None
+    return f"a {python_type.__name__}"
+
+
+_dialect = SQLiteDialect_pysqlite()
+
+
+def _value_checks(model: Any, fields: Iterable[Any] | None) -> dict[str, _ValueCheck]:
+    """The checks of the auto filters whose column type processes (and so may refuse) values."""
+    checks = {}
+    for field in fields or ():
+        attribute = getattr(model, field, None) if isinstance(field, str) else field
+        expression = getattr(attribute, "expression", None)
+        type_ = getattr(expression, "type", None)
+        if not isinstance(type_, TypeEngine):
+            continue
+        process = type_.dialect_impl(_dialect).bind_processor(_dialect)
+        if process is not None:
+            name = field if isinstance(field, str) else field.key
+            table = getattr(getattr(expression, "table", None), "name", None)
+            column = getattr(expression, "name", None) or name
+            checks[name] = _ValueCheck(name, column if table is None else f"{table}.{column}", type_, process)
+    return checks
 
 
 def _overridden_hooks(store_class: type) -> Iterable[tuple[Any, int, bool]]:

@@ -46,6 +46,7 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── SearchNotDeclaredError         q= or match= on a store whose model declares no __search__
     │   ├── SearchSyntaxError              match= is not valid FTS5 query syntax
     │   └── SearchNotSupportedError (501)  q= or match= on a dataset whose database is not SQLite
+    ├── FilterValueError (400)             a store filter's value is not one its column can hold
     ├── StoredValueError                   a value in the file cannot be read as its column's type
     ├── DumpError                          a dump was asked for fields or header labels it cannot write
     └── MigrationError (500)               a dataset's migrations cannot run as asked
@@ -62,6 +63,7 @@ microcosm-flask style error handlers render them without a traceback.
 Messages name the dataset and the path (for a dataset on a server, its URL with the password
 masked) and say what to do next: DataSetError and MigrationError
 share that format through a private base, _DataSetProblem (`data_set`, `path`, `problem`, `hint`).
+A file read without models has no dataset (`data_set` is None): its path alone names it.
 
 """
 
@@ -85,6 +87,7 @@ __all__ = [
     "DumpError",
     "DuplicateKeyError",
     "DuplicateModelError",
+    "FilterValueError",
     "IrreversibleMigrationError",
     "MalformedMetadataError",
     "MalformedSourceError",
@@ -170,7 +173,7 @@ class _DataSetProblem(SQLiteError):
         self,
         problem: str,
         *,
-        data_set: str,
+        data_set: str | None,
         path: str | PathLike[str] | None = None,
         hint: str | None = None,
     ) -> None:
@@ -178,11 +181,18 @@ class _DataSetProblem(SQLiteError):
         self.path = None if path is None else str(path)
         self.problem = problem
         self.hint = hint
-        where = f"dataset {data_set!r}" if path is None else f"dataset {data_set!r} ({self.path})"
-        message = f"{where}: {problem}"
+        message = f"{_where(data_set, self.path)}: {problem}"
         if hint:
             message = f"{message}; {hint}"
         super().__init__(message)
+
+
+def _where(data_set: str | None, path: str | None) -> str:
+    # A file read without models (`microcosm-sqlite inspect FILE`) belongs to no dataset: it is
+    # named by its path alone, since a name made up from the file name would mislead.
+    if data_set is None:
+        return str(path)
+    return f"dataset {data_set!r}" if path is None else f"dataset {data_set!r} ({path})"
 
 
 class DataSetError(_DataSetProblem):
@@ -398,6 +408,35 @@ class SearchNotSupportedError(SearchError):
     """A search by words was asked of a dataset whose database is not SQLite."""
 
     status_code = 501
+
+
+class FilterValueError(SQLiteError, ValueError):
+    """A store filter's value is not one its column can hold (a name its enum lacks, text for a date)."""
+
+    status_code = 400
+
+    def __init__(
+        self,
+        *,
+        store: str,
+        data_set: str,
+        name: str,
+        value: Any,
+        column: str,
+        reason: str,
+        allowed: list[str] | None = None,
+        expected: str | None = None,
+    ) -> None:
+        self.store = store
+        self.data_set = data_set
+        self.name = name
+        self.value = value
+        self.column = column
+        self.allowed = allowed
+        why = reason if allowed is None else f"allowed: {', '.join(allowed)}"
+        message = f"dataset {data_set!r}: {store} filter {name}={value!r} is not a value of column {column} ({why})"
+        message += ", so nothing was run"
+        super().__init__(message if expected is None else f"{message}; pass {expected}")
 
 
 class StoredValueError(SQLiteError, ValueError):

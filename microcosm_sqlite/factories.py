@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from microcosm_sqlite import _fork
 from microcosm_sqlite._engines import EngineOptions, create_engine_for, create_server_engine, retire
+from microcosm_sqlite._hints import in_graph, set_path
 from microcosm_sqlite._locations import ServerLocation, is_url, server_location
 from microcosm_sqlite._names import ByDataSet, data_set_key
 from microcosm_sqlite._readonly import SERVER_HINT, guard_engine, guard_server_engine, guard_sessions
@@ -77,7 +78,7 @@ def _load_entry_point_paths(graph: Any, overridden: Iterable[str] = ()) -> dict[
                 f"the '{PATHS_ENTRY_POINT_GROUP}' entry point {entry_point.name} = {entry_point.value} "
                 f"failed: {type(error).__name__}: {error}",
                 data_set=entry_point.name,
-                hint="fix or uninstall the package that declares it, or set config sqlite.paths instead",
+                hint=f"fix or uninstall the package that declares it, or {set_path(entry_point.name, graph.metadata.name)} instead",
             ) from error
     return paths
 
@@ -114,6 +115,8 @@ class SQLiteBindFactory:
 
     def __init__(self, graph: Any) -> None:
         config = graph.config.sqlite
+        #: Environment variables that configure this graph start with it (in hints).
+        self.graph_name: str = graph.metadata.name
         self.default_path: str = config.path
         self.read_only: bool = config.read_only
         self.search_batch_size: int = config.search_batch_size
@@ -172,10 +175,7 @@ class SQLiteBindFactory:
             raise DataSetNotConfiguredError(
                 "no path is configured and a read-only dataset cannot be an empty in-memory database",
                 data_set=name,
-                hint=(
-                    f"set config sqlite.paths.{name} (environment: <NAME>__SQLITE__PATHS__{name.upper()}), "
-                    f"or declare a '{PATHS_ENTRY_POINT_GROUP}' entry point named {name!r}"
-                ),
+                hint=f"{set_path(name, self.graph_name)}, or declare a '{PATHS_ENTRY_POINT_GROUP}' entry point named {name!r}",
             )
         return self.default_path
 
@@ -273,7 +273,8 @@ class SQLiteBindFactory:
         path = self.path_for(name)
         checked: FileIdentity | None = None
         if self.read_only:
-            check_artifact_file(name, path)
+            with in_graph(self.graph_name):
+                check_artifact_file(name, path)
             if self.check_digest:
                 # Before the engine exists, so no query can be served from a damaged file.
                 checked = check_digest_of_file_at(name, path)

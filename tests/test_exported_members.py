@@ -99,6 +99,7 @@ EXPORTS = {
         "MAGIC",
         "REBUILD_HINT",
         "SPECIAL_FILES",
+        "TEXT_FORMATS",
         "WAL_WRITE_VERSION",
         "check_artifact_file",
         "check_integrity",
@@ -211,7 +212,6 @@ EXPORTS = {
         "blaming",
         "columns",
         "count_rows",
-        "data_set_name",
         "open_artifact",
         "primary_key",
         "quote",
@@ -255,6 +255,7 @@ EXPORTS = {
         "DEFAULT_BATCH_SIZE",
         "Builder",
         "SQLiteBuilderFactory",
+        "formats",
         "load_sources",
         "read_text",
     ],
@@ -282,11 +283,15 @@ EXPORTS = {
         "FIX_HINT",
         "read",
     ],
+    "microcosm_sqlite.builders.dates": [
+        "out_of_range",
+    ],
     "microcosm_sqlite.builders.factory": [
         "Builder",
         "SQLiteBuilderFactory",
     ],
     "microcosm_sqlite.builders.foreign_keys": [
+        "Locate",
         "check_foreign_keys",
     ],
     "microcosm_sqlite.builders.json": [
@@ -418,6 +423,7 @@ EXPORTS = {
         "DumpError",
         "DuplicateKeyError",
         "DuplicateModelError",
+        "FilterValueError",
         "IrreversibleMigrationError",
         "MalformedMetadataError",
         "MalformedSourceError",

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from microcosm_sqlite._fulltext import search_index
+from microcosm_sqlite._hints import path_setting, reader
 from microcosm_sqlite.artifacts.affinity import can_read
 from microcosm_sqlite.constants import ARTIFACT_APPLICATION_ID
 from microcosm_sqlite.errors import (
@@ -32,6 +33,7 @@ __all__ = [
     "MAGIC",
     "REBUILD_HINT",
     "SPECIAL_FILES",
+    "TEXT_FORMATS",
     "WAL_WRITE_VERSION",
     "check_artifact_file",
     "check_integrity",
@@ -48,10 +50,16 @@ MAGIC = b"SQLite format 3\x00"
 WAL_WRITE_VERSION = 2
 ARTIFACT_STAMP = ARTIFACT_APPLICATION_ID.to_bytes(4, "big")  # header offset 68: PRAGMA application_id
 
-REBUILD_HINT = "rebuild it from its sources (build_scripts/) or restore it from source control"
+REBUILD_HINT = "rebuild it from its sources or restore it from source control"
 
 
-def check_artifact_file(data_set: str, path: str | Path) -> None:
+def _point_at(data_set: str | None, target: str, otherwise: str = "check the path") -> str:
+    """A hint to point the dataset at `target` ("the artifact file itself"), in the reader's words."""
+    setting = path_setting(data_set)
+    return otherwise if setting is None else f"point {setting} at {target}"
+
+
+def check_artifact_file(data_set: str | None, path: str | Path) -> None:
     """Check, without opening SQL, that `path` is a whole SQLite file in rollback-journal mode."""
     path = Path(path)
     size = _regular_file_size(data_set, path)
@@ -63,7 +71,7 @@ def check_artifact_file(data_set: str, path: str | Path) -> None:
             "the artifact file cannot be read: permission denied",
             data_set=data_set,
             path=path,
-            hint="give the service's user read access to the file",
+            hint=f"give {reader()} read access to the file",
         ) from None
     except OSError as error:
         raise ArtifactNotFoundError(
@@ -82,11 +90,19 @@ def check_artifact_file(data_set: str, path: str | Path) -> None:
             hint=REBUILD_HINT,
         )
     if len(header) < HEADER_SIZE or not header.startswith(MAGIC):
+        text = _text_kind(path, header)
+        if size and text is not None:
+            raise NotAnArtifactError(
+                f"the file is not an SQLite database: it is {text} (a source to build an artifact from?)",
+                data_set=data_set,
+                path=path,
+                hint=_point_at(data_set, "the artifact built from it", otherwise="give the artifact built from it"),
+            )
         raise NotAnArtifactError(
             "the file is empty" if size == 0 else "the file is not an SQLite database",
             data_set=data_set,
             path=path,
-            hint=f"check the configured path, or {REBUILD_HINT}",
+            hint=f"{_point_at(data_set, 'an artifact')}, or {REBUILD_HINT}",
         )
 
     page_size = int.from_bytes(header[16:18], "big")
@@ -127,6 +143,29 @@ def check_artifact_file(data_set: str, path: str | Path) -> None:
         )
 
 
+#: Names of the text formats sources come in, by file name suffix.
+TEXT_FORMATS = {".csv": "CSV", ".tsv": "TSV", ".json": "JSON", ".jsonl": "JSON Lines", ".ndjson": "JSON Lines"}
+
+
+def _text_kind(path: Path, header: bytes) -> str | None:
+    """What a file that starts with `header` is, when it is text: "CSV text" (by its suffix); None otherwise."""
+    if b"\x00" in header:
+        return None
+    # The header may end inside a character: up to 3 bytes of it are allowed to be cut off.
+    if not any(_decodes(header[: len(header) - cut]) for cut in range(4)):
+        return None
+    kind = TEXT_FORMATS.get(path.suffix.lower())
+    return "text" if kind is None else f"{kind} text"
+
+
+def _decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 #: What `stat` says a path is, for paths that are neither regular files nor directories.
 SPECIAL_FILES = (
     (stat.S_ISFIFO, "a FIFO (named pipe)"),
@@ -143,7 +182,7 @@ def special_file(mode: int) -> str | None:
     return next((name for test, name in SPECIAL_FILES if test(mode)), "not a regular file")
 
 
-def _regular_file_size(data_set: str, path: Path) -> int:
+def _regular_file_size(data_set: str | None, path: Path) -> int:
     """
     The size of `path`, after checking from its stat alone that it is a regular file.
 
@@ -158,7 +197,7 @@ def _regular_file_size(data_set: str, path: Path) -> int:
             "the artifact file does not exist",
             data_set=data_set,
             path=path,
-            hint="build it, or point config sqlite.paths at the shipped file",
+            hint=f"build it, or {_point_at(data_set, 'the shipped file')}",
         ) from None
     except PermissionError:
         # stat needs no permission on the file itself, only search permission on its folders.
@@ -166,21 +205,21 @@ def _regular_file_size(data_set: str, path: Path) -> int:
             "the artifact's folder cannot be searched: permission denied",
             data_set=data_set,
             path=path,
-            hint="give the service's user search (execute) access to every folder on the path",
+            hint=f"give {reader()} search (execute) access to every folder on the path",
         ) from None
     except OSError as error:
         raise ArtifactNotFoundError(
             f"the artifact file cannot be read ({error.strerror})",
             data_set=data_set,
             path=path,
-            hint="check the configured path",
+            hint=_point_at(data_set, "a readable file"),
         ) from None
     if stat.S_ISDIR(status.st_mode):
         raise NotAnArtifactError(
             "the path is a directory, not an SQLite file",
             data_set=data_set,
             path=path,
-            hint="point config sqlite.paths at the artifact file itself",
+            hint=_point_at(data_set, "the artifact file itself", otherwise="give the artifact file itself"),
         )
     what = special_file(status.st_mode)
     if what is not None:
@@ -188,12 +227,12 @@ def _regular_file_size(data_set: str, path: Path) -> int:
             f"the path is {what}, not an SQLite file",
             data_set=data_set,
             path=path,
-            hint="point config sqlite.paths at the artifact file itself",
+            hint=_point_at(data_set, "the artifact file itself", otherwise="give the artifact file itself"),
         )
     return status.st_size
 
 
-def check_integrity(data_set: str, path: str | Path, engine: Engine, full: bool = False) -> None:
+def check_integrity(data_set: str | None, path: str | Path, engine: Engine, full: bool = False) -> None:
     """
     Run `PRAGMA quick_check`, which reads every page (about 5x cheaper than integrity_check).
 
@@ -216,7 +255,7 @@ def check_integrity(data_set: str, path: str | Path, engine: Engine, full: bool 
         )
 
 
-def check_schema(data_set: str, path: str | Path, engine: Engine, metadata: MetaData) -> None:
+def check_schema(data_set: str | None, path: str | Path, engine: Engine, metadata: MetaData) -> None:
     """
     Check that every table and column the models declare exists in the file, declared with a type
     whose values the model's type can read (`affinity.can_read`).
@@ -276,7 +315,7 @@ def check_schema(data_set: str, path: str | Path, engine: Engine, metadata: Meta
         )
 
 
-def damaged(data_set: str, path: str | Path | None, error: BaseException | None) -> DamagedArtifactError:
+def damaged(data_set: str | None, path: str | Path | None, error: BaseException | None) -> DamagedArtifactError:
     """The error for a file SQLite itself refused to read."""
     return DamagedArtifactError(
         f"SQLite cannot read the file ({error})",

@@ -26,7 +26,7 @@ from microcosm_sqlite.artifacts.checks import check_artifact_file, is_damage
 from microcosm_sqlite.artifacts.digest import check_digest
 from microcosm_sqlite.artifacts.hashing import TableHash, hash_table
 from microcosm_sqlite.artifacts.metadata import read_metadata
-from microcosm_sqlite.artifacts.reading import FETCH_SIZE, blaming, data_set_name, quote, sort_key
+from microcosm_sqlite.artifacts.reading import FETCH_SIZE, blaming, quote, sort_key
 from microcosm_sqlite.artifacts.undecodable import is_undecodable
 from microcosm_sqlite.errors import DamagedArtifactError, MalformedMetadataError
 
@@ -172,7 +172,7 @@ def compared(a: str | Path, b: str | Path) -> Iterator[tuple[Side, Side]]:
     """
     paths = (a, b)
     for path in paths:
-        check_artifact_file(data_set_name(path), path)
+        check_artifact_file(None, path)
     connection = sqlite3.connect("file::memory:", uri=True)
     try:
         for schema, path in zip(_SCHEMAS, paths, strict=True):
@@ -194,7 +194,7 @@ def _recorded_hashes(path: str | Path) -> dict[str, TableHash]:
     diffing a hand-edited copy is a use of `diff`, not damage to refuse.
 
     """
-    data_set = data_set_name(path)
+    data_set = None
     try:
         if not check_digest(data_set, path):
             return {}

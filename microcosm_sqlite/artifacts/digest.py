@@ -58,7 +58,7 @@ DIGEST_LENGTH = 64
 #: Bytes read at a time: memory stays flat whatever the file's size.
 CHUNK_SIZE = 1 << 20
 
-HINT = "rebuild it from its sources (build_scripts/), or re-ship an intact copy of the built file"
+HINT = "rebuild it from its sources, or re-ship an intact copy of the built file"
 HEX = frozenset("0123456789abcdef")
 
 
@@ -118,7 +118,7 @@ def stamp_digest(path: str | Path, content_hash: str) -> tuple[str, list[int]]:
     return digest, offsets
 
 
-def check_digest(data_set: str, path: str | Path) -> bool:
+def check_digest(data_set: str | None, path: str | Path) -> bool:
     """
     Check that an artifact's bytes are the ones its build hashed; False when it carries no digest.
 
@@ -183,7 +183,7 @@ def check_digest_of_replacements(engine: Engine, data_set: str, path: str | Path
             intact.add(check_digest_of_file_at(data_set, path))
 
 
-def _identity(data_set: str, path: str | Path) -> FileIdentity:
+def _identity(data_set: str | None, path: str | Path) -> FileIdentity:
     try:
         stat = os.stat(path)
     except OSError as error:
@@ -191,7 +191,7 @@ def _identity(data_set: str, path: str | Path) -> FileIdentity:
     return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
-def _recorded(data_set: str, path: str | Path) -> tuple[str, str] | None:
+def _recorded(data_set: str | None, path: str | Path) -> tuple[str, str] | None:
     """`(digest, content hash)` as the metadata records them, or None for a file without a digest."""
     try:
         with closing(connect_read_only(path, immutable=True)) as connection:
@@ -235,7 +235,7 @@ def _is_sha256(value: object) -> bool:
     return isinstance(value, str) and len(value) == DIGEST_LENGTH and set(value) <= HEX
 
 
-def _unreadable(data_set: str, path: str | Path, error: OSError) -> ArtifactNotFoundError:
+def _unreadable(data_set: str | None, path: str | Path, error: OSError) -> ArtifactNotFoundError:
     return ArtifactNotFoundError(
         f"the artifact file cannot be read ({error.strerror})",
         data_set=data_set,
@@ -244,5 +244,5 @@ def _unreadable(data_set: str, path: str | Path, error: OSError) -> ArtifactNotF
     )
 
 
-def _damaged(data_set: str, path: str | Path, problem: str) -> DamagedArtifactError:
+def _damaged(data_set: str | None, path: str | Path, problem: str) -> DamagedArtifactError:
     return DamagedArtifactError(f"the file is damaged: {problem}", data_set=data_set, path=path, hint=HINT)

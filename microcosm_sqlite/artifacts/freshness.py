@@ -37,7 +37,7 @@ __all__ = ["NO_METADATA", "REBUILD", "ArtifactReport", "check_artifact", "check_
 
 
 NO_METADATA = "the file has no microcosm-sqlite metadata (it was not built by build_artifact)"
-REBUILD = "rebuild the artifact with the current models (build_scripts/), or deploy the artifact built for this code"
+REBUILD = "rebuild the artifact with the current models, or deploy the artifact built for this code"
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def shadow_tables(names: Iterable[str]) -> set[str]:
     return {f"{name}{suffix}" for name in names for suffix in SHADOW_SUFFIXES}
 
 
-def check_search_indexes(data_set: str, path: str | Path) -> list[str]:
+def check_search_indexes(data_set: str | None, path: str | Path) -> list[str]:
     """
     Check that every search index of the file agrees with its table's rows; the indexes checked.
 

@@ -54,7 +54,7 @@ def describe_artifact(path: str | Path) -> ArtifactSummary:
     """
     path = Path(path)
     with open_artifact(path) as connection:
-        info = read_metadata(connection, reading.data_set_name(path), path)
+        info = read_metadata(connection, None, path)
         recorded = {} if info is None else info.tables
         summaries = []
         for name in reading.table_names(connection):

@@ -49,7 +49,7 @@ METADATA_KEYS = (
     "sqlite_version",
     "tables",
 )
-MALFORMED_HINT = "rebuild the artifact (build_scripts/) or restore it from source control"
+MALFORMED_HINT = "rebuild the artifact from its sources or restore it from source control"
 
 
 @dataclass(frozen=True)
@@ -208,8 +208,6 @@ def read_metadata(
         return None
     if path is None:
         path = connection.execute("PRAGMA database_list").fetchone()[2]
-    if data_set is None:
-        data_set = Path(path).stem
     columns = [str(name) for (name,) in connection.execute("SELECT name FROM pragma_table_info(?)", (METADATA_TABLE,))]
     if not {"key", "value"} <= set(columns):
         raise MalformedMetadataError(

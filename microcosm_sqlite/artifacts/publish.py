@@ -40,7 +40,7 @@ from microcosm_sqlite.artifacts.digest import check_digest
 from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
 from microcosm_sqlite.artifacts.freshness import REBUILD
 from microcosm_sqlite.artifacts.metadata import METADATA_TABLE, ArtifactInfo, read_metadata
-from microcosm_sqlite.artifacts.reading import FETCH_SIZE, data_set_name, open_artifact, quote, table_names
+from microcosm_sqlite.artifacts.reading import FETCH_SIZE, open_artifact, quote, table_names
 from microcosm_sqlite.artifacts.server import (
     connect,
     default_schema,
@@ -123,7 +123,7 @@ def publish_artifact(
         raise ValueError("keep must be 0 or more")
     step: StepHook = on_step or (lambda name: None)
     path = Path(artifact_path)
-    data_set = data_set_base(base).__name__ if base is not None else data_set_name(path)
+    data_set = data_set_base(base).__name__ if base is not None else None
     info, metadata_rows = _checked_artifact(data_set, path, base)
     data_set = info.data_set
     url, schema_named = schema_in_url(url)
@@ -170,7 +170,7 @@ def publish_artifact(
     )
 
 
-def _checked_artifact(data_set: str, path: Path, base: Any) -> tuple[ArtifactInfo, list[tuple[str, str]]]:
+def _checked_artifact(data_set: str | None, path: Path, base: Any) -> tuple[ArtifactInfo, list[tuple[str, str]]]:
     """The artifact's metadata and its raw rows, once its bytes and its models check out."""
     check_artifact_file(data_set, path)
     check_digest(data_set, path)

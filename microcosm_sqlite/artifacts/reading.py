@@ -2,7 +2,7 @@
 Reading an artifact's tables without its models: names, columns, primary keys, rows in key order.
 
 The command line inspects, dumps and diffs files whose models it does not have, so it reads them
-through the stdlib driver (about 6x faster than ORM objects for plain scans, see NOTES.md) on a
+through the stdlib driver (several times faster than ORM objects for plain scans) on a
 read-only connection, after the same file checks a read-only dataset gets.
 
 """
@@ -27,7 +27,6 @@ __all__ = [
     "blaming",
     "columns",
     "count_rows",
-    "data_set_name",
     "open_artifact",
     "primary_key",
     "quote",
@@ -53,11 +52,6 @@ class DeclaredColumn:
     primary_key: bool
 
 
-def data_set_name(path: str | Path) -> str:
-    """The name errors use for a file opened without models: its stem."""
-    return Path(path).stem
-
-
 @contextmanager
 def open_artifact(path: str | Path) -> Iterator[sqlite3.Connection]:
     """
@@ -67,7 +61,7 @@ def open_artifact(path: str | Path) -> Iterator[sqlite3.Connection]:
     `DamagedArtifactError` naming the file.
 
     """
-    check_artifact_file(data_set_name(path), path)
+    check_artifact_file(None, path)
     connection = connect_read_only(path, immutable=True)
     try:
         with blaming(path):
@@ -90,9 +84,9 @@ def blaming(path: str | Path, table: str | None = None) -> Iterator[None]:
         yield
     except sqlite3.DatabaseError as error:
         if is_undecodable(error):
-            raise undecodable_text(data_set_name(path), path, error, table=table) from None
+            raise undecodable_text(None, path, error, table=table) from None
         if is_damage(error):
-            raise damaged(data_set_name(path), path, error) from None
+            raise damaged(None, path, error) from None
         raise
 
 
@@ -106,7 +100,7 @@ def reading_table(
         if table not in existing:
             raise TableNotFoundError(
                 f"the artifact has no table {table!r}",
-                data_set=data_set_name(path),
+                data_set=None,
                 path=path,
                 hint=f"choose one of: {', '.join(existing) or '(none)'}",
             )

@@ -34,7 +34,7 @@ def is_undecodable(error: BaseException | None) -> bool:
 
 
 def undecodable_text(
-    data_set: str, path: str | Path | None, error: BaseException, table: str | None = None, statement: Any = None
+    data_set: str | None, path: str | Path | None, error: BaseException, table: str | None = None, statement: Any = None
 ) -> DamagedArtifactError:
     """
     The error for text that is not UTF-8, naming the column and, when it can be known, the table.

@@ -22,7 +22,7 @@ from microcosm_sqlite.artifacts.fulltext import check_search_indexes
 from microcosm_sqlite.artifacts.hashing import hash_table
 from microcosm_sqlite.artifacts.leftovers import leftovers
 from microcosm_sqlite.artifacts.metadata import METADATA_TABLE, ArtifactInfo, read_metadata
-from microcosm_sqlite.artifacts.reading import blaming, data_set_name, open_artifact, table_names
+from microcosm_sqlite.artifacts.reading import blaming, open_artifact, table_names
 from microcosm_sqlite.artifacts.server import connect, default_schema, is_server_url, masked, schema_in_url
 from microcosm_sqlite.artifacts.server import hash_tables as published_hashes
 from microcosm_sqlite.artifacts.server import read_metadata as published_metadata
@@ -40,7 +40,7 @@ class Verification:
     """The outcome of verifying one artifact: the checks that passed and one line per failure."""
 
     path: str
-    data_set: str
+    data_set: str | None
     passed: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     #: Temporary files of builds beside the artifact (running or killed): listed, not failures.
@@ -99,7 +99,7 @@ def verify_artifact(
         if sources is not None:
             raise ValueError("sources cannot be checked on a server: verify the artifact the dataset came from")
         return verify_published(str(path), base, schema)
-    data_set = data_set_base(base).__name__ if hasattr(base, "resolve") else data_set_name(path)
+    data_set = data_set_base(base).__name__ if hasattr(base, "resolve") else None
     verification = Verification(path=str(path), data_set=data_set, leftovers=list(map(str, leftovers(path))))
     if not verification.run("file", lambda: check_artifact_file(data_set, path)):
         return verification  # SQL checks on a file that is not a whole SQLite file only add noise
@@ -145,7 +145,7 @@ def verify_artifact(
     return verification
 
 
-def _run_search_check(verification: Verification, data_set: str, path: str | Path) -> None:
+def _run_search_check(verification: Verification, data_set: str | None, path: str | Path) -> None:
     """Check the search indexes against their rows; "search index" passes only for a file that has one."""
     try:
         checked = check_search_indexes(data_set, path)
@@ -235,7 +235,7 @@ def source_pairs(
     return pairs, unknown
 
 
-def _read_metadata(path: str | Path, data_set: str) -> ArtifactInfo | None:
+def _read_metadata(path: str | Path, data_set: str | None) -> ArtifactInfo | None:
     with open_artifact(path) as connection:
         return read_metadata(connection, data_set, path)
 

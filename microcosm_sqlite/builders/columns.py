@@ -40,6 +40,7 @@ from sqlalchemy.types import (
 
 from microcosm_sqlite._codec import decode_binary
 from microcosm_sqlite._sqlalchemy_internals import BINARY_TYPES
+from microcosm_sqlite.builders.dates import out_of_range
 from microcosm_sqlite.types import EnumType, parse_truthy
 
 __all__ = [
@@ -168,12 +169,34 @@ def _naive(value: Any, original: str) -> Any:
     )
 
 
-def _text_datetime(value: str) -> datetime:
+def _in_range(parse: Callable[[str], Any], kind: str) -> Callable[[str], Any]:
+    """`parse`, but a value of the right shape naming no real `kind` says which part is out of range."""
+
+    def read(value: str) -> Any:
+        try:
+            return parse(value)
+        except ValueProblem:
+            raise
+        except ValueError:
+            problem = out_of_range(value, kind)
+            if problem is None:
+                raise
+            raise ValueProblem(f"{value!r} is not a valid {kind}: {problem}", "fix the value in the source") from None
+
+    return read
+
+
+def _naive_datetime(value: str) -> datetime:
     return _naive(datetime.fromisoformat(value), value)  # type: ignore[no-any-return]
 
 
-def _text_time(value: str) -> time:
+def _naive_time(value: str) -> time:
     return _naive(time.fromisoformat(value), value)  # type: ignore[no-any-return]
+
+
+_text_datetime = _in_range(_naive_datetime, "date-time")
+_text_date = _in_range(date.fromisoformat, "date")
+_text_time = _in_range(_naive_time, "time")
 
 
 @dataclass(frozen=True)
@@ -311,7 +334,7 @@ def _parser_for(type_: TypeEngine[Any]) -> _Parser:
     if isinstance(type_, DateTime):
         return _Parser("an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS)", _text_datetime, _from_string(_text_datetime))
     if isinstance(type_, Date):
-        return _Parser("an ISO 8601 date (YYYY-MM-DD)", date.fromisoformat, _from_string(date.fromisoformat))
+        return _Parser("an ISO 8601 date (YYYY-MM-DD)", _text_date, _from_string(_text_date))
     if isinstance(type_, Time):
         return _Parser("an ISO 8601 time (HH:MM:SS)", _text_time, _from_string(_text_time))
     if isinstance(type_, JSON):

@@ -7,25 +7,34 @@ offending row, so the error can name the table, the row, the value and the missi
 
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from microcosm_sqlite.errors import BrokenForeignKeyError
 
-__all__ = ["check_foreign_keys"]
+__all__ = ["Locate", "check_foreign_keys"]
+
+#: Finds where a row came from: `(table, its primary key values)` -> `(source, {"line": n})`
+#: (or `{"record": n}`), or None when no source can say.
+Locate = Callable[[str, Mapping[str, Any]], tuple[str, dict[str, int]] | None]
 
 
 def check_foreign_keys(
-    connection: Connection, data_set: str, sources: Mapping[str, str], enabled: bool | None = None
+    connection: Connection,
+    data_set: str,
+    sources: Mapping[str, str],
+    enabled: bool | None = None,
+    locate: Locate | None = None,
 ) -> None:
     """
     Raise `BrokenForeignKeyError` for the first row whose parent is missing.
 
-    `sources` names the source each table was loaded from. With `enabled=None` the check follows
-    the connection's `PRAGMA foreign_keys` (config sqlite.use_foreign_keys); the pragma itself
-    works whether or not foreign keys are enforced.
+    `sources` names the source each table was loaded from; `locate`, when given, finds the source
+    and line of the offending row, as the other build errors name them. With `enabled=None` the
+    check follows the connection's `PRAGMA foreign_keys` (config sqlite.use_foreign_keys); the
+    pragma itself works whether or not foreign keys are enforced.
 
     """
     if enabled is None:
@@ -48,13 +57,17 @@ def check_foreign_keys(
     values = _row_values(connection, table, rowid, children)
     reference = ", ".join(f"{child}={values.get(child)!r}" for child in children)
     key = ", ".join(f"{parent}.{column}" for column in parents)
-    row_label = f"row {_primary_key_label(connection, table, rowid)}"
+    primary_key = _primary_key(connection, table, rowid)
+    row_label = f"row {_primary_key_label(primary_key, rowid)}"
     others = f" ({count - 1} more row{'s' if count != 2 else ''} also break foreign keys)" if count > 1 else ""
+    found = None if locate is None or not primary_key else locate(table, primary_key)
+    source, position = found if found is not None else (sources.get(table), {})
     raise BrokenForeignKeyError(
         f"{row_label} of table {table!r} has {reference}, which matches no {key}{others}",
         data_set=data_set,
-        source=sources.get(table),
+        source=source,
         table=table,
+        **position,
         column=children[0] if len(children) == 1 else None,
         value=values.get(children[0]) if len(children) == 1 else tuple(values.get(c) for c in children),
         expected=f"an existing {key}",
@@ -76,14 +89,23 @@ def _row_values(connection: Connection, table: str, rowid: int | None, columns: 
     return dict(zip(columns, row)) if row is not None else {}
 
 
-def _primary_key_label(connection: Connection, table: str, rowid: int | None) -> str:
+def _primary_key(connection: Connection, table: str, rowid: int | None) -> dict[str, Any]:
+    """The primary key values of a row (empty for a table without one, or a WITHOUT ROWID row)."""
     if rowid is None:
-        return "(without rowid)"
+        return {}
     keys = [row[1] for row in connection.exec_driver_sql(f"PRAGMA table_info({_quote(connection, table)})") if row[5]]
     if not keys:
-        return f"rowid={rowid}"
+        return {}
     selected = ", ".join(_quote(connection, key) for key in keys)
     row = connection.exec_driver_sql(
         f"SELECT {selected} FROM {_quote(connection, table)} WHERE rowid = ?", (rowid,)
     ).first()
-    return ", ".join(f"{key}={value!r}" for key, value in zip(keys, row or ()))
+    return dict(zip(keys, row or ()))
+
+
+def _primary_key_label(primary_key: Mapping[str, Any], rowid: int | None) -> str:
+    if rowid is None:
+        return "(without rowid)"
+    if not primary_key:
+        return f"rowid={rowid}"
+    return ", ".join(f"{key}={value!r}" for key, value in primary_key.items())

@@ -9,10 +9,12 @@ no per-row statement compilation, and no bound-variable limit (one parameter set
 """
 
 import math
+import os
 import re
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table
@@ -20,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from microcosm_sqlite._progress import observing, report_rows
-from microcosm_sqlite.builders.foreign_keys import check_foreign_keys
+from microcosm_sqlite.builders.foreign_keys import Locate, check_foreign_keys
 from microcosm_sqlite.builders.rows import Converted, Target, given_by_name, plan_records, plan_rows
 from microcosm_sqlite.builders.sources import Origin, Rows, SourceInput, open_text, reader_for, source_name
 from microcosm_sqlite.errors import BadValueError, BuildError, DuplicateKeyError, MissingValueError
@@ -79,14 +81,15 @@ def load_sources(
                 for table in dict.fromkeys(tables):
                     connection.execute(table.delete())
             names: dict[str, str] = {}
+            loads: list[_Load] = []
             for table, (model, source) in zip(tables, sources):
                 given = (defaults or {}).get(model, {})
                 name = source_name(source, table.name)
                 names.setdefault(table.name, name)
-                origin = Origin(data_set, name, table.name)
-                loaded = _load_source(connection, table, source, origin, given, format, batch_size, ignore_columns)
-                counts[table.name] = counts.get(table.name, 0) + loaded
-            check_foreign_keys(connection, data_set, names, foreign_keys)
+                load = _Load(table, source, Origin(data_set, name, table.name), given, format, ignore_columns)
+                loads.append(load)
+                counts[table.name] = counts.get(table.name, 0) + _load_source(connection, load, batch_size)
+            check_foreign_keys(connection, data_set, names, foreign_keys, locate=_locator(connection, loads))
     except DBAPIError as error:
         # Anything the checks above did not anticipate (no such table, disk full, ...).
         raise BuildError(f"SQLite refused the build ({error.orig})", data_set=data_set, hint=_hint_for(error)) from None
@@ -127,35 +130,76 @@ def _ensure_transaction(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def _load_source(
-    connection: Connection,
-    table: Table,
-    source: Any,
-    origin: Origin,
-    given: Mapping[str, Any],
-    format: str | None,
-    batch_size: int,
-    ignore_columns: bool,
-) -> int:
-    _check_given_columns(table, given, origin)
-    read = reader_for(origin.source, format, origin)
-    with open_text(source, origin) as stream:
-        content = read(stream, origin)
+@dataclass(frozen=True)
+class _Load:
+    """One source loaded into one table, and how it is read."""
+
+    table: Table
+    source: SourceInput
+    origin: Origin
+    given: Mapping[str, Any]
+    format: str | None
+    ignore_columns: bool
+
+
+def _load_source(connection: Connection, load: _Load, batch_size: int) -> int:
+    _check_given_columns(load.table, load.given, load.origin)
+    with _planned(connection, load, batch_size) as (columns, batches, kind):
+        return _insert(connection, load.table, columns, batches, kind, load.origin)
+
+
+@contextmanager
+def _planned(connection: Connection, load: _Load, batch_size: int) -> Iterator[tuple[list[str], Converted, str]]:
+    """The source open and read: its columns, its converted rows in batches, and what positions count."""
+    read = reader_for(load.origin.source, load.format, load.origin)
+    with open_text(load.source, load.origin) as stream:
+        content = read(stream, load.origin)
         target = Target(
-            table,
-            origin,
+            load.table,
+            load.origin,
             connection.dialect,
-            given_by_name(table, given),
-            _server_defaults(connection, table),
+            given_by_name(load.table, load.given),
+            _server_defaults(connection, load.table),
             batch_size,
-            ignore_columns,
+            load.ignore_columns,
         )
         if isinstance(content, Rows):
             columns, batches = plan_rows(target, content)
         else:
             columns, batches = plan_records(target, content)
-        kind = "line" if isinstance(content, Rows) else content.position
-        return _insert(connection, table, columns, batches, kind, origin)
+        yield columns, batches, "line" if isinstance(content, Rows) else content.position
+
+
+def _locator(connection: Connection, loads: Sequence[_Load]) -> Locate:
+    """
+    Find the source and line of a loaded row by its primary key, reading the sources of its table
+    again (only when a foreign key is broken): SQLite's check names the row, not where it came from.
+
+    Sources given as file objects were read once and are not read again: the error names the source only.
+
+    """
+
+    def locate(table: str, key: Mapping[str, Any]) -> tuple[str, dict[str, int]] | None:
+        for load in loads:
+            if load.table.name == table and isinstance(load.source, (str, os.PathLike)):
+                position = _position_of(connection, load, key)
+                if position is not None:
+                    return load.origin.source, position
+        return None
+
+    return locate
+
+
+def _position_of(connection: Connection, load: _Load, key: Mapping[str, Any]) -> dict[str, int] | None:
+    with _planned(connection, load, DEFAULT_BATCH_SIZE) as (columns, batches, kind):
+        if not set(key) <= set(columns):
+            return None  # a key SQLite assigned (autoincrement): the source does not hold it
+        wanted = [(columns.index(name), value) for name, value in key.items()]
+        for positions, batch in batches:
+            for position, row in zip(positions, batch):
+                if all(row[index] == value for index, value in wanted):
+                    return {kind: position}
+    return None
 
 
 def _check_given_columns(table: Table, given: Mapping[str, Any], origin: Origin) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Column, Table
 from sqlalchemy.engine import Dialect
 
+from microcosm_sqlite._hints import setting
 from microcosm_sqlite.builders.columns import (
     REQUIRED,
     BadDefault,
@@ -115,7 +116,7 @@ def plan_rows(target: Target, content: Rows) -> tuple[list[str], Converted]:
             line=1,
             column=missing[0],
             expected=", ".join(missing),
-            hint="add the column to the source, give the builder .default(column=value), "
+            hint=f"add the column to the source, {_default_hint()}"
             f"or make the column nullable or give it a default in the model{numbered}",
         )
     plan: list[tuple[int | None, ColumnCoercion]] = []
@@ -139,10 +140,23 @@ def _unknown_columns(target: Target, unknown: list[str], names: str, **where: in
         f"{names} column{plural} {', '.join(map(repr, unknown))}, which table {target.table.name!r} lacks "
         f"(its columns: {', '.join(repr(column.name) for column in target.table.columns)})",
         column=unknown[0],
-        hint="rename or remove the column in the source, or build with ignore_columns=True to skip "
-        "columns the model lacks (microcosm-sqlite 2.0 skipped them silently)",
+        hint=_skip_hint(),
         **where,
     )
+
+
+def _skip_hint() -> str:
+    fix = "rename or remove the column in the source"
+    skip = setting("ignore_columns", "ignore_columns=True")
+    if skip is None:
+        return fix
+    return f"{fix}, or build with {skip} to skip columns the model lacks (microcosm-sqlite 2.0 skipped them silently)"
+
+
+def _default_hint() -> str:
+    """The builder's defaults, where the reader has a builder (not on the command line)."""
+    default = setting("default", ".default(column=value)")
+    return "" if default is None else f"give the builder {default}, "
 
 
 def _listed(fields: list[str], limit: int = 12) -> str:

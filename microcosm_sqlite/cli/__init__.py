@@ -31,7 +31,7 @@ COMMANDS = {
 #: What `--help` lists for each command, so that listing them imports none (their modules import
 #: SQLAlchemy and rich). A test checks each is the command's own short help.
 SHORT_HELP = {
-    "build": "Run build scripts, showing rows loaded and rows/s.",
+    "build": "Build an artifact from source files, or run build scripts.",
     "check-migration": "Fail when the models need a migration the folder lacks.",
     "diff": "Compare two artifacts table by table.",
     "dump": "Stream a table as a table, CSV, TSV, JSON or JSON lines.",

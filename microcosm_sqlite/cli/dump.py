@@ -14,7 +14,7 @@ from sqlalchemy.types import TypeEngine
 from microcosm_sqlite.artifacts.checks import check_artifact_file
 from microcosm_sqlite.artifacts.digest import check_digest
 from microcosm_sqlite.artifacts.metadata import read_metadata
-from microcosm_sqlite.artifacts.reading import DeclaredColumn, data_set_name, open_artifact, reading_table
+from microcosm_sqlite.artifacts.reading import DeclaredColumn, open_artifact, reading_table
 from microcosm_sqlite.cli.options import (
     artifact_argument,
     chosen_format,
@@ -67,8 +67,8 @@ def dump(artifact: Path, table: str, models_spec: str | None, output_format: str
             param_hint="--models",
         )
     # Dumped rows become sources: a changed value would be rebuilt into an artifact with a valid digest.
-    check_artifact_file(data_set_name(artifact), artifact)
-    check_digest(data_set_name(artifact), artifact)
+    check_artifact_file(None, artifact)
+    check_digest(None, artifact)
     with reading_table(artifact, table) as (columns, rows), opened_output(output) as stream:
         chosen = chosen_format(output_format, stream, in_a_pipe="csv")
         with progress_bar(f"dump {table}", enabled=chosen != "table") as bar:
@@ -107,7 +107,7 @@ def write(
 def recorded_rows(artifact: Path, table: str) -> int | None:
     """The table's row count as the build recorded it (instant), for the bar; None when unknown."""
     with open_artifact(artifact) as connection:
-        info = read_metadata(connection, data_set_name(artifact), artifact)
+        info = read_metadata(connection, None, artifact)
     recorded = None if info is None else info.tables.get(table)
     return None if recorded is None else recorded.rows
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from microcosm_sqlite._hints import set_path
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
 from microcosm_sqlite.cli.options import FAILED, load_models
 from microcosm_sqlite.constants import MEMORY_PATH
@@ -39,8 +40,7 @@ def migrate_sql(path: Path | None, check: bool, graph_name: str, models_spec: st
         raise DataSetNotConfiguredError(
             "no file is configured, and migrations applied to an in-memory database are lost on exit",
             data_set=base.__name__,
-            hint=f"pass --path, or set config sqlite.paths.{base.__name__} "
-            f"(environment: {graph_name.upper()}__SQLITE__PATHS__{base.__name__.upper()})",
+            hint=set_path(base.__name__, graph_name),
         )
     try:
         if check:

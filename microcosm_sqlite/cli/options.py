@@ -17,6 +17,8 @@ from typing import IO, Any, TypeVar
 
 import click
 
+from microcosm_sqlite._hints import on_command_line
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Exit status when a check fails (usage errors exit 2, as click does).
@@ -79,13 +81,26 @@ class Group(click.Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        except OSError as error:
+            # Written before any command runs (--help, --version, a usage message): click lets
+            # anything but a closed pipe through as a traceback.
+            if not kwargs.get("standalone_mode", True):
+                raise
+            _os_error(error).show()
+            sys.exit(FAILED)
+
     def invoke(self, ctx: click.Context) -> Any:
         # Imported here rather than at the top: `--help` and `--version` never get this far.
         from microcosm_sqlite.errors import SQLiteError
 
         try:
             try:
-                return super().invoke(ctx)
+                # Hints in library errors then name this command's options rather than config.
+                with on_command_line(_running_command_takes):
+                    return super().invoke(ctx)
             finally:
                 # Written now, while an error can still be one line: at exit, Python would print
                 # a failed flush (a full disk) as "Exception ignored" and exit 120.
@@ -96,6 +111,12 @@ class Group(click.Group):
             if error.errno == errno.EPIPE:
                 raise  # the reader went away (`| head`): click exits 1 quietly
             raise _os_error(error) from None
+
+
+def _running_command_takes(option: str) -> bool:
+    """Whether the command being run has `option` (`--path`): what library hints may tell its user to pass."""
+    context = click.get_current_context(silent=True)
+    return context is not None and any(option in parameter.opts for parameter in context.command.params)
 
 
 def _os_error(error: OSError) -> click.ClickException:

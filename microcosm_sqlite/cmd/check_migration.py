@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from microcosm_sqlite._engines import EngineOptions, create_engine_for
+from microcosm_sqlite._hints import in_graph, path_setting
 from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.constants import MEMORY_PATH
 from microcosm_sqlite.errors import ArtifactNotFoundError, StaleDBError
@@ -65,9 +66,15 @@ def main(graph: Any, Base: Any) -> None:
             "the database file does not exist",
             data_set=data_set,
             path=path,
-            hint="create it with `migrate upgrade head`, or point config sqlite.paths at it",
+            hint=f"create it with `migrate upgrade head`, or point {_path_setting(graph, data_set)} at it",
         )
     _compare(graph.sqlite(data_set).engine, base, heads, data_set, path, folder)
+
+
+def _path_setting(graph: Any, data_set: str) -> str:
+    with in_graph(graph.metadata.name):
+        setting = path_setting(data_set)
+    return setting or f"config sqlite.paths.{data_set}"
 
 
 def _compare(engine: Engine, base: Any, heads: set[str], data_set: str, path: str, folder: Path) -> None:

@@ -100,7 +100,9 @@ def test_files_that_are_not_artifacts_are_reported(tmp_path):
     assert check_artifact(foreign, Geography).problems == (
         "the file has no microcosm-sqlite metadata (it was not built by build_artifact)",
     )
-    assert check_artifact(text, Geography).problems == ("the file is not an SQLite database",)
+    assert check_artifact(text, Geography).problems == (
+        "the file is not an SQLite database: it is text (a source to build an artifact from?)",
+    )
     assert check_artifact(tmp_path / "missing.db", Geography).problems == ("the artifact file does not exist",)
 
 
@@ -125,7 +127,7 @@ def test_runtime_refuses_an_artifact_built_from_other_models(target):
 
     assert str(raised.value) == (
         f"dataset 'Geography' ({target}): the artifact was built from other models (its schema fingerprint "
-        "differs from the models'); rebuild the artifact with the current models (build_scripts/), or deploy "
+        "differs from the models'); rebuild the artifact with the current models, or deploy "
         "the artifact built for this code"
     )
     assert raised.value.status_code == 500

@@ -66,9 +66,7 @@ def test_damage_found_while_reading_names_the_file(tmp_path):
         artifact.seek((root - 1) * 4096)
         artifact.write(b"\xff" * 64)
 
-    with pytest.raises(
-        DamagedArtifactError, match=r"dataset 'geography' \(.*geography.db\): SQLite cannot read the file"
-    ):
+    with pytest.raises(DamagedArtifactError, match=r"^\S*geography.db: SQLite cannot read the file"):
         with reading_table(path, "city") as (_, rows):
             list(rows)
 

@@ -139,7 +139,8 @@ def special(request, tmp_path: Path) -> tuple[Path, str]:
 def test_first_use_of_a_fifo_fails_at_once(fifo):
     assert first_use(fifo) == (
         f"NotAnArtifactError: dataset 'Geography' ({fifo}): the path is a FIFO (named pipe), not an SQLite file; "
-        "point config sqlite.paths at the artifact file itself"
+        "point config sqlite.paths.Geography (environment variable TEST__SQLITE__PATHS__GEOGRAPHY) "
+        "at the artifact file itself"
     )
 
 
@@ -162,10 +163,7 @@ def test_inspect_and_dump_refuse_special_files(special, command):
 
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr == (
-        f"Error: dataset {path.stem!r} ({path}): the path is {what}, not an SQLite file; "
-        "point config sqlite.paths at the artifact file itself\n"
-    )
+    assert result.stderr == (f"Error: {path}: the path is {what}, not an SQLite file; give the artifact file itself\n")
 
 
 def test_verify_reports_each_special_file_as_one_failure(fifo, unix_socket):
@@ -174,13 +172,12 @@ def test_verify_reports_each_special_file_as_one_failure(fifo, unix_socket):
 
     assert result.returncode == 1
     assert result.stdout == ""
-    hint = "point config sqlite.paths at the artifact file itself"
+    hint = "give the artifact file itself"
     assert result.stderr.splitlines() == [
-        f"FAILED dataset 'pipe' ({fifo}): the path is a FIFO (named pipe), not an SQLite file; {hint}",
-        f"FAILED dataset 'socket' ({unix_socket}): the path is a socket, not an SQLite file; {hint}",
-        f"FAILED dataset 'null' ({os.devnull}): the path is a character device, not an SQLite file; {hint}",
-        f"FAILED dataset 'missing' ({fifo.with_name('missing.db')}): the artifact file does not exist; "
-        "build it, or point config sqlite.paths at the shipped file",
+        f"FAILED {fifo}: the path is a FIFO (named pipe), not an SQLite file; {hint}",
+        f"FAILED {unix_socket}: the path is a socket, not an SQLite file; {hint}",
+        f"FAILED {os.devnull}: the path is a character device, not an SQLite file; {hint}",
+        f"FAILED {fifo.with_name('missing.db')}: the artifact file does not exist; build it, or check the path",
     ]
 
 
@@ -237,7 +234,9 @@ def test_commands_say_an_unreadable_file_cannot_be_read(unreadable, command):
     assert result.returncode == 1
     assert result.stdout == ""
     prefix = "FAILED" if command == "verify" else "Error:"
-    assert result.stderr == f"{prefix} dataset 'geography' ({unreadable}): {UNREADABLE}\n"
+    # The command's user is told to give their own user access, not a service's.
+    hint = UNREADABLE.replace("the service's user", "your user")
+    assert result.stderr == f"{prefix} {unreadable}: {hint}\n"
 
 
 def test_diff_refuses_a_fifo_on_either_side(fifo, artifact):
@@ -256,8 +255,8 @@ def test_diff_refuses_a_fifo_on_either_side(fifo, artifact):
 
     assert result.returncode == 0, result.stderr
     expected = (
-        f"NotAnArtifactError: dataset 'pipe' ({fifo}): the path is a FIFO (named pipe), not an SQLite file; "
-        "point config sqlite.paths at the artifact file itself"
+        f"NotAnArtifactError: {fifo}: the path is a FIFO (named pipe), not an SQLite file; "
+        "give the artifact file itself"
     )
     assert result.stdout.splitlines() == [expected, expected]
 

@@ -96,7 +96,7 @@ def test_dump_names_the_table_and_column(digest_less):
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert f"dataset 'geography' ({digest_less}): " in result.stderr
+    assert f"Error: {digest_less}: " in result.stderr
     assert "column 'name' of table 'city' holds text that is not UTF-8" in result.stderr
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 
 import pytest
 
+from microcosm_sqlite.builders import load_sources
 from microcosm_sqlite.errors import BadValueError, MissingValueError
 from tests.support.fixtures import Catalogue, Colour, Product
 from tests.support.graphs import DATA, stored_rows
@@ -105,9 +106,8 @@ def test_booleans_accept_what_people_write(empty_graph, tmp_path, text, expected
         ("available", "maybe", "a boolean (true/false, yes/no, 1/0)"),
         ("featured", "2", "a boolean (true/false, yes/no, 1/0)"),
         ("released", "29/02/2024", "an ISO 8601 date (YYYY-MM-DD)"),
-        ("released", "2023-02-29", "an ISO 8601 date (YYYY-MM-DD)"),
         ("updated", "yesterday", "an ISO 8601 date-time (YYYY-MM-DDTHH:MM:SS)"),
-        ("opens", "25:00", "an ISO 8601 time (HH:MM:SS)"),
+        ("opens", "25h00", "an ISO 8601 time (HH:MM:SS)"),
         ("colour", "BLUE", "one of RED, GREEN (a Colour name)"),
         ("colour", "1", "one of RED, GREEN (a Colour name)"),
         ("attributes", "{size: 1}", "a JSON document"),
@@ -319,3 +319,49 @@ def test_infinities_are_stored_as_sqlite_keeps_them(empty_graph, tmp_path):
 
     product = read_products(empty_graph)["A"]
     assert (product.price, product.exact_price) == (float("inf"), float("-inf"))
+
+
+@pytest.mark.parametrize(
+    "column, text, problem",
+    [
+        ("released", "2001-13-01", "'2001-13-01' is not a valid date: month 13 is out of range (1 to 12)"),
+        ("released", "2001-00-10", "'2001-00-10' is not a valid date: month 0 is out of range (1 to 12)"),
+        (
+            "released",
+            "2023-02-29",
+            "'2023-02-29' is not a valid date: day 29 is out of range for February 2023 (1 to 28)",
+        ),
+        ("released", "2024-04-31", "'2024-04-31' is not a valid date: day 31 is out of range for April 2024 (1 to 30)"),
+        (
+            "updated",
+            "2001-13-01T10:00:00",
+            "'2001-13-01T10:00:00' is not a valid date-time: month 13 is out of range (1 to 12)",
+        ),
+        (
+            "updated",
+            "2001-01-01T24:00:00",
+            "'2001-01-01T24:00:00' is not a valid date-time: hour 24 is out of range (0 to 23)",
+        ),
+        ("opens", "25:00", "'25:00' is not a valid time: hour 25 is out of range (0 to 23)"),
+        ("opens", "10:60", "'10:60' is not a valid time: minute 60 is out of range (0 to 59)"),
+        ("opens", "10:30:61", "'10:30:61' is not a valid time: second 61 is out of range (0 to 59)"),
+    ],
+)
+@pytest.mark.parametrize("format", ["csv", "jsonl"])
+def test_a_date_out_of_range_says_which_part_is(empty_graph, tmp_path, column, text, problem, format):
+    if format == "csv":
+        source = tmp_path / "products.csv"
+        source.write_text(f"sku,name,{column}\nA,a,\nB,b,{text}\n")
+    else:
+        source = tmp_path / "products.jsonl"
+        source.write_text(f'{{"sku": "A", "name": "a"}}\n{{"sku": "B", "name": "b", "{column}": "{text}"}}\n')
+
+    with pytest.raises(BadValueError) as raised:
+        load_sources(empty_graph.sqlite("Catalogue").engine, [(Product, source)], data_set="Catalogue")
+
+    error = raised.value
+    assert (error.line, error.column, error.value) == (2 if format == "jsonl" else 3, column, text)
+    assert str(error) == (
+        f"dataset 'Catalogue', {source}, line {error.line}, column {column!r}: {problem}; fix the value in the source"
+    )
+    assert "ISO 8601" not in str(error)

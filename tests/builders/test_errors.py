@@ -152,13 +152,76 @@ def test_a_broken_foreign_key_names_the_table_row_and_missing_parent(empty_graph
         load_geography(empty_graph, (City, cities), (Country, DATA / "countries.csv"))
 
     error = raised.value
-    assert (error.table, error.source, error.column, error.value) == ("city", str(cities), "country_code", "XX")
+    assert (error.table, error.source, error.line, error.column, error.value) == (
+        "city",
+        str(cities),
+        3,
+        "country_code",
+        "XX",
+    )
     assert str(error) == (
-        f"dataset 'Geography', {cities}, column 'country_code': row id=2 of table 'city' has "
+        f"dataset 'Geography', {cities}, line 3, column 'country_code': row id=2 of table 'city' has "
         "country_code='XX', which matches no country.code (1 more row also break foreign keys); "
         "add the missing country rows to the build, or fix the reference in the source"
     )
     assert_nothing_loaded(empty_graph)
+
+
+@pytest.mark.parametrize(
+    "name, text, where",
+    [
+        (
+            "cities.jsonl",
+            '{"id": 1, "name": "Paris", "country_code": "FR"}\n\n{"id": 2, "name": "Atlantis", "country_code": "XX"}\n',
+            {"line": 3},
+        ),
+        (
+            "cities.json",
+            '[{"id": 1, "name": "Paris", "country_code": "FR"}, {"id": 2, "name": "Atlantis", "country_code": "XX"}]',
+            {"record": 2},
+        ),
+    ],
+)
+def test_a_broken_foreign_key_names_the_line_or_record_of_json_sources(empty_graph, tmp_path, name, text, where):
+    cities = tmp_path / name
+    cities.write_text(text)
+
+    with pytest.raises(BrokenForeignKeyError) as raised:
+        load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, cities))
+
+    error = raised.value
+    assert (error.source, error.line, error.record, error.value) == (
+        str(cities),
+        where.get("line"),
+        where.get("record"),
+        "XX",
+    )
+    position = f"line {where['line']}" if "line" in where else f"record {where['record']}"
+    assert str(error).startswith(f"dataset 'Geography', {cities}, {position}, column 'country_code': row id=2 ")
+
+
+def test_a_broken_foreign_key_names_the_right_one_of_two_sources_of_a_table(empty_graph, tmp_path):
+    first, second = tmp_path / "cities_a.csv", tmp_path / "cities_b.csv"
+    first.write_text("id,name,country_code\n1,Paris,FR\n2,Lyon,FR\n")
+    second.write_text("id,name,country_code\n3,Bern,CH\n4,Atlantis,XX\n")
+
+    with pytest.raises(BrokenForeignKeyError) as raised:
+        load_geography(empty_graph, (Country, DATA / "countries.csv"), (City, first), (City, second))
+
+    assert (raised.value.source, raised.value.line) == (str(second), 3)
+
+
+def test_a_broken_foreign_key_in_an_artifact_build_names_the_line(tmp_path):
+    from microcosm_sqlite.artifacts import build_artifact
+
+    cities = tmp_path / "cities.csv"
+    cities.write_text("id,name,country_code\n1,Paris,FR\n2,Atlantis,XX\n")
+
+    with pytest.raises(BrokenForeignKeyError) as raised:
+        build_artifact(tmp_path / "geography.db", Geography, [(Country, DATA / "countries.csv"), (City, cities)])
+
+    assert f"{cities}, line 3, column 'country_code'" in str(raised.value)
+    assert not (tmp_path / "geography.db").exists()
 
 
 def test_rows_may_arrive_before_their_parents(empty_graph):

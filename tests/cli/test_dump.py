@@ -41,8 +41,7 @@ def test_dump_of_an_unknown_table_names_the_tables(tmp_path):
 
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f"Error: dataset 'geography' ({tmp_path / 'geography.db'}): the artifact has no table 'cities'; "
-        "choose one of: city, country"
+        f"Error: {tmp_path / 'geography.db'}: the artifact has no table 'cities'; choose one of: city, country"
     ]
 
 
@@ -146,8 +145,7 @@ def test_dump_of_a_missing_file_creates_nothing(tmp_path):
 
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f"Error: dataset 'missing' ({tmp_path / 'missing.db'}): the artifact file does not exist; "
-        "build it, or point config sqlite.paths at the shipped file"
+        f"Error: {tmp_path / 'missing.db'}: the artifact file does not exist; build it, or check the path"
     ]
     assert list(tmp_path.iterdir()) == []
 

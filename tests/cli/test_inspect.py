@@ -65,8 +65,7 @@ def test_inspect_missing_file_is_one_line_and_exit_1(tmp_path):
 
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
-        f"Error: dataset 'missing' ({tmp_path / 'missing.db'}): the artifact file does not exist; "
-        "build it, or point config sqlite.paths at the shipped file"
+        f"Error: {tmp_path / 'missing.db'}: the artifact file does not exist; build it, or check the path"
     ]
     assert not (tmp_path / "missing.db").exists()
 

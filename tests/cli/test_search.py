@@ -177,7 +177,7 @@ def test_search_of_a_missing_artifact_is_one_line_and_creates_nothing(tmp_path):
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"Error: dataset 'Geography' ({tmp_path / 'missing.db'}): the artifact file does not exist; "
-        "build it, or point config sqlite.paths at the shipped file"
+        "build it, or point --path at the shipped file"
     ]
     assert list(tmp_path.iterdir()) == []
 
@@ -203,7 +203,7 @@ def test_search_without_a_configured_path_says_what_to_set(tmp_path):
 
     assert result.returncode == 1
     assert "no path is configured" in result.stderr
-    assert "sqlite.paths.Geography" in result.stderr
+    assert "MICROCOSM_SQLITE__SQLITE__PATHS__GEOGRAPHY" in result.stderr
 
 
 def test_search_usage_errors_exit_2(tmp_path):
@@ -235,7 +235,7 @@ def test_search_of_a_damaged_artifact_is_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"Error: dataset 'Geography' ({path}): the file is damaged (size 5000 is not a whole number of "
-        "4096-byte pages); rebuild it from its sources (build_scripts/) or restore it from source control"
+        "4096-byte pages); rebuild it from its sources or restore it from source control"
     ]
 
 

@@ -91,8 +91,8 @@ def test_textconv_of_a_missing_or_damaged_file_is_one_line(tmp_path):
     damaged = run_script("textconv", tmp_path / "damaged.db")
 
     assert missing.returncode == damaged.returncode == 1
-    assert missing.stderr.startswith(f"Error: dataset 'missing' ({tmp_path / 'missing.db'}): ")
-    assert damaged.stderr.startswith(f"Error: dataset 'damaged' ({tmp_path / 'damaged.db'}): ")
+    assert missing.stderr.startswith(f"Error: {tmp_path / 'missing.db'}: ")
+    assert damaged.stderr.startswith(f"Error: {tmp_path / 'damaged.db'}: ")
     assert len(missing.stderr.splitlines()) == len(damaged.stderr.splitlines()) == 1
 
 

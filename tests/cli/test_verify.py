@@ -60,11 +60,11 @@ def test_each_failure_is_one_line_naming_the_file(tmp_path, built):
     assert result.stdout == f"{built}: sound (file, digest, integrity, metadata checked)\n"
     lines = failures(result)
     assert len(lines) == 5
-    assert f"({truncated}): the file is truncated" in lines[0] or f"({truncated}): the file is damaged" in lines[0]
-    assert f"({damaged}): the file is damaged: " in lines[1]
-    assert f"({damaged}): " in lines[2] and ("malformed" in lines[2] or "integrity check failed" in lines[2])
-    assert f"({tmp_path / 'text.db'}): the file is not an SQLite database" in lines[3]
-    assert f"({tmp_path / 'missing.db'}): the artifact file does not exist" in lines[4]
+    assert f"{truncated}: the file is truncated" in lines[0] or f"{truncated}: the file is damaged" in lines[0]
+    assert f"{damaged}: the file is damaged: " in lines[1]
+    assert f"{damaged}: " in lines[2] and ("malformed" in lines[2] or "integrity check failed" in lines[2])
+    assert f"{tmp_path / 'text.db'}: the file is not an SQLite database" in lines[3]
+    assert f"{tmp_path / 'missing.db'}: the artifact file does not exist" in lines[4]
     assert not (tmp_path / "missing.db").exists()
 
 
@@ -123,10 +123,10 @@ def test_rows_edited_after_the_build_are_caught(built):
     digest_line, content_line = failures(result)
     # The file's bytes changed (the digest), and so did a table's rows (its content hash).
     # Named after the file until its metadata is read: a damaged file's metadata cannot be trusted.
-    assert digest_line.startswith(f"FAILED dataset 'geography' ({built}): the file is damaged: its bytes do not match")
+    assert digest_line.startswith(f"FAILED {built}: the file is damaged: its bytes do not match")
     assert [content_line] == [
         f"FAILED dataset 'Geography' ({built}): table 'city' no longer matches its recorded content hash "
-        "(edited after the build?); rebuild the artifact with the current models (build_scripts/), "
+        "(edited after the build?); rebuild the artifact with the current models, "
         "or deploy the artifact built for this code"
     ]
 
@@ -214,9 +214,7 @@ def test_quick_verify_catches_an_index_flip_that_quick_check_misses(built):
 
     assert result.returncode == 1
     [line] = failures(result)
-    assert line.startswith(
-        f"FAILED dataset 'geography' ({built}): the file is damaged: its bytes do not match the SHA-256"
-    )
+    assert line.startswith(f"FAILED {built}: the file is damaged: its bytes do not match the SHA-256")
     assert "rebuild it" in line
 
 
