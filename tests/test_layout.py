@@ -85,3 +85,10 @@ def test_the_cli_uses_the_public_faces_of_builders_and_dumpers():
         and imported.count(".") > 2  # microcosm_sqlite.builders.<module>.<name>
     ]
     assert reaching_in == []
+
+
+def test_packaged_artifacts_resolve_with_errors_alone():
+    # Entry points call packaged_artifact whenever a graph is created: it must stay a leaf that any
+    # layer (factories, the CLI, a user's package) can import without pulling in another.
+    used = {part_of(imported) for importer, imported in imports() if importer == "microcosm_sqlite.resources"}
+    assert used == {"microcosm_sqlite.errors"}
