@@ -35,6 +35,8 @@ PRELUDES = {
     ("README.md", "with Planets.new_context(graph)"): doc_worlds.planets,
     ("README.md", "from microcosm_sqlite.artifacts import build_artifact"): doc_worlds.geography_sources,
     ("README.md", "from microcosm_sqlite.cmd import check_migration"): doc_worlds.planets_migrations,
+    ("docs/artifacts.md", "from microcosm_sqlite.artifacts import build_artifact"): doc_worlds.geography_sources,
+    ("docs/artifacts.md", "microcosm-sqlite verify old.db"): doc_worlds.format_1_artifact,
 }
 
 BLOCKS = docs.all_blocks()
@@ -102,7 +104,8 @@ def test_code_block(block, sessions, tmp_path_factory, request):
         docs.check_data(block)
         return
     prelude = listed(PRELUDES, block)
-    if prelude:
+    if prelude and prelude.__name__ not in session.preludes:
+        session.preludes.add(prelude.__name__)
         prelude(session.folder, session.namespace)
     pending = listed(PENDING, block)
     if pending:

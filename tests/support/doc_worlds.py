@@ -37,12 +37,13 @@ def planets(folder: Path, namespace: dict[str, Any]) -> None:
 
 
 def geography_sources(folder: Path, namespace: dict[str, Any]) -> None:
-    """The Geography models of the tests, and its sources as sources/country.csv and sources/city.jsonl."""
+    """The Geography models of the tests, and its sources: sources/country.csv, city.csv and city.jsonl."""
     from tests.support import fixtures
 
     (folder / "sources").mkdir(exist_ok=True)
     shutil.copy(DATA / "countries.csv", folder / "sources" / "country.csv")
     shutil.copy(DATA / "cities.jsonl", folder / "sources" / "city.jsonl")
+    shutil.copy(DATA / "cities.csv", folder / "sources" / "city.csv")
     (folder / "datasets").mkdir(exist_ok=True)
     namespace.update(Geography=fixtures.Geography, Country=fixtures.Country, City=fixtures.City)
 
@@ -51,4 +52,17 @@ def planets_migrations(folder: Path, namespace: dict[str, Any]) -> None:
     """README: a writable graph of Planets (`Base`) with its migrations in the scratch folder."""
     namespace["Base"] = namespace["Planets"]
     namespace["graph"] = make_graph(paths={"Planets": str(folder / "maintained.db")})
-    namespace["graph"].sqlite_migrations_dir = str(folder / "sqlite-migrations")
+    namespace["graph"].assign("sqlite_migrations_dir", str(folder / "sqlite-migrations"))
+    (folder / "sqlite-migrations" / "Planets").mkdir(parents=True)
+
+
+def format_1_artifact(folder: Path, namespace: dict[str, Any]) -> None:
+    """old.db: datasets/geography.db as format 1 wrote it: metadata, no digest."""
+    import sqlite3
+
+    shutil.copy(folder / "datasets" / "geography.db", folder / "old.db")
+    connection = sqlite3.connect(folder / "old.db", isolation_level=None)
+    connection.execute("DELETE FROM _microcosm_sqlite_metadata WHERE key = 'file_sha256'")
+    connection.execute("UPDATE _microcosm_sqlite_metadata SET value = '1' WHERE key = 'format_version'")
+    connection.execute("PRAGMA user_version = 1")
+    connection.close()

@@ -112,6 +112,7 @@ class Session:
     folder: Path
     env: dict[str, str]
     namespace: dict[str, object] = field(default_factory=dict)
+    preludes: set[str] = field(default_factory=set)
 
 
 def check_text(block: Block) -> None:
