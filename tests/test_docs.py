@@ -22,6 +22,10 @@ NOT_RUN = {
     # make demo rewrites the checkout's datasets/ (tests/reference_data checks those), make test is this suite.
     ("README.md", "make demo"): "it rebuilds the repository's datasets and runs this test suite",
     ("docs/quickstart.md", "pip install"): "it installs from the package index",
+    ("docs/datasets.md", "make demo"): "it rebuilds the repository's datasets, as README.md's make demo",
+    ("docs/benchmarks.md", "make bench"): "it measures for minutes, in venvs of its own",
+    ("docs/benchmarks.md", "python -m benchmarks.harness"): "it measures for a minute; tests/test_benchmarks.py runs the harness small",
+    ("docs/benchmarks.md", "VENV/bin/python -m benchmarks.harness"): "VENV stands for a venv of each SQLAlchemy line",
 }
 
 #: Blocks that need a change another branch is making: run, and expected to fail until it lands
@@ -37,6 +41,8 @@ PRELUDES = {
     ("README.md", "from microcosm_sqlite.cmd import check_migration"): doc_worlds.planets_migrations,
     ("docs/artifacts.md", "from microcosm_sqlite.artifacts import build_artifact"): doc_worlds.geography_sources,
     ("docs/artifacts.md", "microcosm-sqlite verify old.db"): doc_worlds.format_1_artifact,
+    ("docs/builders.md", "builder = graph.sqlite_builder.csv("): doc_worlds.writable_geography,
+    ("docs/dumpers.md", "with Geography.new_context(graph)"): doc_worlds.paris_and_bern,
 }
 
 BLOCKS = docs.all_blocks()
@@ -93,10 +99,12 @@ def test_code_block(block, sessions, tmp_path_factory, request):
     if reason is not None:
         assert listed(NOT_RUN, block), f"{block.where}: marked not run ({reason}) but not listed in NOT_RUN"
         return
-    if block.kind == "text":
-        docs.check_text(block)
-        return
     session = session_for(block, sessions, tmp_path_factory)
+    if block.kind == "text":
+        docs.check_text(block, session.env)
+        if "output" in block.options:
+            docs.check_output(block, session)
+        return
     if block.file is not None:
         docs.write_file(block, session)
         return

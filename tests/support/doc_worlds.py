@@ -66,3 +66,48 @@ def format_1_artifact(folder: Path, namespace: dict[str, Any]) -> None:
     connection.execute("UPDATE _microcosm_sqlite_metadata SET value = '1' WHERE key = 'format_version'")
     connection.execute("PRAGMA user_version = 1")
     connection.close()
+
+
+def writable_geography(folder: Path, namespace: dict[str, Any]) -> None:
+    """docs/builders.md: `graph` writes geography.db; the Geography models and the build errors are imported."""
+    from microcosm_sqlite.errors import BuildError
+    from tests.support import fixtures
+
+    namespace.update(
+        graph=make_graph(paths={"Geography": str(folder / "geography.db")}),
+        Geography=fixtures.Geography,
+        Country=fixtures.Country,
+        City=fixtures.City,
+        BuildError=BuildError,
+    )
+    (folder / "cities.jsonl").write_text(
+        '{"id": 1, "name": "Paris", "country_code": "FR", "population": 2100000}\n'
+        '{"id": 2, "name": "Lyon", "country_code": "FR", "population": 520000}\n'
+        '{"id": 3, "name": "Bern", "country_code": "CH", "population": 134000}\n',
+        encoding="utf-8",
+    )
+
+
+def paris_and_bern(folder: Path, namespace: dict[str, Any]) -> None:
+    """docs/dumpers.md: `graph` reads a geography.db holding Paris and Bern, and `CityStore`."""
+    from tests.support import fixtures
+
+    path = folder / "geography.db"
+    writer = make_graph(paths={"Geography": str(path)})
+    fixtures.Geography.create_all(writer)
+    with fixtures.Geography.new_context(writer) as context:
+        context.session.add_all(
+            [
+                fixtures.Country(code="FR", name="France", continent=fixtures.Continent.EUROPE),
+                fixtures.Country(code="CH", name="Switzerland", continent=fixtures.Continent.EUROPE),
+                fixtures.City(id=1, name="Paris", country_code="FR", population=2100000, latitude=48.85),
+                fixtures.City(id=2, name="Bern", country_code="CH", population=134000, latitude=46.95),
+            ]
+        )
+        context.commit()
+    fixtures.Geography.dispose(writer)
+    namespace.update(
+        graph=make_graph(paths={"Geography": str(path)}, read_only=True),
+        Geography=fixtures.Geography,
+        CityStore=fixtures.CityStore,
+    )

@@ -12,7 +12,8 @@ The convention, by a fence's info string (the first word is the kind; GitHub sho
   must match, where `...` stands for any text (as in doctest) and trailing spaces do not count.
   A command that fails must be followed by `$ echo $?` showing its status.
 - ```text: not code: output, an error message, a file tree, shown for reading. It may not hold a
-  `$ ` or `>>> ` prompt (that is a console or python block).
+  `$ ` or `>>> ` prompt, nor start with a command (that is a console, sh or python block).
+  ```text output: what the Python block before it prints; it must match, `...` as above.
 - ```csv, json, jsonl, ini, toml, sql: data; checked to parse.
 - `file=PATH` after the kind (```python file=books/models.py) writes the block to that file in
   the scratch folder instead of running it (Python is compiled, data parsed), for later blocks.
@@ -27,11 +28,12 @@ it with its justification; the test fails on a marked block it does not list.
 """
 
 import configparser
+import contextlib
 import csv
 import io
 import json
 import re
-import shlex
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -91,7 +93,7 @@ def blocks(document: Path) -> list[Block]:
         indent = len(opening["indent"])
         words = opening["info"].split()
         kind = words[0] if words else ""
-        options = dict(word.split("=", 1) for word in words[1:] if "=" in word)
+        options = dict(word.split("=", 1) if "=" in word else (word, "") for word in words[1:])
         start = number
         while not lines[number].strip().startswith("```"):
             number += 1
@@ -112,12 +114,23 @@ class Session:
     folder: Path
     env: dict[str, str]
     namespace: dict[str, object] = field(default_factory=dict)
+    #: What the last Python block printed, for a following ```text output block.
+    printed: str = ""
     preludes: set[str] = field(default_factory=set)
 
 
-def check_text(block: Block) -> None:
+def check_text(block: Block, env: dict[str, str]) -> None:
     prompts = [line for line in block.text.splitlines() if line.startswith(("$ ", ">>> "))]
     assert not prompts, f"{block.where}: a text block holds prompts ({prompts[0]!r}): make it console or python"
+    words = block.text.split()
+    command = shutil.which(words[0], path=env["PATH"]) if words else None
+    assert command is None, f"{block.where}: a text block starts with a command ({words[0]}): make it sh or console"
+
+
+def check_output(block: Block, session: Session) -> None:
+    assert matches(block.text, session.printed), (
+        f"{block.where}: the block before printed\n{normalise(session.printed)}\nnot\n{normalise(block.text)}"
+    )
 
 
 def check_data(block: Block) -> None:
@@ -157,10 +170,13 @@ def run_python(block: Block, session: Session) -> None:
     code = compile(block.text, block.where, "exec")
     here = os.getcwd()
     os.chdir(session.folder)
+    printed = io.StringIO()
     try:
-        exec(code, session.namespace)
+        with contextlib.redirect_stdout(printed):
+            exec(code, session.namespace)
     finally:
         os.chdir(here)
+        session.printed = printed.getvalue()
 
 
 def run_sh(block: Block, session: Session) -> None:
@@ -237,10 +253,6 @@ def matches(expected: str, actual: str) -> bool:
         return expected == actual
     pattern = ".*?".join(re.escape(piece) for piece in expected.split("..."))
     return re.fullmatch(pattern, actual, flags=re.DOTALL) is not None
-
-
-def shell_words(line: str) -> list[str]:
-    return shlex.split(line, comments=True)
 
 
 def venv_env(extra: dict[str, str] | None = None) -> dict[str, str]:
