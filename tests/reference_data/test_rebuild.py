@@ -2,11 +2,17 @@
 
 import dataclasses
 import io
+import shutil
+import subprocess
+import sys
 
 from rich.console import Console
 
+from reference_data.build import check
+from reference_data.paths import SOURCES_DIR
 from reference_data.rebuild import rebuild
 from reference_data.staging import COUNTRIES
+from tests.support.cli import ROOT
 
 
 def test_rebuild_builds_verifies_and_summarises(tmp_path):
@@ -39,3 +45,23 @@ def test_rebuild_reports_a_failed_build_and_keeps_going_no_further(tmp_path):
     assert "missing.json" in output.getvalue()
     assert not (tmp_path / "countries.db").exists()
     assert not (tmp_path / "never.db").exists()
+
+
+def test_a_build_script_builds_the_datasets_beside_it_not_the_installed_checkouts(tmp_path):
+    # The docs run `microcosm-sqlite build` in a copy of the repository: it must never rewrite the
+    # checkout the example package is installed from.
+    shutil.copytree(ROOT / "build_scripts", tmp_path / "build_scripts")
+    shutil.copytree(SOURCES_DIR, tmp_path / "datasets" / "sources")
+    committed = COUNTRIES.artifact.stat()
+
+    completed = subprocess.run(
+        [sys.executable, "build_scripts/build_countries.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    built = tmp_path / "datasets" / "countries.db"
+    assert check(COUNTRIES, path=built, sources_dir=tmp_path / "datasets" / "sources").problems == ()
+    assert (COUNTRIES.artifact.stat().st_ino, COUNTRIES.artifact.stat().st_mtime_ns) == (
+        committed.st_ino,
+        committed.st_mtime_ns,
+    )

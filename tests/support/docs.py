@@ -18,6 +18,10 @@ The convention, by a fence's info string (the first word is the kind; GitHub sho
 - `file=PATH` after the kind (```python file=books/models.py) writes the block to that file in
   the scratch folder instead of running it (Python is compiled, data parsed), for later blocks.
 
+`DOCS_UPDATE=1 pytest tests/test_docs.py` writes the output each console command really printed
+into the documents, in place of what they showed, where it differs: review the diff and put back
+`...` where the output varies (timings, temporary paths).
+
 Every run block sees the venv's `bin/` first on PATH and a 100-column terminal; the scratch
 folder starts with a copy of the repository's `datasets/` and `build_scripts/`.
 
@@ -31,6 +35,7 @@ import configparser
 import contextlib
 import csv
 import io
+import os
 import json
 import re
 import shutil
@@ -165,8 +170,6 @@ def write_file(block: Block, session: Session) -> None:
 
 
 def run_python(block: Block, session: Session) -> None:
-    import os
-
     code = compile(block.text, block.where, "exec")
     here = os.getcwd()
     os.chdir(session.folder)
@@ -235,11 +238,32 @@ def run_console(block: Block, session: Session) -> None:
     parts = _STATUS.split(completed.stdout)
     outputs, statuses = parts[0:-1:2], [int(status) for status in parts[1::2]]
     assert len(statuses) == len(steps), f"{block.where}: the session stopped early\n{completed.stdout}"
+    if os.environ.get("DOCS_UPDATE") and any(not matches(s.expected, o) for s, o in zip(steps, outputs)):
+        update(block, [Command(s.line, s.expected if matches(s.expected, o) else normalise(o)) for s, o in zip(steps, outputs)])
     for index, (step, output, status) in enumerate(zip(steps, outputs, statuses)):
         shown = f"{block.where}: $ {step.line}"
         following = steps[index + 1].line if index + 1 < len(steps) else ""
         assert status == 0 or following.strip() == "echo $?", f"{shown}\nfailed with status {status}:\n{output}"
         assert matches(step.expected, output), f"{shown}\nexpected:\n{step.expected}\ngot:\n{normalise(output)}"
+
+
+def update(block: Block, steps: list[Command]) -> None:
+    """Rewrite a console block's expected output in its document (DOCS_UPDATE mode)."""
+    # Blocks updated before this one may have moved it: find it again by its text.
+    (current,) = [found for found in blocks(block.document) if found.text == block.text][:1]
+    lines = block.document.read_text(encoding="utf-8").split("\n")
+    opening = current.line - 1
+    indent = len(lines[opening]) - len(lines[opening].lstrip(" "))
+    end = opening + 1
+    while not lines[end].strip().startswith("```"):
+        end += 1
+    body = []
+    for step in steps:
+        body.append("$ " + step.line.replace("\n", "\\\n"))
+        if step.expected:
+            body.extend(step.expected.split("\n"))
+    lines[opening + 1 : end] = [(" " * indent + line) if line else line for line in body]
+    block.document.write_text("\n".join(lines), encoding="utf-8")
 
 
 def normalise(output: str) -> str:
@@ -256,8 +280,6 @@ def matches(expected: str, actual: str) -> bool:
 
 
 def venv_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    import os
-
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": os.environ.get("HOME", "/root"),
