@@ -43,6 +43,10 @@ PRELUDES = {
     ("docs/artifacts.md", "microcosm-sqlite verify old.db"): doc_worlds.format_1_artifact,
     ("docs/builders.md", "builder = graph.sqlite_builder.csv("): doc_worlds.writable_geography,
     ("docs/dumpers.md", "with Geography.new_context(graph)"): doc_worlds.paris_and_bern,
+    ("docs/cli.md", "cd geo"): doc_worlds.bad_geography_project,
+    ("docs/cli.md", "cd fu_project"): doc_worlds.broken_script_project,
+    ("docs/cli.md", "cd project"): doc_worlds.airports_project,
+    ("docs/cli.md", "microcosm-sqlite migrate-sql --check"): doc_worlds.state_project,
 }
 
 BLOCKS = docs.all_blocks()

@@ -111,3 +111,108 @@ def paris_and_bern(folder: Path, namespace: dict[str, Any]) -> None:
         Geography=fixtures.Geography,
         CityStore=fixtures.CityStore,
     )
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+_GEO_MODELS = """\
+from sqlalchemy import Column, ForeignKey, Integer, String
+
+from microcosm_sqlite import DataSet
+
+Geography = DataSet.create("Geography")
+
+
+class Country(Geography):
+    __tablename__ = "country"
+    code = Column(String(2), primary_key=True)
+    name = Column(String, nullable=False)
+
+
+class City(Geography):
+    __tablename__ = "city"
+    id = Column(Integer, primary_key=True)
+    name = Column(String, nullable=False)
+    country_code = Column(String(2), ForeignKey("country.code"), nullable=False)
+"""
+
+_GEO_BUILD = """\
+from pathlib import Path
+
+from models import City, Country, Geography
+
+from microcosm_sqlite.artifacts import build_artifact
+
+DATASETS = Path(__file__).resolve().parent.parent / "datasets"
+sources = [(Country, DATASETS / "sources" / "country.csv"), (City, DATASETS / "sources" / "city.csv")]
+build_artifact(DATASETS / "geography.db", Geography, sources)
+"""
+
+
+def bad_geography_project(folder: Path, namespace: dict[str, Any]) -> None:
+    """docs/cli.md: geo/, a project whose build script meets a city id that is not an integer."""
+    _write(
+        folder / "geo",
+        {
+            "build_scripts/models.py": _GEO_MODELS,
+            "build_scripts/build_geography.py": _GEO_BUILD,
+            "datasets/sources/country.csv": "code,name\nFR,France\n",
+            "datasets/sources/city.csv": "id,name,country_code\n1,Paris,FR\nx,Lyon,FR\n",
+        },
+    )
+
+
+def broken_script_project(folder: Path, namespace: dict[str, Any]) -> None:
+    """docs/cli.md: fu_project/, one build script with a bug, one that works."""
+    _write(
+        folder / "fu_project",
+        {
+            "build_scripts/models.py": 'def load():\n    raise KeyError("iata")\n',
+            "build_scripts/build_broken.py": "import models\n\nmodels.load()\n",
+            "build_scripts/build_zz.py": 'print("built")\n',
+        },
+    )
+
+
+_AIRPORT_MODELS = """\
+from sqlalchemy import Column, Integer, String
+
+from microcosm_sqlite import DataSet
+
+Airports = DataSet.create("Airports")
+
+
+class Airport(Airports):
+    __tablename__ = "airport"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String, nullable=False, index=True)
+"""
+
+
+def airports_project(folder: Path, namespace: dict[str, Any]) -> None:
+    """docs/cli.md: project/airports/models.py, the Airports dataset before any migration."""
+    _write(folder / "project", {"airports/__init__.py": "", "airports/models.py": _AIRPORT_MODELS})
+
+
+def state_project(folder: Path, namespace: dict[str, Any]) -> None:
+    """docs/cli.md: state/models.py and migrations/ with two numbered .sql files."""
+    _write(
+        folder,
+        {
+            "state/__init__.py": "",
+            "state/models.py": (
+                "from sqlalchemy import Column, Integer, String\n\nfrom microcosm_sqlite import DataSet\n\n"
+                'State = DataSet.create("State")\n\n\nclass Feed(State):\n    __tablename__ = "feed"\n\n'
+                "    id = Column(Integer, primary_key=True)\n    url = Column(String, nullable=False)\n"
+                "    etag = Column(String)\n"
+            ),
+            "migrations/001_create_feed.sql": "CREATE TABLE feed (id INTEGER PRIMARY KEY, url TEXT NOT NULL);\n",
+            "migrations/002_add_etag.sql": "ALTER TABLE feed ADD COLUMN etag TEXT;\n",
+        },
+    )
+
