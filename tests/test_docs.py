@@ -24,7 +24,10 @@ NOT_RUN = {
     ("docs/quickstart.md", "pip install"): "it installs from the package index",
     ("docs/datasets.md", "make demo"): "it rebuilds the repository's datasets, as README.md's make demo",
     ("docs/benchmarks.md", "make bench"): "it measures for minutes, in venvs of its own",
-    ("docs/benchmarks.md", "python -m benchmarks.harness"): "it measures for a minute; tests/test_benchmarks.py runs the harness small",
+    (
+        "docs/benchmarks.md",
+        "python -m benchmarks.harness",
+    ): "it measures for a minute; tests/test_benchmarks.py runs the harness small",
     ("docs/benchmarks.md", "VENV/bin/python -m benchmarks.harness"): "VENV stands for a venv of each SQLAlchemy line",
 }
 
@@ -47,6 +50,8 @@ PRELUDES = {
     ("docs/cli.md", "cd fu_project"): doc_worlds.broken_script_project,
     ("docs/cli.md", "cd project"): doc_worlds.airports_project,
     ("docs/cli.md", "microcosm-sqlite migrate-sql --check"): doc_worlds.state_project,
+    ("docs/migrations.md", "-- 002_add_etag.sql"): doc_worlds.state_project,
+    ("docs/migrations.md", "from microcosm_sqlite.sql_migrations import"): doc_worlds.state_graph,
 }
 
 BLOCKS = docs.all_blocks()
@@ -73,12 +78,17 @@ _sessions: dict[str, Session] = {}
 
 
 @pytest.fixture(scope="session")
-def sessions(tmp_path_factory):
+def sessions():
     yield _sessions
+    # The documents' graphs, and the packages they wrote in their scratch folders, go with them.
     for session in _sessions.values():
         for value in list(session.namespace.values()):
             if type(value).__name__ == "ObjectGraph":
                 dispose_sqlite_connections(value)
+        sys.path.remove(str(session.folder))
+        for name, module in list(sys.modules.items()):
+            if str(getattr(module, "__file__", None) or "").startswith(str(session.folder)):
+                del sys.modules[name]
     _sessions.clear()
 
 
@@ -109,16 +119,16 @@ def test_code_block(block, sessions, tmp_path_factory, request):
         if "output" in block.options:
             docs.check_output(block, session)
         return
+    prelude = listed(PRELUDES, block)
+    if prelude and prelude.__name__ not in session.preludes:
+        session.preludes.add(prelude.__name__)
+        prelude(session.folder, session.namespace)
     if block.file is not None:
         docs.write_file(block, session)
         return
     if block.kind in docs.DATA_KINDS:
         docs.check_data(block)
         return
-    prelude = listed(PRELUDES, block)
-    if prelude and prelude.__name__ not in session.preludes:
-        session.preludes.add(prelude.__name__)
-        prelude(session.folder, session.namespace)
     pending = listed(PENDING, block)
     if pending:
         request.applymarker(pytest.mark.xfail(reason=f"needs {pending}", strict=True))

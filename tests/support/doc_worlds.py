@@ -29,7 +29,10 @@ def planets(folder: Path, namespace: dict[str, Any]) -> None:
     ]
     with Planets.new_context(writer) as context:
         context.session.add_all(
-            [Planet(id=number, name=name, kind=kind, radius_km=radius) for number, (name, kind, radius) in enumerate(rows)]
+            [
+                Planet(id=number, name=name, kind=kind, radius_km=radius)
+                for number, (name, kind, radius) in enumerate(rows)
+            ]
         )
         context.commit()
     Planets.dispose(writer)
@@ -216,3 +219,12 @@ def state_project(folder: Path, namespace: dict[str, Any]) -> None:
         },
     )
 
+
+def state_graph(folder: Path, namespace: dict[str, Any]) -> None:
+    """docs/migrations.md: `graph` writes state.db; `State` is state.models' dataset."""
+    import importlib
+
+    namespace.update(
+        graph=make_graph(paths={"State": str(folder / "state.db")}),
+        State=importlib.import_module("state.models").State,
+    )

@@ -34,9 +34,10 @@ it with its justification; the test fails on a marked block it does not list.
 import configparser
 import contextlib
 import csv
+import importlib
 import io
-import os
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -171,6 +172,8 @@ def write_file(block: Block, session: Session) -> None:
 
 def run_python(block: Block, session: Session) -> None:
     code = compile(block.text, block.where, "exec")
+    # Earlier blocks may have created packages in the scratch folder since it was last listed.
+    importlib.invalidate_caches()
     here = os.getcwd()
     os.chdir(session.folder)
     printed = io.StringIO()
@@ -191,7 +194,9 @@ def run_sh(block: Block, session: Session) -> None:
         text=True,
         timeout=120,
     )
-    assert completed.returncode == 0, f"{block.where}: exit status {completed.returncode}\n{completed.stdout}{completed.stderr}"
+    assert completed.returncode == 0, (
+        f"{block.where}: exit status {completed.returncode}\n{completed.stdout}{completed.stderr}"
+    )
 
 
 @dataclass(frozen=True)
@@ -239,7 +244,10 @@ def run_console(block: Block, session: Session) -> None:
     outputs, statuses = parts[0:-1:2], [int(status) for status in parts[1::2]]
     assert len(statuses) == len(steps), f"{block.where}: the session stopped early\n{completed.stdout}"
     if os.environ.get("DOCS_UPDATE") and any(not matches(s.expected, o) for s, o in zip(steps, outputs)):
-        update(block, [Command(s.line, s.expected if matches(s.expected, o) else normalise(o)) for s, o in zip(steps, outputs)])
+        update(
+            block,
+            [Command(s.line, s.expected if matches(s.expected, o) else normalise(o)) for s, o in zip(steps, outputs)],
+        )
     for index, (step, output, status) in enumerate(zip(steps, outputs, statuses)):
         shown = f"{block.where}: $ {step.line}"
         following = steps[index + 1].line if index + 1 < len(steps) else ""

@@ -62,5 +62,7 @@ def main(data_sets: Sequence[ExampleDataSet], datasets_dir: Path = DATASETS_DIR)
     was installed from.
 
     """
-    relocated = [dataclasses.replace(data_set, artifact=datasets_dir / data_set.artifact.name) for data_set in data_sets]
+    relocated = [
+        dataclasses.replace(data_set, artifact=datasets_dir / data_set.artifact.name) for data_set in data_sets
+    ]
     sys.exit(rebuild(relocated, sources_dir=datasets_dir / "sources"))
