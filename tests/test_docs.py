@@ -164,3 +164,20 @@ def test_the_runner_compares_console_output(tmp_path):
     with pytest.raises(AssertionError, match="expected:\n2"):
         docs.run_console(console("$ (exit 1)\n$ echo $?\n2\n"), session)
     assert os.listdir(tmp_path) == []
+
+
+def test_the_runner_refuses_code_hidden_as_text_and_compares_printed_output(tmp_path):
+    session = Session(tmp_path, docs.venv_env())
+
+    def block(kind: str, text: str, **options: str) -> Block:
+        return Block(ROOT / "README.md", 1, kind, options, text)
+
+    with pytest.raises(AssertionError, match="starts with a command"):
+        docs.check_text(block("text", "make demo\n"), session.env)
+    with pytest.raises(AssertionError, match="holds prompts"):
+        docs.check_text(block("text", "$ microcosm-sqlite --help\n"), session.env)
+    docs.check_text(block("text", "BadValueError: dataset 'Geography' ...\n"), session.env)
+    docs.run_python(block("python", "print('built', 3, 'rows')\n"), session)
+    docs.check_output(block("text", "built ... rows\n", output=""), session)
+    with pytest.raises(AssertionError, match="printed"):
+        docs.check_output(block("text", "built 4 rows\n", output=""), session)
