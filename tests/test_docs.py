@@ -37,6 +37,10 @@ PENDING = {
     ("docs/quickstart.md", "microcosm-sqlite build --models"): "`build --models ... TABLE=FILE` (branch build-errors)",
 }
 
+#: Documents whose examples run in a copy of this repository (its datasets/ and build_scripts/);
+#: the others start in an empty folder, as a new user does.
+IN_A_CHECKOUT = {"README.md", "docs/cli.md"}
+
 #: What a block's prose assumes exists (a graph, rows, source files), set up just before it runs.
 PRELUDES = {
     ("README.md", "with Planets.new_context(graph)"): doc_worlds.planets,
@@ -96,8 +100,9 @@ def session_for(block: Block, sessions: dict[str, Session], tmp_path_factory) ->
     document = str(block.document.relative_to(ROOT))
     if document not in sessions:
         folder = tmp_path_factory.mktemp(block.document.stem)
-        shutil.copytree(ROOT / "datasets", folder / "datasets")
-        shutil.copytree(ROOT / "build_scripts", folder / "build_scripts")
+        if document in IN_A_CHECKOUT:
+            shutil.copytree(ROOT / "datasets", folder / "datasets")
+            shutil.copytree(ROOT / "build_scripts", folder / "build_scripts")
         session = Session(folder, docs.venv_env())
         sys.path.insert(0, str(folder))
         sessions[document] = session

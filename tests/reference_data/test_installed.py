@@ -10,6 +10,7 @@ does not run, so the checkout stays out of sight).
 
 """
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -40,14 +41,14 @@ dispose_sqlite_connections(graph)
 """
 
 
-def run(*args: object, cwd: Path, timeout: float = 120) -> str:
+def run(*args: object, cwd: Path, timeout: float = 120, **env: str) -> str:
     completed = subprocess.run(
         [str(arg) for arg in args],
         cwd=cwd,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={"PATH": "/usr/bin:/bin", "COLUMNS": "120"},
+        env={"PATH": "/usr/bin:/bin", "COLUMNS": "120", **env},
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     return completed.stdout
@@ -125,3 +126,29 @@ def test_the_installed_demo_runs(venv, tmp_path):
 
     assert "The 10 highest airports of Nepal (NP)" in output
     assert "│ ZAR      │ Rand" in output
+
+
+def test_the_example_imported_from_its_wheel_as_a_zip_reads_cached_copies(venv, wheels, tmp_path):
+    # A wheel is a zip Python can import from: the artifacts inside it are copied once into the
+    # cache folder, under their SHA-256, and read from there.
+    (example,) = [wheel for wheel in wheels if wheel.name.startswith("microcosm_sqlite_reference_data-")]
+    cache = tmp_path / "cache"
+
+    lines = run(
+        venv / "bin" / "python",
+        "-c",
+        READ_EVERY_DATA_SET,
+        cwd=tmp_path,
+        PYTHONPATH=str(example),
+        MICROCOSM_SQLITE_CACHE_DIR=str(cache),
+    ).splitlines()
+
+    found = dict(line.split(" ", 1) for line in lines)
+    assert Path(found["example"]).is_relative_to(example)
+    airports_path, airports, _ = found["Airports"].split(" ", 2)
+    countries_path, countries, _ = found["Countries"].split(" ")
+    for path, name in ((airports_path, "airports.db"), (countries_path, "countries.db")):
+        shipped = (ROOT / "datasets" / name).read_bytes()
+        assert Path(path) == cache / hashlib.sha256(shipped).hexdigest() / name
+        assert Path(path).read_bytes() == shipped
+    assert (int(airports), int(countries)) == (28298, 249)

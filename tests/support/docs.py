@@ -22,8 +22,9 @@ The convention, by a fence's info string (the first word is the kind; GitHub sho
 into the documents, in place of what they showed, where it differs: review the diff and put back
 `...` where the output varies (timings, temporary paths).
 
-Every run block sees the venv's `bin/` first on PATH and a 100-column terminal; the scratch
-folder starts with a copy of the repository's `datasets/` and `build_scripts/`.
+Every run block sees the venv's `bin/` first on PATH and a 100-column terminal. Each document
+has its scratch folder: empty, or for the documents tests/test_docs.py lists as run in a checkout,
+a copy of the repository's `datasets/` and `build_scripts/`.
 
 A block that cannot run in a test (it installs from the internet, or runs the test suite itself)
 starts with the visible comment `# not run by the docs test: REASON`, and tests/test_docs.py lists
