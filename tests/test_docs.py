@@ -89,10 +89,7 @@ def sessions():
         for value in list(session.namespace.values()):
             if type(value).__name__ == "ObjectGraph":
                 dispose_sqlite_connections(value)
-        sys.path.remove(str(session.folder))
-        for name, module in list(sys.modules.items()):
-            if str(getattr(module, "__file__", None) or "").startswith(str(session.folder)):
-                del sys.modules[name]
+        docs.restore(session)
     _sessions.clear()
 
 

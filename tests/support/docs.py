@@ -123,6 +123,8 @@ class Session:
     namespace: dict[str, object] = field(default_factory=dict)
     #: What the last Python block printed, for a following ```text output block.
     printed: str = ""
+    #: Modules of the same names as the document's own, imported before from elsewhere.
+    shadowed: dict[str, object] = field(default_factory=dict)
     preludes: set[str] = field(default_factory=set)
 
 
@@ -175,6 +177,7 @@ def run_python(block: Block, session: Session) -> None:
     code = compile(block.text, block.where, "exec")
     # Earlier blocks may have created packages in the scratch folder since it was last listed.
     importlib.invalidate_caches()
+    shadow_modules(session)
     here = os.getcwd()
     os.chdir(session.folder)
     printed = io.StringIO()
@@ -184,6 +187,30 @@ def run_python(block: Block, session: Session) -> None:
     finally:
         os.chdir(here)
         session.printed = printed.getvalue()
+
+
+def shadow_modules(session: Session) -> None:
+    """
+    Set aside modules of the names the scratch folder defines that were imported from elsewhere
+    (another test's `airports`), so that the document imports its own; `restore` puts them back.
+
+    """
+    local = {path.stem if path.suffix == ".py" else path.name for path in session.folder.iterdir()}
+    for name, module in list(sys.modules.items()):
+        top = name.partition(".")[0]
+        file = str(getattr(module, "__file__", None) or "")
+        if top in local and not file.startswith(str(session.folder)):
+            session.shadowed[name] = sys.modules.pop(name)
+
+
+def restore(session: Session) -> None:
+    """Forget the modules the document imported from its folder; give back those it set aside."""
+    for name, module in list(sys.modules.items()):
+        if str(getattr(module, "__file__", None) or "").startswith(str(session.folder)):
+            del sys.modules[name]
+    sys.modules.update(session.shadowed)
+    if str(session.folder) in sys.path:
+        sys.path.remove(str(session.folder))
 
 
 def run_sh(block: Block, session: Session) -> None:
