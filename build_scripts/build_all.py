@@ -5,8 +5,11 @@ Build every example artifact in datasets/ from datasets/sources/, then verify ea
 
 """
 
+from pathlib import Path
+
 from reference_data.rebuild import main
 from reference_data.staging import EXAMPLE_DATA_SETS
 
 if __name__ == "__main__":
-    main(EXAMPLE_DATA_SETS)
+    # The datasets/ beside this folder: a copy of the repository builds its own files.
+    main(EXAMPLE_DATA_SETS, Path(__file__).resolve().parent.parent / "datasets")

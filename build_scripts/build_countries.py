@@ -5,8 +5,11 @@ Build the countries artifact (datasets/countries.db) from pycountry's ISO files 
 
 """
 
+from pathlib import Path
+
 from reference_data.rebuild import main
 from reference_data.staging import COUNTRIES
 
 if __name__ == "__main__":
-    main([COUNTRIES])
+    # The datasets/ beside this folder: a copy of the repository builds its own files.
+    main([COUNTRIES], Path(__file__).resolve().parent.parent / "datasets")

@@ -478,6 +478,11 @@ EXPORTS = {
     "microcosm_sqlite.models": [
         "IdentityMixin",
     ],
+    "microcosm_sqlite.resources": [
+        "CACHE_DIR_VARIABLE",
+        "cache_dir",
+        "packaged_artifact",
+    ],
     "microcosm_sqlite.results": [
         "SearchResult",
     ],

@@ -101,3 +101,10 @@ def test_the_postgresql_driver_is_imported_only_when_a_server_is_used():
                     break
                 at_import.extend((str(path.relative_to(PACKAGE)), name) for name in names if name.startswith("psycopg"))
     assert at_import == []
+
+
+def test_packaged_artifacts_resolve_with_errors_alone():
+    # Entry points call packaged_artifact whenever a graph is created: it must stay a leaf that any
+    # layer (factories, the CLI, a user's package) can import without pulling in another.
+    used = {part_of(imported) for importer, imported in imports() if importer == "microcosm_sqlite.resources"}
+    assert used == {"microcosm_sqlite.errors"}

@@ -3,9 +3,11 @@
 import hashlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+import reference_data
 from microcosm_sqlite import dispose_sqlite_connections
 from microcosm_sqlite.errors import ReadOnlyDataSetError
 from reference_data.airports import Airport, Airports, AirportStore
@@ -26,11 +28,12 @@ def graph():
     dispose_sqlite_connections(graph)
 
 
-def test_the_entry_points_point_graphs_at_the_committed_artifacts():
+def test_the_entry_points_point_graphs_at_the_package_data_which_in_a_checkout_is_the_committed_artifacts():
     graph = make_graph()
 
-    assert graph.sqlite["Airports"] == str(AIRPORTS_ARTIFACT)
-    assert graph.sqlite["Countries"] == str(COUNTRIES_ARTIFACT)
+    assert graph.sqlite["Airports"] == str(Path(reference_data.__file__).parent / "datasets" / "airports.db")
+    assert Path(graph.sqlite["Airports"]).resolve() == AIRPORTS_ARTIFACT.resolve()
+    assert Path(graph.sqlite["Countries"]).resolve() == COUNTRIES_ARTIFACT.resolve()
 
 
 def test_config_paths_override_the_entry_points(tmp_path):

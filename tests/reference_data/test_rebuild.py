@@ -4,13 +4,17 @@ import dataclasses
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 
 from rich.console import Console
 
+from reference_data.build import check
+from reference_data.paths import SOURCES_DIR
 from reference_data.rebuild import rebuild
 from reference_data.staging import COUNTRIES
+from tests.support.cli import ROOT
 
 
 def test_rebuild_builds_verifies_and_summarises(tmp_path):
@@ -67,3 +71,23 @@ def test_rebuild_in_a_pipe_keeps_each_status_line_whole(tmp_path):
         r"✓ Countries: countries.db built in [0-9.]+ s, [0-9,]+ KiB, verified up to date \(content hash [0-9a-f]{12}\)"
     )
     assert [line for line in completed.stdout.splitlines() if whole.fullmatch(line)], completed.stdout
+
+
+def test_a_build_script_builds_the_datasets_beside_it_not_the_installed_checkouts(tmp_path):
+    # The docs run `microcosm-sqlite build` in a copy of the repository: it must never rewrite the
+    # checkout the example package is installed from.
+    shutil.copytree(ROOT / "build_scripts", tmp_path / "build_scripts")
+    shutil.copytree(SOURCES_DIR, tmp_path / "datasets" / "sources")
+    committed = COUNTRIES.artifact.stat()
+
+    completed = subprocess.run(
+        [sys.executable, "build_scripts/build_countries.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    built = tmp_path / "datasets" / "countries.db"
+    assert check(COUNTRIES, path=built, sources_dir=tmp_path / "datasets" / "sources").problems == ()
+    assert (COUNTRIES.artifact.stat().st_ino, COUNTRIES.artifact.stat().st_mtime_ns) == (
+        committed.st_ino,
+        committed.st_mtime_ns,
+    )
