@@ -31,14 +31,14 @@ def lookups(artifact: str) -> dict[str, Any]:
 
     """
     attempts: list[str] = []
-    original = stores.find_by_primary_key
+    original = stores.find_unique
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         answer = original(*args, **kwargs)
         attempts.append("declined" if answer is None else "not found" if answer is stores.NOT_FOUND else "taken")
         return answer
 
-    stores.find_by_primary_key = recording
+    stores.find_unique = recording
     graph = make_graph(paths={"Geography": artifact}, read_only=True)
     try:
         with Geography.new_context(graph) as context:
@@ -59,6 +59,6 @@ def lookups(artifact: str) -> dict[str, Any]:
                 "missing": missing,
             }
     finally:
-        stores.find_by_primary_key = original
+        stores.find_unique = original
         dispose_sqlite_connections(graph)
     return {"attempts": attempts, "found": found}
