@@ -34,8 +34,8 @@ from microcosm_sqlite._sqlalchemy_internals import FOUND
 cache_key: Final = FOUND.cache_key
 statement_options: Final = FOUND.statement_options
 
-# Statement shapes remembered per dialect; past this many the cache starts again (SQLAlchemy's own
-# compiled cache holds 500 per engine).
+# Statement shapes remembered; past this many the cache starts again (SQLAlchemy's own compiled
+# cache holds 500 per engine).
 CACHE_SIZE: Final = 500
 
 
@@ -49,8 +49,20 @@ class CompiledSearch:
     positions: tuple[str, ...]
 
 
-# Per dialect, by cache key: the compiled search, or None for a shape this path declines.
-_compiled: "WeakKeyDictionary[Dialect, dict[Any, CompiledSearch | None]]" = WeakKeyDictionary()
+class Shape:
+    """What one statement shape selects (None: not a whole model), and its SQL on each dialect."""
+
+    __slots__ = ("mapper", "model_class", "searches")
+
+    def __init__(self, model_class: type | None) -> None:
+        self.model_class = model_class
+        self.mapper = None if model_class is None else inspect(model_class)
+        self.searches: WeakKeyDictionary[Dialect, CompiledSearch | None] = WeakKeyDictionary()
+
+
+# By cache key. A key is a large nested tuple, hashed and compared in full on every lookup: one
+# lookup per search, everything a shape needs kept under it.
+_shapes: dict[Any, Shape] = {}
 
 
 @dataclass(frozen=True)
@@ -85,29 +97,23 @@ def prepare(query: Query[Any]) -> Prepared | None:
     key = cache_key(statement)
     if key is None:
         return None
-    # What a shape selects is part of its cache key, so it is read once per shape.
-    try:
-        model_class = _entities[key.key]
-    except KeyError:
-        if len(_entities) >= CACHE_SIZE:
-            _entities.clear()
-        model_class = _entities[key.key] = _entity(query)
-    if model_class is None:
+    shape = _shapes.get(key.key)
+    if shape is None:
+        if len(_shapes) >= CACHE_SIZE:
+            _shapes.clear()
+        shape = _shapes[key.key] = Shape(_entity(query))
+    model_class, mapper = shape.model_class, shape.mapper
+    if model_class is None or mapper is None:
         return None
     session = query.session
-    connection = fast_connection(session, inspect(model_class))
+    connection = fast_connection(session, mapper)
     if connection is None:
         return None
     dialect = connection.dialect
-    searches = _compiled.get(dialect)
-    if searches is None:
-        searches = _compiled.setdefault(dialect, {})
     try:
-        search = searches[key.key]
+        search = shape.searches[dialect]
     except KeyError:
-        if len(searches) >= CACHE_SIZE:
-            searches.clear()
-        search = searches[key.key] = _compile(model_class, statement, key, dialect)
+        search = shape.searches[dialect] = _compile(model_class, statement, key, dialect)
     if search is None:
         return None
     dbapi_connection = connection.connection.driver_connection
@@ -115,10 +121,6 @@ def prepare(query: Query[Any]) -> Prepared | None:
         return None
     values = search.compiled.construct_params(extracted_parameters=key.bindparams)
     return Prepared(session, dbapi_connection, search, tuple(values[name] for name in search.positions))
-
-
-# By cache key: the model class a statement shape selects whole, or None for anything else.
-_entities: dict[Any, type | None] = {}
 
 
 def _entity(query: Query[Any]) -> type | None:
