@@ -177,6 +177,29 @@ def _make_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
     )
 
 
+#: `Session.info` key: the session's transaction, and the connection it gave for each mapper.
+_CONNECTIONS: Final = "microcosm_sqlite.connections"
+
+
+def _connection(session: Session, mapper: Mapper[Any]) -> Connection:
+    """`session.connection()` for `mapper`, remembered for as long as the session's transaction lasts."""
+    # Session.connection() resolves the bind and walks the transaction every time: a tenth of a
+    # lookup. Within one transaction it gives the same connection for the same mapper.
+    # An inactive transaction (a failed flush) is Session.connection()'s to refuse.
+    transaction = session.get_transaction()
+    remembered: tuple[Any, dict[Mapper[Any], Connection]] | None = session.info.get(_CONNECTIONS)
+    if transaction is not None and transaction.is_active and remembered is not None and remembered[0] is transaction:
+        connection = remembered[1].get(mapper)
+        if connection is not None and not connection.closed and not connection.invalidated:
+            return connection
+    connection = session.connection(bind_arguments={"mapper": mapper})
+    transaction = session.get_transaction()
+    if remembered is None or remembered[0] is not transaction:
+        remembered = session.info[_CONNECTIONS] = (transaction, {})
+    remembered[1][mapper] = connection
+    return connection
+
+
 def fast_connection(session: Session, mapper: Mapper[Any]) -> Connection | None:
     """
     The session's connection for `mapper`, if a statement run past the ORM would go unnoticed.
@@ -199,7 +222,7 @@ def fast_connection(session: Session, mapper: Mapper[Any]) -> Connection | None:
     manager_events = mapper.class_manager.dispatch
     if manager_events.load or manager_events.refresh:
         return None
-    connection = session.connection(bind_arguments={"mapper": mapper})
+    connection = _connection(session, mapper)
     engine = connection.engine
     # The engine's listeners, and those of the Engine class (listeners on one Connection object
     # are not looked for: a session's connections come and go with its transactions).
