@@ -55,11 +55,12 @@ BENCH_ORIGINAL := $(BENCH_VENVS)/original
 BENCH_RUNS ?= 5
 BENCH_ARGS = --python $(BENCH_CURRENT)/bin/python --original-python $(BENCH_ORIGINAL)/bin/python --runs $(BENCH_RUNS)
 
-$(BENCH_CURRENT)/.installed: setup.cfg pyproject.toml
+# The example package too: the service workload queries the shipped airports artifact through it.
+$(BENCH_CURRENT)/.installed: setup.cfg pyproject.toml $(EXAMPLES)/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11+ or run make PYTHON=python3"; exit 1; }
 	$(PYTHON) -m venv $(BENCH_CURRENT)
 	$(BENCH_CURRENT)/bin/pip install --quiet --upgrade pip
-	$(BENCH_CURRENT)/bin/pip install --quiet -e '.[postgres]' sqlite-utils 'pgserver>=0.1.4'
+	$(BENCH_CURRENT)/bin/pip install --quiet -e '.[postgres]' -e $(EXAMPLES) sqlite-utils 'pgserver>=0.1.4'
 	touch $@
 
 # The original imports pkg_resources, which setuptools 81 removed.

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SCRIPTS = Path(__file__).parent / "scripts"
+#: The airports artifact this repository ships (built by `make datasets`), for the service workload.
+SHIPPED_ARTIFACT = Path(__file__).resolve().parent.parent / "datasets" / "airports.db"
 
 # Families a run can select (`--contenders`); the floor is always the stdlib. `postgresql`: the
 # tasks on a private PostgreSQL server, ours against plain SQLAlchemy on the same server.
@@ -46,10 +48,79 @@ class Task:
     pair: bool = False
     #: Reads the generated rows published on a private PostgreSQL server (`db` is its URL).
     server: bool = False
+    #: Reads the shipped airports artifact (`SHIPPED_ARTIFACT`) rather than the generated file.
+    shipped: bool = False
+    #: Contenders must return what the floor returns (some rows), not the whole generated data.
+    like_floor: bool = False
 
     @property
     def floor(self) -> Contender:
         return self.contenders[0]
+
+
+def service_tasks(data: str, shipped: bool) -> tuple[Task, ...]:
+    """The service workload on one table: small searches and lookups through real stores."""
+    suffix = "" if shipped else "-gen"
+    where = "shipped airports artifact" if shipped else "benchmark table"
+    group, key, unique = ("country_code", "icao", "iata") if shipped else ("country", "id", "code")
+    ordered = "AirportStore (own _order_by)" if shipped else "store with own _order_by"
+    common = (("data", data),)
+
+    def contender(label: str, family: str, script: str, call: str, store: str = "ordered") -> Contender:
+        return Contender(label, family, script, (*common, ("call", call), ("store", store)))
+
+    return (
+        Task(
+            f"svc-search{suffix}",
+            f"service: 3,000 search({group}=X, limit=10), {ordered}, {where}",
+            (
+                contender("sqlite3 same SELECT", FLOOR, "service_sqlite3", "search"),
+                contender("SQLAlchemy select()", SQLALCHEMY, "service_sqlalchemy", "search"),
+                contender("ours search()", OURS, "service_ours", "search"),
+            ),
+            per_size=not shipped,
+            shipped=shipped,
+            like_floor=True,
+        ),
+        Task(
+            f"svc-filter{suffix}",
+            f"service: 3,000 search({group}=X, at_least=N, limit=10), store with own _filter, {where}",
+            (
+                contender("sqlite3 same SELECT", FLOOR, "service_sqlite3", "search", "filtered"),
+                contender("SQLAlchemy select()", SQLALCHEMY, "service_sqlalchemy", "search", "filtered"),
+                contender("ours search()", OURS, "service_ours", "search", "filtered"),
+            ),
+            per_size=not shipped,
+            shipped=shipped,
+            like_floor=True,
+        ),
+        Task(
+            f"svc-one{suffix}",
+            f"service: 3,000 one({key}=K) by primary key, {where}",
+            (
+                contender("sqlite3 SELECT by key", FLOOR, "service_sqlite3", "one"),
+                contender("SQLAlchemy session.get", SQLALCHEMY, "service_sqlalchemy", "one"),
+                contender("ours one(), own _order_by", OURS, "service_ours", "one"),
+                contender("ours one(), own _filter", OURS, "service_ours", "one", "filtered"),
+            ),
+            per_size=not shipped,
+            shipped=shipped,
+            like_floor=True,
+        ),
+        Task(
+            f"svc-unique{suffix}",
+            f"service: 3,000 one({unique}=K) by unique column, {where}",
+            (
+                contender("sqlite3 SELECT by column", FLOOR, "service_sqlite3", "unique"),
+                contender("SQLAlchemy select().where()", SQLALCHEMY, "service_sqlalchemy", "unique"),
+                contender("ours one(), own _order_by", OURS, "service_ours", "unique"),
+                contender("ours one(), own _filter", OURS, "service_ours", "unique", "filtered"),
+            ),
+            per_size=not shipped,
+            shipped=shipped,
+            like_floor=True,
+        ),
+    )
 
 
 TASKS = (
@@ -142,6 +213,18 @@ TASKS = (
             Contender("ours --version", OURS, "cli_startup", (("args", "--version"),)),
             Contender("sqlite-utils --help", SQLITE_UTILS, "sqlite_utils_cli_startup", (("args", "--help"),)),
             Contender("sqlite-utils --version", SQLITE_UTILS, "sqlite_utils_cli_startup", (("args", "--version"),)),
+        ),
+        per_size=False,
+    ),
+    *service_tasks("shipped", shipped=True),
+    *service_tasks("generated", shipped=False),
+    Task(
+        "firstcall",
+        "service: first call after start-up (import, graph, one(), a small search)",
+        (
+            Contender("sqlite3 import, connect, same SELECTs", FLOOR, "sqlite3_first_call"),
+            Contender("ours", OURS, "microcosm_first_call"),
+            Contender("original 2.0", ORIGINAL, "microcosm_first_call"),
         ),
         per_size=False,
     ),

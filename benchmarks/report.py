@@ -96,6 +96,50 @@ TARGETS = (
         "SQLAlchemy session.get",
         max_ratio=1.5,
     ),
+    Target("scan of models ≤ 3x sqlite3", "scan", "ours search() models", "sqlite3 cursor", max_ratio=3),
+    *(
+        target
+        for suffix in ("", "-gen")
+        for target in (
+            *(
+                target
+                for task in (f"svc-search{suffix}", f"svc-filter{suffix}")
+                for target in (
+                    Target("small search ≤ 4x sqlite3", task, "ours search()", "sqlite3 same SELECT", max_ratio=4),
+                    Target("small search ≤ select()", task, "ours search()", "SQLAlchemy select()", max_ratio=1.0),
+                )
+            ),
+            Target(
+                "one() by key ≤ 3x sqlite3",
+                f"svc-one{suffix}",
+                "ours one(), own _order_by",
+                "sqlite3 SELECT by key",
+                max_ratio=3,
+            ),
+            Target(
+                "one() by key, own _filter, ≤ session.get",
+                f"svc-one{suffix}",
+                "ours one(), own _filter",
+                "SQLAlchemy session.get",
+                max_ratio=1.0,
+            ),
+            Target(
+                "one() by unique column ≤ 3x sqlite3",
+                f"svc-unique{suffix}",
+                "ours one(), own _order_by",
+                "sqlite3 SELECT by column",
+                max_ratio=3,
+            ),
+            Target(
+                "one() by unique column, own _filter, ≤ select()",
+                f"svc-unique{suffix}",
+                "ours one(), own _filter",
+                "SQLAlchemy select().where()",
+                max_ratio=1.0,
+            ),
+        )
+    ),
+    Target("first call no slower than the original", "firstcall", "ours", "original 2.0", max_ratio=1.0),
 )
 
 

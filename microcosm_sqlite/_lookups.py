@@ -1,11 +1,13 @@
 """
-Primary-key lookups that skip the ORM query pipeline when nothing could tell the difference.
+Lookups by a unique column that skip the ORM query pipeline when nothing could tell the difference.
 
 `Store.one(id=...)` through `Query.one()` spends about 100 µs building, caching, compiling and
 executing an ORM statement around a 3 µs SQLite lookup: 30x the stdlib. For the commonest call of
-all, one primary key through the default hooks, this module runs one prepared SELECT on the
-session's own DBAPI connection and puts the row into the session as a persistent instance, the way
-a query would have loaded it (same identity map, lazy relationships, type conversion).
+all, one primary key or other unique column through hooks that cannot change a single-row result
+(see `microcosm_sqlite._hooks`), this module runs one prepared SELECT on the session's own DBAPI
+connection and puts the row into the session as a persistent instance, the way a query would have
+loaded it (same identity map, lazy relationships, type conversion). `load_rows` does the same for
+the rows of a search (`microcosm_sqlite._searches`).
 
 It declines, and the caller takes the ordinary path, whenever a difference could show: pending
 changes (a query would autoflush them first), mappers with inheritance, deferred or computed
@@ -23,21 +25,21 @@ from dataclasses import dataclass
 from typing import Any, Final
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Column, ColumnElement, Table, inspect
-from sqlalchemy.engine import Dialect
+from sqlalchemy import Column, Table, UniqueConstraint, inspect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Mapper, Session
-from sqlalchemy.orm.attributes import instance_dict, instance_state
+from sqlalchemy.orm.attributes import instance_dict, instance_state, set_committed_value
 
 from microcosm_sqlite._sqlalchemy_internals import FOUND
 
-# The fast path leans on a few SQLAlchemy internals (see `_instance`), looked up defensively in
+# The fast paths lean on a few SQLAlchemy internals (see `load_rows`), looked up defensively in
 # `_sqlalchemy_internals`. Should a SQLAlchemy release rename them, lookups quietly take the
 # ordinary query path instead of failing.
 IDENTITY_MAP_CLASS: Final = FOUND.identity_map_class
 session_is_clean: Final = FOUND.session_is_clean
 add_unpresent: Final = FOUND.add_unpresent
 
-#: Returned by `find_by_primary_key` when the row does not exist.
+#: Returned by `find_unique` when the row does not exist.
 NOT_FOUND: Final = object()
 
 # Values SQLite binds exactly as SQLAlchemy would (bool is excluded by the exact type test).
@@ -66,16 +68,24 @@ def orm_listeners_are_select_safe(session: Session) -> bool:
 
 @dataclass(frozen=True)
 class LookupPlan:
-    """How to fetch one model by primary key on one dialect: prepared once, used per call."""
+    """How to load one model from a plain SELECT of its columns on one dialect: prepared once."""
 
     mapper: Mapper[Any]
     manager_events: Any  # the class manager's dispatch: load and refresh listeners
-    sql: str
+    #: "SELECT <every column> FROM <table>", as the dialect's compiler writes it.
+    select: str
     keys: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...] | None
-    primary_key: ColumnElement[Any]
-    primary_key_attribute: Any
     primary_key_index: int
+    identity_class: type
+    #: By id() of a unique column or of its mapped attribute: that column, and the SELECT by it.
+    unique: dict[int, tuple[Any, str]]
+
+    def lookup_sql(self, column: Any) -> str | None:
+        """The SELECT by `column` (a mapped attribute or a table column), if it is unique."""
+        found = self.unique.get(id(column))
+        # By identity: == on columns builds SQL expressions.
+        return found[1] if found is not None and found[0] is column else None
 
 
 # Per dialect (one per engine), so plans go away with disposed engines.
@@ -94,6 +104,21 @@ def lookup_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
         return plan
 
 
+def _unique_columns(table: Table) -> list[Column[Any]]:
+    """The columns whose value alone picks at most one row: the primary key, and any unique one."""
+    unique = [column for column in table.columns if column.primary_key or column.unique]
+    if len(table.primary_key.columns) > 1:
+        unique = [column for column in unique if not column.primary_key]
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint) and len(constraint.columns) == 1:
+            unique += constraint.columns
+    for index in table.indexes:
+        # A unique index on the column itself; an expression index is no help to `column = ?`.
+        if index.unique and len(index.expressions) == 1 and isinstance(index.expressions[0], Column):
+            unique.append(index.expressions[0])
+    return list(dict.fromkeys(unique))
+
+
 def _make_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
     mapper: Mapper[Any] = inspect(model_class)
     table = mapper.local_table
@@ -109,6 +134,7 @@ def _make_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
     )
     if not plain:
         return None
+    assert isinstance(table, Table)
     keys, columns = [], []
     for prop in mapper.column_attrs:
         column = prop.columns[0]
@@ -119,37 +145,72 @@ def _make_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
     primary_key = mapper.primary_key[0]
     # By identity: == on columns builds SQL expressions.
     index = next((i for i, column in enumerate(columns) if column is primary_key), None)
-    if index is None or primary_key.type.dialect_impl(dialect).bind_processor(dialect) is not None:
+    if index is None:
         return None
     processors = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
     quote = dialect.identifier_preparer
-    sql = (
-        f"SELECT {', '.join(quote.format_column(column) for column in columns)} "
-        f"FROM {quote.format_table(table)} WHERE {quote.format_column(primary_key)} = ?"
+    # Written as SQLAlchemy's compiler writes it (qualified names, a line break before FROM), so a
+    # search's compiled SQL that starts with it selects exactly these columns from this table.
+    select = (
+        f"SELECT {', '.join(f'{quote.format_table(table)}.{quote.format_column(column)}' for column in columns)} "
+        f"\nFROM {quote.format_table(table)}"
     )
+    unique: dict[int, tuple[Any, str]] = {}
+    for column in _unique_columns(table):
+        # By identity: == on columns builds SQL expressions.
+        position = next((i for i, mapped in enumerate(columns) if mapped is column), None)
+        if position is None or column.type.dialect_impl(dialect).bind_processor(dialect) is not None:
+            continue
+        sql = f"{select} WHERE {quote.format_table(table)}.{quote.format_column(column)} = ?"
+        attribute = getattr(model_class, keys[position])
+        unique[id(column)] = (column, sql)
+        unique[id(attribute)] = (attribute, sql)
     return LookupPlan(
         mapper=mapper,
         manager_events=mapper.class_manager.dispatch,
-        sql=sql,
+        select=select,
         keys=tuple(keys),
         processors=processors if any(processors) else None,
-        primary_key=primary_key,
-        primary_key_attribute=getattr(model_class, keys[index]),
         primary_key_index=index,
+        identity_class=mapper.identity_key_from_primary_key((None,))[0],
+        unique=unique,
     )
 
 
-def find_by_primary_key(session: Session, model_class: type, column: Any, value: Any) -> Any:
-    """
-    The instance whose primary key `column` equals `value`, `NOT_FOUND`, or None to decline.
+#: `Session.info` key: the session's transaction, and the connection it gave for each mapper.
+_CONNECTIONS: Final = "microcosm_sqlite.connections"
 
-    `column` is what the store filters on (a mapped attribute or a table column).
+
+def _connection(session: Session, mapper: Mapper[Any]) -> Connection:
+    """`session.connection()` for `mapper`, remembered for as long as the session's transaction lasts."""
+    # Session.connection() resolves the bind and walks the transaction every time: a tenth of a
+    # lookup. Within one transaction it gives the same connection for the same mapper.
+    # An inactive transaction (a failed flush) is Session.connection()'s to refuse.
+    transaction = session.get_transaction()
+    remembered: tuple[Any, dict[Mapper[Any], Connection]] | None = session.info.get(_CONNECTIONS)
+    if transaction is not None and transaction.is_active and remembered is not None and remembered[0] is transaction:
+        connection = remembered[1].get(mapper)
+        if connection is not None and not connection.closed and not connection.invalidated:
+            return connection
+    connection = session.connection(bind_arguments={"mapper": mapper})
+    transaction = session.get_transaction()
+    if remembered is None or remembered[0] is not transaction:
+        remembered = session.info[_CONNECTIONS] = (transaction, {})
+    remembered[1][mapper] = connection
+    return connection
+
+
+def fast_connection(session: Session, mapper: Mapper[Any]) -> Connection | None:
+    """
+    The session's connection for `mapper`, if a statement run past the ORM would go unnoticed.
+
+    None when the ORM must run it: changes to flush first, a SQLAlchemy without the internals
+    needed, or anything listening to statements or loads (but the read-only guard).
 
     """
     if (
         session_is_clean is None
         or add_unpresent is None
-        or type(value) not in PLAIN_VALUES
         or type(session.identity_map) is not IDENTITY_MAP_CLASS
         or not session_is_clean(session)
     ):
@@ -158,55 +219,124 @@ def find_by_primary_key(session: Session, model_class: type, column: Any, value:
     # A query's loading fires loaded_as_persistent, which this path does not (nor any attach event).
     if events.loaded_as_persistent or (events.do_orm_execute and not orm_listeners_are_select_safe(session)):
         return None
-    connection = session.connection()
-    plan = lookup_plan(model_class, connection.dialect)
-    if plan is None or (column is not plan.primary_key_attribute and column is not plan.primary_key):
+    manager_events = mapper.class_manager.dispatch
+    if manager_events.load or manager_events.refresh:
         return None
-    manager_events = plan.manager_events
+    connection = _connection(session, mapper)
+    if connection.dialect.name != "sqlite":
+        return None  # the prepared statements are SQLite's, run on its stdlib driver
     engine = connection.engine
+    # The engine's listeners, and those of the Engine class (listeners on one Connection object
+    # are not looked for: a session's connections come and go with its transactions).
+    statement_events = engine.dispatch
     if (
-        manager_events.load
-        or manager_events.refresh
+        statement_events.before_cursor_execute
+        or statement_events.after_cursor_execute
+        or statement_events.before_execute
+        or statement_events.after_execute
         # `echo` or logging configured for sqlalchemy.engine: the statement must be logged.
         or engine.logger.isEnabledFor(logging.INFO)
-        or engine.dispatch.before_cursor_execute
-        or engine.dispatch.after_cursor_execute
     ):
         return None
+    return connection
+
+
+# inspect() on a class costs a microsecond, a sizeable part of a lookup.
+_mappers: dict[type, Mapper[Any]] = {}
+
+
+def find_unique(session: Session, model_class: type, column: Any, value: Any) -> Any:
+    """
+    The instance whose unique `column` equals `value`, `NOT_FOUND`, or None to decline.
+
+    `column` is what the store filters on (a mapped attribute or a table column): the primary key
+    or any column with a unique constraint or unique index of its own.
+
+    """
+    if type(value) not in PLAIN_VALUES:
+        return None
+    mapper = _mappers.get(model_class)
+    if mapper is None:
+        mapper = _mappers[model_class] = inspect(model_class)
+    connection = fast_connection(session, mapper)
+    if connection is None:
+        return None
+    plan = lookup_plan(model_class, connection.dialect)
+    sql = None if plan is None else plan.lookup_sql(column)
     dbapi_connection = connection.connection.driver_connection
-    if dbapi_connection is None:
+    if plan is None or sql is None or dbapi_connection is None:
         return None
     try:
-        rows = dbapi_connection.execute(plan.sql, (value,)).fetchmany(2)
+        rows = dbapi_connection.execute(sql, (value,)).fetchmany(2)
     except sqlite3.Error:
         return None
     if not rows:
         return NOT_FOUND
     if len(rows) > 1:
         return None
-    return _instance(session, plan, rows[0], add_unpresent)
-
-
-def _instance(
-    session: Session, plan: LookupPlan, row: tuple[Any, ...], add_unpresent: Callable[[Any, Any, Any], None]
-) -> Any:
+    row = rows[0]
     if plan.processors is not None:
         row = tuple(value if process is None else process(value) for process, value in zip(plan.processors, row))
-    identity = plan.mapper.identity_key_from_primary_key((row[plan.primary_key_index],))
+    identity = (plan.identity_class, (row[plan.primary_key_index],), None)
     identity_map = session.identity_map
     existing = identity_map.get(identity)
     if existing is not None:
         # A query returns the object already in the session; it would also refresh expired attributes.
         return None if instance_state(existing).expired_attributes else existing
-    # What a query does with a row whose identity is new to the session, step for step
-    # (sqlalchemy/orm/loading.py, `_instance`): the public detour through make_transient_to_detached
-    # and Session.add costs more than the SELECT itself (cascades, history, attach events).
+    # As `load_rows` does for a new identity, inlined: this is most of a lookup's own work.
     instance = plan.mapper.class_manager.new_instance()
     state = instance_state(instance)
     state.key = identity
     state.identity_token = None
     state.session_id = session.hash_key
-    add_unpresent(identity_map, state, identity)
-    # Loaded values go straight into the instance dict, as column loaders do: no attribute history.
+    add_unpresent(identity_map, state, identity)  # type: ignore[misc]
     instance_dict(instance).update(zip(plan.keys, row))
     return instance
+
+
+def load_rows(session: Session, plan: LookupPlan, rows: list[tuple[Any, ...]]) -> list[Any]:
+    """
+    The instances for `rows` (every column of the plan, in its order), as a query loads them.
+
+    What a query does with each row, step for step (sqlalchemy/orm/loading.py, `_instance`): an
+    identity already in the session gives the object there, its unloaded (expired) attributes
+    filled from the row; a new one becomes a persistent instance in the identity map, its values
+    set as loaded (no history). The public detour through make_transient_to_detached and
+    Session.add costs more than the SELECT itself (cascades, history, attach events).
+
+    """
+    assert add_unpresent is not None
+    processors = plan.processors
+    if processors is not None:
+        rows = [
+            tuple(value if process is None else process(value) for process, value in zip(processors, row))
+            for row in rows
+        ]
+    identity_map = session.identity_map
+    get = identity_map.get
+    new_instance = plan.mapper.class_manager.new_instance
+    identity_class, index, keys = plan.identity_class, plan.primary_key_index, plan.keys
+    session_id = session.hash_key
+    instances: list[Any] = []
+    append = instances.append
+    for row in rows:
+        identity = (identity_class, (row[index],), None)
+        existing = get(identity)
+        if existing is not None:
+            unloaded = instance_state(existing).unloaded
+            if unloaded:
+                for key, value in zip(keys, row):
+                    if key in unloaded:
+                        set_committed_value(existing, key, value)
+            append(existing)
+            continue
+        instance = new_instance()
+        state = instance_state(instance)
+        state.key = identity
+        state.identity_token = None
+        state.session_id = session_id
+        add_unpresent(identity_map, state, identity)
+        # Loaded values go straight into the instance dict, as column loaders do: no attribute history.
+        instance_dict(instance).update(zip(keys, row))
+        append(instance)
+    return instances

@@ -4,6 +4,7 @@ Lazy, streaming search results.
 """
 
 import operator
+import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from sqlalchemy.exc import CompileError, InvalidRequestError
 from sqlalchemy.orm import Query, Session
 
 from microcosm_sqlite._lookups import orm_listeners_are_select_safe
+from microcosm_sqlite._searches import stream
 from microcosm_sqlite._sqlalchemy_internals import select_limit
 
 __all__ = ["SearchResult"]
@@ -71,20 +73,38 @@ class SearchResult(Sequence[T], Generic[T]):
 
     def _stream(self, query: Query[T]) -> Iterator[T]:
         with _streaming(query.session):
-            rows = iter(query.yield_per(self.batch_size))
+            batches = stream(query, self.batch_size)
+            if batches is None:
+                yield from self._stream_orm(query)
+                return
+            streamed = 0
             try:
-                first = next(rows)
-            except StopIteration:
-                return
-            except InvalidRequestError:
-                # SQLAlchemy refuses yield_per with eager loaders that must see every row first
-                # (joinedload of a collection, subqueryload), before any row is read and after
-                # closing its cursor. Such a query cannot stream: run it unbatched, as the original
-                # `search()` did. Any other error recurs on this second run and propagates.
-                yield from query
-                return
-            yield first
-            yield from rows
+                for batch in batches:
+                    yield from batch
+                    streamed += len(batch)
+            except sqlite3.Error:
+                # SQLite failed part-way (a damaged page, undecodable text): the same query through
+                # the ORM, in the same transaction, fails at the same row, with the error the
+                # library translates it to; the rows before it are not given twice.
+                for position, instance in enumerate(self._stream_orm(query)):
+                    if position >= streamed:
+                        yield instance
+
+    def _stream_orm(self, query: Query[T]) -> Iterator[T]:
+        rows = iter(query.yield_per(self.batch_size))
+        try:
+            first = next(rows)
+        except StopIteration:
+            return
+        except InvalidRequestError:
+            # SQLAlchemy refuses yield_per with eager loaders that must see every row first
+            # (joinedload of a collection, subqueryload), before any row is read and after
+            # closing its cursor. Such a query cannot stream: run it unbatched, as the original
+            # `search()` did. Any other error recurs on this second run and propagates.
+            yield from query
+            return
+        yield first
+        yield from rows
 
     def __len__(self) -> int:
         if self._rows is not None:

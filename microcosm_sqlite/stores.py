@@ -15,9 +15,11 @@ from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Query, Session
 
 from microcosm_sqlite import _fork, _word_search
-from microcosm_sqlite._filters import check_filters, read_hooks
-from microcosm_sqlite._lookups import NOT_FOUND, find_by_primary_key
+from microcosm_sqlite._filters import auto_filter_names, check_filters, read_hooks
+from microcosm_sqlite._hooks import lookup_safe
+from microcosm_sqlite._lookups import NOT_FOUND, find_unique
 from microcosm_sqlite._names import data_set_key
+from microcosm_sqlite._searches import NONE, SEVERAL, one_of
 from microcosm_sqlite.constants import DEFAULT_SEARCH_BATCH_SIZE
 from microcosm_sqlite.context import current_session
 from microcosm_sqlite.errors import (
@@ -92,20 +94,23 @@ class GetOrCreateSession:
         return session
 
 
-# The hooks that shape a search query: a store that overrides any of them always gets a real query.
-_QUERY_HOOKS = ("_search_query", "_query", "_filter", "_auto_filter", "_auto_filters", "_order_by", "_paginate")
+# Per store class: its auto_filter_fields and model_class, and the column each keyword filters on.
+_columns: dict[type, tuple[Any, Any, dict[str, Any]]] = {}
 
 
-_default_hooks: dict[type, bool] = {}
-
-
-def _uses_default_hooks(store_class: type) -> bool:
-    uses = _default_hooks.get(store_class)
-    if uses is None:
-        uses = _default_hooks[store_class] = all(
-            getattr(store_class, hook) is getattr(Store, hook) for hook in _QUERY_HOOKS
-        )
-    return uses
+def _filter_columns(store: "Store") -> dict[str, Any]:
+    """What `Store._auto_filters` filters on for each keyword, read once per `auto_filter_fields`."""
+    fields, model = store.auto_filter_fields, store.model_class
+    cached = _columns.get(type(store))
+    if cached is None or cached[0] is not fields or cached[1] is not model:
+        columns = {
+            (field if isinstance(field, str) else field.key): (
+                getattr(model, field) if isinstance(field, str) else field
+            )
+            for field in fields or ()
+        }
+        cached = _columns[type(store)] = (fields, model, columns)
+    return cached[2]
 
 
 def _session_getter(get_session: Callable[..., Session]) -> Callable[["Store"], Session]:
@@ -240,26 +245,36 @@ class Store(Generic[M]):
         """
         The one matching model: `ModelNotFoundError` when none, `MultipleModelsFoundError` when more.
 
-        A lone primary-key filter on a store with the default hooks skips the ORM query pipeline
-        (an identity-map hit or one prepared SELECT), with the same result.
+        A lone filter on the primary key or another unique column, on a store whose hooks cannot
+        change which row that finds (the library's own, or an `_order_by` that only orders: see
+        `microcosm_sqlite._hooks`), skips the hooks and the ORM query pipeline: an identity-map
+        hit or one prepared SELECT, with the same result. Other calls run the hooks' query.
 
         """
         check_filters(self, kwargs, also=_word_search.accepted(self, kwargs))
-        if offset is None and limit is None and _uses_default_hooks(type(self)) and not _word_search.given(kwargs):
-            found = self._find_by_primary_key(kwargs)
+        if offset is None and limit is None and lookup_safe(type(self)) and not _word_search.given(kwargs):
+            found = self._find_unique(kwargs)
             if found is NOT_FOUND:
                 raise self._not_found(kwargs)
             if found is not None:
                 return found
-        # Query.one() stops reading after a second row, however many rows match.
-        try:
-            return self._words_query(offset, limit, kwargs).one()
-        except NoResultFound:
+        query = self._words_query(offset, limit, kwargs)
+        found = one_of(query)
+        if found is None:
+            # Query.one() stops reading after a second row, however many rows match.
+            try:
+                return query.one()
+            except NoResultFound:
+                found = NONE
+            except MultipleResultsFound:
+                found = SEVERAL
+        if found is NONE:
             raise self._not_found(kwargs) from None
-        except MultipleResultsFound:
+        if found is SEVERAL:
             raise MultipleModelsFoundError(
                 f"more than one {self._model_name} matched {self._describe(kwargs)}"
             ) from None
+        return found  # type: ignore[no-any-return]
 
     def _words_query(self, offset: int | None, limit: int | None, kwargs: dict[str, Any]) -> Query[Any]:
         query = self._search_query(offset, limit, **kwargs)
@@ -302,21 +317,32 @@ class Store(Generic[M]):
                 filters.append((column, value))
         return filters
 
-    def _find_by_primary_key(self, kwargs: dict[str, Any]) -> Any:
-        """The fast path of `one()` for a lone primary-key filter (see `microcosm_sqlite._lookups`)."""
-        filters = self._auto_filters(kwargs)
-        if len(filters) != 1:
-            return None
-        ((column, value),) = filters
+    def _find_unique(self, kwargs: dict[str, Any]) -> Any:
+        """The fast path of `one()` for a lone unique-column filter (see `microcosm_sqlite._lookups`)."""
+        if len(kwargs) == 1:
+            ((name, value),) = kwargs.items()
+            column = _filter_columns(self).get(name)
+            if column is None or value is None:
+                return None
+        else:
+            filters = self._auto_filters(kwargs)
+            if len(filters) != 1:
+                return None
+            # Other keywords may only be auto filters left out for being None: a hook's keyword,
+            # even one that only orders, is its to read (and to refuse), so the hooks must run.
+            names = auto_filter_names(self.auto_filter_fields)
+            if sum(value is not None or name not in names for name, value in kwargs.items()) != 1:
+                return None
+            ((column, value),) = filters
         session = self.session
         if _on_server(session):
             return self._find_on_server(session, column, value)
-        return find_by_primary_key(session, self.model_class, column, value)
+        return find_unique(session, self.model_class, column, value)
 
     def _find_on_server(self, session: Session, column: Any, value: Any) -> Any:
         """
-        `one()` of a lone filter on a server dataset: the query the default hooks build, as a 2.0
-        `select` rather than a legacy `Query` (about 30% less time per lookup, the same SQL, the
+        `one()` of a lone unique filter on a server dataset: the query the default hooks build, as a
+        2.0 `select` rather than a legacy `Query` (about 30% less time per lookup, the same SQL, the
         same loading and events). None (take the ordinary path) when more than one row matches.
 
         """

@@ -40,6 +40,8 @@ def run_harness(tmp_path, *extra):
         str(tmp_path),
         "--out",
         str(out),
+        "--calls",
+        "30",
         *extra,
     ]
     return harness.main(arguments), out
@@ -67,6 +69,20 @@ def test_harness_runs_every_task_and_writes_the_table(tmp_path):
     ):
         assert row in results
     assert "| lookups ≤ 5x sqlite3 | 1,000 | " in results
+    for row in (
+        "| sqlite3 same SELECT | ",
+        "| ours search() | ",
+        "| ours one(), own _order_by | ",
+        "| ours one(), own _filter | ",
+        "| sqlite3 SELECT by column | ",
+        "| sqlite3 import, connect, same SELECTs | ",
+    ):
+        assert row in results
+    # The service workload runs on the shipped artifact and on the generated table alike.
+    assert "shipped airports artifact (data: 1,000 rows)" in results
+    assert "benchmark table, 1,000 rows" in results
+    assert "| small search ≤ 4x sqlite3 | 1,000 | " in results
+    assert "| one() by unique column ≤ 3x sqlite3 | 1,000 | " in results
     assert "| digest at first use ≤ 0.5 s per 100 MiB | 1,000 | " in results
     assert "| diff ≤ 3x sqlite3 EXCEPT | 1,000 | " in results
     assert "pending" not in results  # the builder is in this library

@@ -447,8 +447,8 @@ def test_primary_key_fast_path_refuses_an_unknown_keyword_too(read_only_graph, m
     from microcosm_sqlite import stores
 
     answers = []
-    original = stores.find_by_primary_key
-    monkeypatch.setattr(stores, "find_by_primary_key", lambda *args: answers.append(original(*args)) or answers[-1])
+    original = stores.find_unique
+    monkeypatch.setattr(stores, "find_unique", lambda *args: answers.append(original(*args)) or answers[-1])
     with Geography.new_context(read_only_graph):
         with pytest.raises(UnknownFilterError, match="'naem'"):
             CityByIdStore().one(id=1, naem="Paris")

@@ -29,13 +29,13 @@ class CountryByCodeStore(Store):
 def fast_path(monkeypatch):
     """What each fast-path attempt returned (None: it declined and a query ran)."""
     answers = []
-    original = stores.find_by_primary_key
+    original = stores.find_unique
 
     def recording(*args, **kwargs):
         answers.append(original(*args, **kwargs))
         return answers[-1]
 
-    monkeypatch.setattr(stores, "find_by_primary_key", recording)
+    monkeypatch.setattr(stores, "find_unique", recording)
     return answers
 
 
@@ -105,9 +105,9 @@ def test_other_filters_and_overridden_hooks_take_a_real_query(read_only_graph, f
         assert CityByIdStore().one(id=6, name="Paris").country_code == "CA"
         assert CityStore().one(name="Bern").id == 3
         assert CityByIdStore().one(name="Lyon").id == 2
-    # Two filters never try; CityStore overrides _order_by, so it never tries either; the lone
-    # non-key filter tries and declines.
-    assert fast_path == [None]
+    # Two filters never try; CityStore's _order_by only orders, so its lone filter tries, and
+    # declines like the other lone filter: `name` alone is not unique.
+    assert fast_path == [None, None]
 
 
 def test_sql_listeners_still_see_every_lookup(artifact, fast_path):
@@ -210,4 +210,48 @@ def test_always_refresh_mappers_take_a_real_query(tmp_path, fast_path):
         context.session.execute(Shelfmark.__table__.update().values(code="B2"))
         assert ShelfmarkStore().one(id=1).code == "B2"
     assert fast_path == [None, None]
+    dispose_sqlite_connections(graph)
+
+
+class CountryByNameStore(Store):
+    model_class = Country
+    auto_filter_fields = (Country.name, Country.code, Country.continent)
+
+    def _order_by(self, query, **kwargs):
+        return query.order_by(Country.name)
+
+
+def test_unique_columns_are_looked_up_like_the_primary_key(read_only_graph, fast_path):
+    with Geography.new_context(read_only_graph):
+        mali = CountryByNameStore().one(name="Mali")
+        assert (mali.code, mali.continent) == ("ML", Continent.AFRICA)
+        assert CountryByNameStore().one(code="ML") is mali
+        with pytest.raises(ModelNotFoundError, match=r"^no Country matched name='Atlantis'$"):
+            CountryByNameStore().one(name="Atlantis")
+    assert fast_path == [mali, mali, stores.NOT_FOUND]
+
+
+def test_columns_unique_only_together_or_needing_conversion_take_a_real_query(read_only_graph, fast_path):
+    with Geography.new_context(read_only_graph):
+        # City.name is unique only with country_code; Country.continent is an enum column.
+        assert CityByIdStore().one(name="Bern").id == 3
+        with pytest.raises(stores.MultipleModelsFoundError):
+            CountryByNameStore().one(continent=Continent.EUROPE)
+    assert fast_path == [None, None]
+
+
+def test_the_shipped_airport_store_looks_airports_up_by_code(fast_path):
+    from reference_data.airports import Airport, Airports, AirportStore
+    from reference_data.paths import AIRPORTS_ARTIFACT
+
+    graph = make_graph(paths={"Airports": str(AIRPORTS_ARTIFACT)}, read_only=True)
+    with Airports.new_context(graph) as context:
+        by_icao = AirportStore().one(icao="LFPG")
+        by_iata = AirportStore().one(iata="CDG")
+        assert by_icao is by_iata
+        assert context.session.query(Airport).filter(Airport.iata == "CDG").one() is by_icao
+        assert by_icao.country_code == "FR"
+        # A keyword of the store's own _order_by: its hooks run.
+        assert AirportStore().one(icao="LFPG", highest_first=True) is by_icao
+    assert fast_path == [by_icao, by_icao]
     dispose_sqlite_connections(graph)

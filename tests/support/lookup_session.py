@@ -1,11 +1,11 @@
 """
-One session of primary-key lookups, summarised as plain data so two processes can be compared.
+One session of primary-key lookups and a search, summarised as plain data so two processes can be compared.
 
 """
 
 from typing import Any
 
-from microcosm_sqlite import Store, dispose_sqlite_connections, stores
+from microcosm_sqlite import Store, dispose_sqlite_connections, results, stores
 from microcosm_sqlite.errors import ModelNotFoundError
 from tests.support.fixtures import City, Country, Geography
 from tests.support.graphs import make_graph
@@ -31,14 +31,22 @@ def lookups(artifact: str) -> dict[str, Any]:
 
     """
     attempts: list[str] = []
-    original = stores.find_by_primary_key
+    original = stores.find_unique
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         answer = original(*args, **kwargs)
         attempts.append("declined" if answer is None else "not found" if answer is stores.NOT_FOUND else "taken")
         return answer
 
-    stores.find_by_primary_key = recording
+    streamed = results.stream
+
+    def recording_stream(*args: Any) -> Any:
+        answer = streamed(*args)
+        attempts.append("search declined" if answer is None else "search taken")
+        return answer
+
+    stores.find_unique = recording
+    results.stream = recording_stream
     graph = make_graph(paths={"Geography": artifact}, read_only=True)
     try:
         with Geography.new_context(graph) as context:
@@ -53,12 +61,15 @@ def lookups(artifact: str) -> dict[str, Any]:
                 missing = "found"
             except ModelNotFoundError as error:
                 missing = str(error)
+            cities = [[c.id, c.name, c is city] for c in CityByIdStore().search()]
             found = {
+                "cities": cities,
                 "city": [city.id, city.name, city.country_code, city.population, city.latitude],
                 "country": [country.code, country.name, country.continent.name, country.landlocked],
                 "missing": missing,
             }
     finally:
-        stores.find_by_primary_key = original
+        stores.find_unique = original
+        results.stream = streamed
         dispose_sqlite_connections(graph)
     return {"attempts": attempts, "found": found}

@@ -1,0 +1,336 @@
+"""
+The equality matrix: every call the fast paths serve gives what the ordinary path gives.
+
+Each case runs the same calls twice on the same file, in fresh sessions: once as the library runs
+them, once with every fast path switched off (`Store.one()`'s lookup, its query past the ORM, and
+streaming searches past the ORM). The results (which objects, their values, their identity with
+objects held before the call) and the session afterwards (identity map, each object's loaded and
+expired attributes, pending changes) must be identical. Each case also pins whether the fast path
+was taken, so that a mapping feature it must decline cannot slip through, and one it accepts is
+really being compared.
+
+"""
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, ForeignKey, Integer, String, event, inspect
+from sqlalchemy.orm import deferred, relationship
+from sqlalchemy.orm.attributes import instance_dict
+
+from microcosm_sqlite import DataSet, Store, dispose_sqlite_connections, results, stores
+from microcosm_sqlite.errors import ModelNotFoundError, MultipleModelsFoundError
+from microcosm_sqlite.types import EnumType
+from tests.support.graphs import make_graph
+
+Matrix = DataSet.create("Matrix")
+
+
+class Kind(enum.Enum):
+    SMALL = "s"
+    LARGE = "l"
+
+
+class Item(Matrix):
+    __tablename__ = "item"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String, nullable=False, unique=True)
+    group = Column(String, nullable=False, index=True)
+    rank = Column(Integer, nullable=False)
+    kind = Column(EnumType(Kind), nullable=False)
+
+
+class Note(Matrix):
+    __tablename__ = "note"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String, nullable=False, unique=True)
+    group = Column(String, nullable=False)
+    item_id = Column(Integer, ForeignKey("item.id"), nullable=False)
+    text = deferred(Column(String))
+    item = relationship(Item)
+
+
+class Tag(Matrix):
+    __tablename__ = "tag"
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String, nullable=False, unique=True)
+    group = Column(String, nullable=False)
+    item_id = Column(Integer, ForeignKey("item.id"), nullable=False)
+    item = relationship(Item, lazy="joined")
+
+
+class Animal(Matrix):
+    __tablename__ = "animal"
+    __mapper_args__ = {"polymorphic_on": "species", "polymorphic_identity": "animal"}
+
+    id = Column(Integer, primary_key=True)
+    code = Column(String, nullable=False, unique=True)
+    group = Column(String, nullable=False)
+    species = Column(String, nullable=False)
+
+
+class Dog(Animal):
+    __mapper_args__ = {"polymorphic_identity": "dog"}
+
+
+class ItemStore(Store):
+    model_class = Item
+    auto_filter_fields = (Item.id, Item.code, Item.group)
+
+
+class OrderedItemStore(ItemStore):
+    """An `_order_by` that only orders, with a keyword of its own."""
+
+    def _order_by(self, query, descending=False, **kwargs):
+        if descending:
+            return query.order_by(Item.rank.desc(), Item.id)
+        return query.order_by(Item.rank, Item.id)
+
+
+class JoiningItemStore(ItemStore):
+    """An `_order_by` that joins: items without notes drop out, items with two come twice."""
+
+    def _order_by(self, query, **kwargs):
+        return query.join(Note, Note.item_id == Item.id).order_by(Note.code)
+
+
+class FilteringItemStore(ItemStore):
+    """A `_filter` with a keyword it consumes."""
+
+    def _filter(self, query, min_rank=None, **kwargs):
+        if min_rank is not None:
+            query = query.filter(Item.rank >= min_rank)
+        return super()._filter(query, **kwargs).order_by(Item.id)
+
+
+class NoteStore(Store):
+    model_class = Note
+    auto_filter_fields = (Note.id, Note.code, Note.group)
+
+
+class TagStore(Store):
+    model_class = Tag
+    auto_filter_fields = (Tag.id, Tag.code, Tag.group)
+
+
+class AnimalStore(Store):
+    model_class = Animal
+    auto_filter_fields = (Animal.id, Animal.code, Animal.group)
+
+
+ITEMS = [
+    Item(id=n, code=f"I{n}", group="even" if n % 2 == 0 else "odd", rank=(n * 7) % 10, kind=Kind.SMALL)
+    for n in range(1, 13)
+]
+
+
+@pytest.fixture(scope="module")
+def graph(tmp_path_factory):
+    graph = make_graph(paths={"Matrix": str(tmp_path_factory.mktemp("matrix") / "matrix.db")})
+    Matrix.create_all(graph)
+    with Matrix.new_context(graph) as context:
+        context.session.add_all(
+            [
+                *(
+                    Item(**{key: getattr(item, key) for key in ("id", "code", "group", "rank", "kind")})
+                    for item in ITEMS
+                ),
+                *(Note(id=n, code=f"N{n}", group="all", item_id=1 + n % 3, text=f"note {n}") for n in range(1, 5)),
+                *(Tag(id=n, code=f"T{n}", group="all", item_id=n) for n in range(1, 4)),
+                Animal(id=1, code="A1", group="all"),
+                Dog(id=2, code="A2", group="all"),
+            ]
+        )
+        context.commit()
+    yield graph
+    dispose_sqlite_connections(graph)
+
+
+@pytest.fixture
+def taken(monkeypatch):
+    """Which fast paths answered in a run (`ordinary=True` switches them all off)."""
+    answers: list[str] = []
+
+    class Switch:
+        ordinary = False
+
+    switch = Switch()
+
+    def wrap(module: Any, name: str, label: str) -> None:
+        original = getattr(module, name)
+
+        def attempt(*args):
+            if switch.ordinary:
+                return None
+            answer = original(*args)
+            if answer is not None:
+                answers.append(label)
+            return answer
+
+        monkeypatch.setattr(module, name, attempt)
+
+    wrap(stores, "find_unique", "lookup")
+    wrap(stores, "one_of", "query")
+    wrap(results, "stream", "stream")
+    switch.answers = answers
+    return switch
+
+
+def values(instance: Any) -> tuple:
+    state = inspect(instance)
+    loaded = instance_dict(instance)
+    return (state.key, tuple(sorted((key, shown(loaded[key])) for key in state.mapper.attrs.keys() if key in loaded)))
+
+
+def shown(value: Any) -> str:
+    """A loaded value; a related object by its identity, not its address."""
+    state = inspect(value, raiseerr=False)
+    return repr(value if state is None or not hasattr(state, "key") else state.key)
+
+
+def session_state(session) -> list[tuple]:
+    """Everything about the session a caller could see: what it holds, and in which state."""
+    described = []
+    for key, instance in sorted(session.identity_map.items(), key=lambda item: repr(item[0])):
+        state = inspect(instance)
+        described.append(
+            (
+                repr(key),
+                state.persistent,
+                state.expired,
+                tuple(sorted(state.expired_attributes)),
+                tuple(sorted(state.unloaded)),
+                tuple(sorted(state.committed_state)),
+                values(instance),
+            )
+        )
+    described.append(("pending", sorted(repr(values(i)) for i in session.new), len(session.dirty)))
+    return described
+
+
+@dataclass(frozen=True)
+class Case:
+    store: type
+    call: str
+    kwargs: dict
+    #: The fast path that answers (None: every path declines and the ORM answers).
+    fast: str | None
+    #: What happens in the session before the call.
+    setup: str = ""
+
+
+def run(case: Case, graph, taken) -> tuple[Any, list[tuple]]:
+    with Matrix.new_context(graph) as context:
+        session = context.session
+        held = []
+        listener = None
+        if case.setup == "pending":
+            session.add(Item(id=99, code="I99", group="odd", rank=0, kind=Kind.LARGE))
+        elif case.setup in ("held", "expired"):
+            held = session.query(Item).order_by(Item.id).all()
+            if case.setup == "expired":
+                session.expire(held[0])
+                session.expire(held[3], ["rank"])
+        elif case.setup == "after commit":
+            # A lookup, then a new transaction: the connection the first one used is gone.
+            held = [ItemStore().one(id=1)]
+            taken.answers.clear()  # the case is about the call after it
+            session.commit()
+            session.execute(Item.__table__.update().where(Item.id == 2).values(rank=42))
+        elif case.setup == "load listener":
+            listener = (Item, "load", lambda target, context: None)
+        elif case.setup == "session listener":
+            listener = (session, "loaded_as_persistent", lambda session, instance: None)
+        elif case.setup == "engine listener":
+            listener = (graph.sqlite("Matrix").engine, "before_cursor_execute", lambda *args: None)
+        if listener is not None:
+            event.listen(*listener)
+        try:
+            store = case.store()
+            try:
+                if case.call == "one":
+                    found = store.one(**case.kwargs)
+                    answer: Any = [values(found), [found is h for h in held]]
+                elif case.call == "first":
+                    found = store.first(**case.kwargs)
+                    answer = [None if found is None else values(found)]
+                else:
+                    rows = [row for row in store.search(**case.kwargs)]
+                    answer = [[values(row) for row in rows], [[row is h for h in held] for row in rows]]
+            except (ModelNotFoundError, MultipleModelsFoundError) as error:
+                answer = [type(error).__name__, str(error)]
+            return answer, session_state(session)
+        finally:
+            if listener is not None:
+                event.remove(*listener)
+            session.rollback()
+
+
+CASES = [
+    # Plain mapping, the library's hooks.
+    Case(ItemStore, "one", {"id": 3}, "lookup"),
+    Case(ItemStore, "one", {"code": "I4"}, "lookup"),
+    Case(ItemStore, "one", {"id": 404}, "lookup"),
+    Case(ItemStore, "one", {"group": "odd"}, "query"),
+    Case(ItemStore, "search", {"group": "odd", "limit": 3}, "stream"),
+    Case(ItemStore, "search", {}, "stream"),
+    Case(ItemStore, "first", {"group": "even"}, None),
+    # An _order_by that only orders: lookups skip it, searches run it.
+    Case(OrderedItemStore, "one", {"id": 5}, "lookup"),
+    Case(OrderedItemStore, "one", {"code": "I6"}, "lookup"),
+    Case(OrderedItemStore, "one", {"code": "I6", "descending": True}, "query"),
+    Case(OrderedItemStore, "search", {"group": "even", "descending": True, "limit": 4}, "stream"),
+    Case(OrderedItemStore, "search", {"offset": 2, "limit": 5}, "stream"),
+    # An _order_by that joins changes which rows match: lookups run it.
+    Case(JoiningItemStore, "one", {"id": 1}, "query"),
+    Case(JoiningItemStore, "one", {"id": 2}, "query"),
+    Case(JoiningItemStore, "one", {"id": 9}, "query"),
+    Case(JoiningItemStore, "search", {}, "stream"),
+    # A _filter with a keyword of its own.
+    Case(FilteringItemStore, "one", {"code": "I7"}, "query"),
+    Case(FilteringItemStore, "one", {"code": "I7", "min_rank": 5}, "query"),
+    Case(FilteringItemStore, "search", {"min_rank": 5, "limit": 10}, "stream"),
+    # Session situations.
+    Case(ItemStore, "one", {"id": 1}, "lookup", "held"),
+    Case(ItemStore, "search", {"group": "odd"}, "stream", "held"),
+    Case(ItemStore, "one", {"id": 1}, "query", "expired"),
+    Case(ItemStore, "one", {"id": 4}, "query", "expired"),
+    Case(ItemStore, "search", {}, "stream", "expired"),
+    Case(ItemStore, "one", {"id": 2}, "lookup", "after commit"),
+    Case(ItemStore, "search", {"group": "even"}, "stream", "after commit"),
+    Case(ItemStore, "one", {"id": 2}, None, "pending"),
+    Case(ItemStore, "search", {"group": "odd"}, None, "pending"),
+    Case(ItemStore, "one", {"id": 2}, None, "load listener"),
+    Case(ItemStore, "search", {"group": "odd"}, None, "load listener"),
+    Case(ItemStore, "one", {"code": "I2"}, None, "session listener"),
+    Case(ItemStore, "search", {"group": "odd"}, None, "session listener"),
+    Case(ItemStore, "one", {"id": 2}, None, "engine listener"),
+    Case(ItemStore, "search", {"group": "odd"}, None, "engine listener"),
+    # Mapping features the fast paths decline.
+    Case(NoteStore, "one", {"id": 2}, None),
+    Case(NoteStore, "search", {"group": "all"}, None),
+    Case(TagStore, "one", {"code": "T2"}, None),
+    Case(TagStore, "search", {"group": "all"}, None),
+    Case(AnimalStore, "one", {"id": 2}, None),
+    Case(AnimalStore, "search", {"group": "all"}, None),
+]
+
+
+@pytest.mark.parametrize(
+    "case",
+    CASES,
+    ids=[f"{c.store.__name__}-{c.call}-{'-'.join(map(str, c.kwargs.values())) or 'all'}-{c.setup}" for c in CASES],
+)
+def test_fast_and_ordinary_paths_give_the_same_results_and_session(case, graph, taken):
+    fast = run(case, graph, taken)
+    fast_answers = list(taken.answers)
+    taken.ordinary = True
+    ordinary = run(case, graph, taken)
+
+    assert fast == ordinary
+    assert set(fast_answers) == ({case.fast} if case.fast else set())
