@@ -24,11 +24,14 @@ datasets: $(STAMP)
 demo: datasets
 	$(BIN)/python -m reference_data.demo
 
+# One pytest worker per core (pytest-xdist); PYTEST_WORKERS=0 runs the suite in one process.
+PYTEST_WORKERS ?= logical
+
 test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy microcosm_sqlite
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 # The other end of the supported range: the whole suite with the lowest version setup.cfg claims of
 # every dependency (constraints/minimum.txt), on the oldest Python it claims, in a venv of its own.
@@ -46,7 +49,7 @@ $(STAMP_OLDEST): setup.cfg pyproject.toml $(EXAMPLES)/pyproject.toml constraints
 	touch $@
 
 test-oldest: $(STAMP_OLDEST)
-	$(VENV_OLDEST)/bin/python -m pytest -q
+	$(VENV_OLDEST)/bin/python -m pytest -q -n $(PYTEST_WORKERS)
 
 # Benchmarks (not part of `make test`): their own venvs, so the original 2.0 never meets this library.
 BENCH_VENVS := benchmarks/.venvs
