@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -61,9 +62,13 @@ __all__ = ["DEFAULT_KEEP", "LOCK_TIMEOUT", "Publication", "previous_name", "publ
 
 #: Previous versions kept after a publish, unless told otherwise.
 DEFAULT_KEEP = 1
-#: How long the swap waits for readers holding the published tables before it gives up (and retries).
-LOCK_TIMEOUT = "10s"
-SWAP_ATTEMPTS = 3
+#: How long the swap waits for a reader holding a published table before it lets go of every table
+#: it holds and tries again. Well below PostgreSQL's deadlock_timeout (1 s by default): a reader that
+#: holds one table and wants another the swap holds would otherwise wait until the server's deadlock
+#: check, which may pick the reader's query as its victim.
+LOCK_TIMEOUT = "100ms"
+#: How long the swap keeps trying before the publish fails (readers in long transactions).
+SWAP_DEADLINE_SECONDS = 30.0
 #: The longest identifier PostgreSQL keeps whole (NAMEDATALEN - 1 bytes).
 MAX_IDENTIFIER = 63
 #: The longest suffix a publish adds to a schema name.
@@ -315,16 +320,19 @@ def _swap(connection: psycopg.Connection[Any], schema: str, staging: str, step: 
     """Rename the published schema aside and the staging one in, in one transaction; the name it went to."""
     import psycopg
 
-    for attempt in range(SWAP_ATTEMPTS):
+    deadline = time.monotonic() + SWAP_DEADLINE_SECONDS
+    pause = 0.01
+    while True:
         try:
             return _swap_once(connection, schema, staging, step)
         except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
             # A reader held a published table past the timeout (or locked them in another order):
-            # nothing was renamed; try again.
+            # nothing was renamed, and the rollback frees whatever this attempt held at once.
             connection.rollback()
-            if attempt == SWAP_ATTEMPTS - 1:
+            if time.monotonic() + pause > deadline:
                 raise
-    return None  # unreachable: the last attempt returns or raises
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
 
 def _swap_once(connection: psycopg.Connection[Any], schema: str, staging: str, step: StepHook) -> str | None:

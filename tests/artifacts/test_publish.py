@@ -300,3 +300,48 @@ def test_a_row_the_server_refuses_names_its_table_and_column(postgres_url, tmp_p
     assert "value too long for type character varying(2)" in str(raised.value)
     assert "COPY country, line 5, column code" in str(raised.value)
     assert schemas(postgres_url, "geo_refused") == []
+
+
+def test_a_reader_holding_one_table_is_never_the_victim_of_the_swap(postgres_url, versions):
+    """
+    A reader inside a transaction holds `country` and then reads `city` while a publish swaps: the
+    publish, holding `city` and waiting for `country`, must give way before the server's deadlock
+    check picks the reader as its victim (a service's query failing because a publish ran).
+
+    """
+    import threading
+
+    import psycopg
+
+    (one, _, _), (two, counts_two, hash_two) = versions
+    schema = "geo_deadlock"
+    publish_artifact(one, postgres_url, Geography, schema=schema)
+    conninfo = "postgresql://" + postgres_url.partition("://")[2]
+    published_error: list[BaseException] = []
+
+    def publish_two():
+        try:
+            publish_artifact(two, postgres_url, Geography, schema=schema)
+        except BaseException as error:  # reported by the test below
+            published_error.append(error)
+
+    with psycopg.connect(conninfo) as reader:
+        # This reader's own deadlock check runs early: it is the victim if the publish still waits.
+        reader.execute("SET deadlock_timeout = '300ms'")
+        reader.execute(f'SELECT count(*) FROM "{schema}".country').fetchone()
+        publisher = threading.Thread(target=publish_two)
+        publisher.start()
+        waiting_for_country = (
+            "SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relname = 'country' AND l.mode = 'AccessExclusiveLock' AND NOT l.granted"
+        )
+        deadline = time.monotonic() + 60
+        while not server_rows(postgres_url, waiting_for_country, schema):
+            assert time.monotonic() < deadline and publisher.is_alive(), published_error
+        # The publish holds `city` and waits for `country`, which this reader holds.
+        assert reader.execute(f'SELECT count(*) FROM "{schema}".city').fetchone() is not None
+        reader.commit()
+    publisher.join(timeout=120)
+
+    assert published_error == []
+    assert published(postgres_url, schema) == (*counts_two, hash_two)
