@@ -50,3 +50,44 @@ def test_an_unreachable_server_is_one_line_with_the_password_masked(tmp_path):
     assert "s3cret" not in published.stderr
     assert published.stderr.startswith("Error: dataset 'Geography' (postgres://reader:***@/nowhere?host=")
     assert len(published.stderr.strip().splitlines()) == 1
+
+
+def with_password(url: str) -> str:
+    # The suite's server trusts its socket's users, so any password connects: enough to see it masked.
+    return url.replace("postgres:@", "postgres:s3cret@", 1)
+
+
+def test_search_reads_a_published_dataset_by_url_and_refuses_words_in_one_line(postgres_url):
+    url = with_password(postgres_url)
+    assert run("publish", "datasets/airports.db", url, "--schema", "airports").returncode == 0
+
+    found = run(
+        "search",
+        "reference_data.airports:AirportStore",
+        "--path",
+        url,
+        "--filter",
+        "iata=ZRH",
+        "--columns",
+        "icao",
+        "--json",
+    )
+    by_words = run("search", "reference_data.airports:AirportStore", "--path", url, "--q", "zurich")
+
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout) == [{"icao": "LSZH"}]
+    assert by_words.returncode == 1
+    assert "s3cret" not in by_words.stderr
+    assert by_words.stderr.startswith("Error: dataset 'Airports': searching by words (q=, match=) needs SQLite's FTS5")
+    assert len(by_words.stderr.strip().splitlines()) == 1
+
+
+def test_commands_that_read_a_file_refuse_a_url_in_one_line_without_its_password(postgres_url, tmp_path):
+    url = with_password(postgres_url)
+
+    for args in (("inspect", url), ("dump", url, "airport"), ("diff", url, "datasets/airports.db")):
+        result = run(*args)
+
+        assert result.returncode in (1, 2), (args, result.stderr)
+        assert "s3cret" not in result.stderr, args
+        assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
