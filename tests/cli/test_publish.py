@@ -85,7 +85,12 @@ def test_search_reads_a_published_dataset_by_url_and_refuses_words_in_one_line(p
 def test_commands_that_read_a_file_refuse_a_url_in_one_line_without_its_password(postgres_url, tmp_path):
     url = with_password(postgres_url)
 
-    for args in (("inspect", url), ("dump", url, "airport"), ("diff", url, "datasets/airports.db")):
+    for args in (
+        ("inspect", url),
+        ("dump", url, "airport"),
+        ("diff", url, "datasets/airports.db"),
+        ("migrate-sql", "--path", url, "reference_data.airports:Airports", tmp_path),
+    ):
         result = run(*args)
 
         assert result.returncode in (1, 2), (args, result.stderr)
