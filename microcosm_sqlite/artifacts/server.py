@@ -109,7 +109,7 @@ def schema_in_url(url: str) -> tuple[str, str | None]:
 
 
 @contextmanager
-def connect(url: str, data_set: str, autocommit: bool = False) -> Iterator[psycopg.Connection[Any]]:
+def connect(url: str, data_set: str | None, autocommit: bool = False) -> Iterator[psycopg.Connection[Any]]:
     """
     A psycopg connection to the server `url` names, closed on exit (a transaction still open is
     rolled back by the server). Failing to connect is a `ServerConnectionError` naming the URL,

@@ -96,3 +96,12 @@ def test_commands_that_read_a_file_refuse_a_url_in_one_line_without_its_password
         assert result.returncode in (1, 2), (args, result.stderr)
         assert "s3cret" not in result.stderr, args
         assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
+
+
+def test_verify_of_an_unreachable_url_without_models_invents_no_dataset_name(tmp_path):
+    verified = run("verify", f"postgres://reader:s3cret@/nowhere?host={tmp_path}")
+
+    assert verified.returncode == 1
+    assert verified.stderr.startswith("FAILED postgres://reader:***@/nowhere?host="), verified.stderr
+    assert "cannot connect to the server" in verified.stderr
+    assert "s3cret" not in verified.stderr
