@@ -1,6 +1,7 @@
 """Publishing artifacts to PostgreSQL: atomic swaps, kept versions, identical content hashes."""
 
 import os
+import re
 import select
 import signal
 import subprocess
@@ -300,3 +301,22 @@ def test_a_row_the_server_refuses_names_its_table_and_column(postgres_url, tmp_p
     assert "value too long for type character varying(2)" in str(raised.value)
     assert "COPY country, line 5, column code" in str(raised.value)
     assert schemas(postgres_url, "geo_refused") == []
+
+
+@pytest.mark.parametrize("scheme", ["mysql", "sqlite", "postgresql+asyncpg"])
+def test_a_url_of_another_database_is_refused_before_connecting(tmp_path, scheme):
+    from microcosm_sqlite.artifacts.verify import verify_published
+    from microcosm_sqlite.errors import ServerError
+
+    artifact = tmp_path / "geography.db"
+    build_geography(artifact)
+    url = f"{scheme}://reader:s3cret@/reference?host={tmp_path}"
+
+    with pytest.raises(ServerError, match=re.escape(f"{scheme}:// is not a supported PostgreSQL URL")) as raised:
+        publish_artifact(artifact, url)
+    verification = verify_published(url)
+
+    assert "s3cret" not in str(raised.value)
+    assert not isinstance(raised.value, ServerConnectionError)
+    assert len(verification.failures) == 1
+    assert f"{scheme}:// is not a supported PostgreSQL URL" in verification.failures[0]

@@ -105,3 +105,12 @@ def test_verify_of_an_unreachable_url_without_models_invents_no_dataset_name(tmp
     assert verified.stderr.startswith("FAILED postgres://reader:***@/nowhere?host="), verified.stderr
     assert "cannot connect to the server" in verified.stderr
     assert "s3cret" not in verified.stderr
+
+
+def test_verify_of_another_databases_url_says_so_without_its_password():
+    verified = run("verify", "mysql://reader:s3cret@db.invalid/reference")
+
+    assert verified.returncode == 1
+    assert "s3cret" not in verified.stderr
+    assert "mysql:// is not a supported PostgreSQL URL" in verified.stderr
+    assert len(verified.stderr.strip().splitlines()) == 1
