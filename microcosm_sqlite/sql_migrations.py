@@ -79,6 +79,7 @@ def run_migrations(
 
     """
     data_set = _data_set_name(Base)
+    _refuse_server(graph, data_set)
     graph.sqlite.refuse_if_read_only(data_set, "run SQL migrations")
     folder = _folder(data_set, directory)
     files = _read_files(data_set, folder)
@@ -114,6 +115,7 @@ def pending_migrations(graph: Any, Base: Any, directory: str | Path) -> list[str
 
     """
     data_set = _data_set_name(Base)
+    _refuse_server(graph, data_set)
     folder = _folder(data_set, directory)
     files = _read_files(data_set, folder)
     path = graph.sqlite.path_for(data_set)
@@ -130,6 +132,23 @@ def pending_migrations(graph: Any, Base: Any, directory: str | Path) -> list[str
         with closing(sqlite3.connect(uri, uri=True, timeout=graph.sqlite.options.busy_timeout)) as connection:
             applied = _applied(connection, data_set, folder)
     return [migration.name for migration in _pending(data_set, folder, files, applied)]
+
+
+def _refuse_server(graph: Any, data_set: str) -> None:
+    """
+    A dataset published on a server is replaced whole by `publish`, never migrated in place: the
+    runner speaks SQLite (its transactions, its `_migrations` table), and the driver's own error
+    on connecting would be a traceback.
+
+    """
+    server = graph.sqlite.server_location_for(data_set)
+    if server is not None:
+        raise MigrationError(
+            "SQL migrations apply to an SQLite file, and this dataset is on a PostgreSQL server",
+            data_set=data_set,
+            path=server.display,
+            hint="configure the dataset's file to migrate it, then build and publish the artifact again",
+        )
 
 
 def _data_set_name(Base: Any) -> str:

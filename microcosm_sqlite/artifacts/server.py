@@ -20,12 +20,12 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from microcosm_sqlite._locations import SCHEMA_OPTION
+from microcosm_sqlite._locations import SCHEMA_OPTION, is_url
 from microcosm_sqlite.artifacts.hashing import TableHash, encode_json, encode_value, hash_rows
 from microcosm_sqlite.artifacts.metadata import MALFORMED_HINT, METADATA_TABLE, ArtifactInfo
 from microcosm_sqlite.artifacts.reading import INTERNAL_TABLE_PREFIXES
 from microcosm_sqlite.constants import TYPED_HASH_FORMAT_VERSION
-from microcosm_sqlite.errors import DriverNotInstalledError, MalformedMetadataError, ServerConnectionError
+from microcosm_sqlite.errors import DriverNotInstalledError, MalformedMetadataError, ServerConnectionError, ServerError
 
 if TYPE_CHECKING:
     import psycopg
@@ -59,8 +59,12 @@ CONNECT_HINT = "check the host, port, database and credentials in the URL, and t
 
 
 def is_server_url(location: object) -> bool:
-    """Whether a dataset's location is a PostgreSQL URL rather than a file path."""
-    return isinstance(location, str) and location.partition("://")[0].lower() in SCHEMES and "://" in location
+    """
+    Whether a dataset's location is a URL rather than a file path: any `scheme://`, so that a URL
+    of another database is refused as one (`connect`), never read as a file name, password and all.
+
+    """
+    return isinstance(location, str) and is_url(location)
 
 
 def masked(url: str) -> str:
@@ -109,13 +113,22 @@ def schema_in_url(url: str) -> tuple[str, str | None]:
 
 
 @contextmanager
-def connect(url: str, data_set: str, autocommit: bool = False) -> Iterator[psycopg.Connection[Any]]:
+def connect(url: str, data_set: str | None, autocommit: bool = False) -> Iterator[psycopg.Connection[Any]]:
     """
     A psycopg connection to the server `url` names, closed on exit (a transaction still open is
     rolled back by the server). Failing to connect is a `ServerConnectionError` naming the URL,
     its password masked.
 
     """
+    scheme = url.partition("://")[0]
+    if scheme.lower() not in SCHEMES:
+        # libpq would be handed the rest of the URL as a PostgreSQL one, whatever database it names.
+        raise ServerError(
+            f"{scheme}:// is not a supported PostgreSQL URL",
+            data_set=data_set,
+            path=masked(url),
+            hint="use postgresql://user:password@host:port/database (or postgres://, postgresql+psycopg://)",
+        )
     try:
         import psycopg
     except ImportError:

@@ -163,7 +163,7 @@ def verify_published(url: str, base: Any = None, schema: str | None = None) -> V
     data_set = data_set_base(base).__name__ if base is not None else (schema or "")
     verification = Verification(path=masked(url), data_set=data_set)
     try:
-        with connect(url, data_set or "?") as connection:
+        with connect(url, data_set or None) as connection:
             schema = schema or (default_schema(data_set) if data_set else _only_published(connection, url))
             verification.data_set = verification.data_set or schema
             info = published_metadata(connection, schema, verification.data_set, url)
@@ -201,7 +201,7 @@ def _only_published(connection: Any, url: str) -> str:
     if len(schemas) != 1:
         raise DataSetError(
             f"the database holds {len(schemas)} published datasets ({', '.join(schemas) or 'none'})",
-            data_set="?",
+            data_set=None,
             path=masked(url),
             hint="name the schema to verify (--schema), or give the models (--models)",
         )

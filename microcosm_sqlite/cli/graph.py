@@ -15,7 +15,7 @@ DEFAULT_GRAPH_NAME = "microcosm_sqlite"
 def create_graph(
     graph_name: str,
     data_set: str,
-    path: Path | None,
+    path: str | Path | None,
     read_only: bool,
     import_name: str | None = None,
     components: dict[str, Any] | None = None,

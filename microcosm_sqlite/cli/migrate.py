@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
-from microcosm_sqlite.cli.options import load_models
+from microcosm_sqlite.cli.options import Location, load_models
 from microcosm_sqlite.cmd import check_migration as check_migration_command
 from microcosm_sqlite.cmd import migrate as migrate_command
 from microcosm_sqlite.dataset import dispose_sqlite_connections
@@ -24,7 +24,7 @@ def dataset_options(function: F) -> F:
     for decorator in reversed(
         [
             click.argument("models_spec", metavar="MODULE:Base"),
-            click.option("--path", type=click.Path(path_type=Path), help="The dataset's file (default: from config)."),
+            click.option("--path", type=Location(urls=False), help="The dataset's file (default: from config)."),
             click.option(
                 "--migrations-dir",
                 type=click.Path(file_okay=False, path_type=Path),

@@ -9,7 +9,7 @@ import click
 
 from microcosm_sqlite._hints import set_path
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
-from microcosm_sqlite.cli.options import FAILED, load_models
+from microcosm_sqlite.cli.options import FAILED, Location, load_models
 from microcosm_sqlite.constants import MEMORY_PATH
 from microcosm_sqlite.dataset import dispose_sqlite_connections
 from microcosm_sqlite.errors import DataSetNotConfiguredError
@@ -17,7 +17,7 @@ from microcosm_sqlite.sql_migrations import pending_migrations, run_migrations
 
 
 @click.command("migrate-sql", short_help="Apply a dataset's numbered .sql migration files.")
-@click.option("--path", type=click.Path(path_type=Path), help="The dataset's file (default: from config).")
+@click.option("--path", type=Location(urls=False), help="The dataset's file (default: from config).")
 @click.option("--check", is_flag=True, help="Only list the pending files; exit 1 when any are pending (for CI).")
 @click.option("--graph-name", default=DEFAULT_GRAPH_NAME, show_default=True, help="Graph name for environment config.")
 @click.argument("models_spec", metavar="MODULE:Base")

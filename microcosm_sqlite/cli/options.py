@@ -136,9 +136,38 @@ def _os_error(error: OSError) -> click.ClickException:
     return LibraryError(f"cannot write to standard output: {error.strerror or error}")
 
 
+class Location(click.ParamType):
+    """
+    A dataset's file, or (where `urls` is true) the URL of a published dataset, kept a string: a
+    Path folds the '//' of a URL, which then reached the library as a file name, password and all.
+    A URL given where only a file will do is one line, its password masked.
+
+    """
+
+    name = "path"
+
+    def __init__(self, urls: bool) -> None:
+        self.urls = urls
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str | Path:
+        # Imported here: `--help` never converts a value, and must not import SQLAlchemy.
+        from microcosm_sqlite._locations import is_url
+        from microcosm_sqlite.artifacts.server import masked
+
+        if isinstance(value, Path) or not is_url(str(value)):
+            return Path(value)
+        if self.urls:
+            return str(value)
+        command = ctx.command_path if ctx is not None else "this command"
+        raise LibraryError(
+            f"{masked(str(value))}: {command} reads an SQLite file, not a database URL; "
+            "give the artifact's path (publish, verify and search take a URL)"
+        )
+
+
 def artifact_argument(name: str = "artifact", **kwargs: Any) -> Callable[[F], F]:
     """A path argument naming an artifact file; existence and permissions are the library's to check."""
-    return click.argument(name, type=click.Path(dir_okay=True, readable=False, path_type=Path), **kwargs)
+    return click.argument(name, type=Location(urls=False), **kwargs)
 
 
 def output_option(function: F) -> F:

@@ -17,6 +17,7 @@ from microcosm_sqlite._word_search import accepted as accepted_words
 from microcosm_sqlite.builders import read_text
 from microcosm_sqlite.cli.graph import DEFAULT_GRAPH_NAME, create_graph
 from microcosm_sqlite.cli.options import (
+    Location,
     chosen_format,
     format_options,
     load_object,
@@ -35,7 +36,11 @@ SQLITE_MAX_INTEGER = 2**63 - 1
 
 @click.command(short_help="Run a Store's search() on an artifact, read-only.")
 @click.argument("store_spec", metavar="MODULE:StoreClass")
-@click.option("--path", type=click.Path(path_type=Path), help="The artifact to search (default: from config).")
+@click.option(
+    "--path",
+    type=Location(urls=True),
+    help="The artifact, or a published dataset's URL, to search (default: from config).",
+)
 @click.option(
     "--filter", "filters", multiple=True, metavar="NAME=VALUE", help="A search keyword argument (repeatable)."
 )
@@ -50,7 +55,7 @@ SQLITE_MAX_INTEGER = 2**63 - 1
 @click.option("--graph-name", default=DEFAULT_GRAPH_NAME, show_default=True, help="Graph name for environment config.")
 def search(
     store_spec: str,
-    path: Path | None,
+    path: str | Path | None,
     filters: tuple[str, ...],
     q: str | None,
     match: str | None,

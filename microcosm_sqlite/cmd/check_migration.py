@@ -18,7 +18,7 @@ from microcosm_sqlite._engines import EngineOptions, create_engine_for
 from microcosm_sqlite._hints import in_graph, path_setting
 from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.constants import MEMORY_PATH
-from microcosm_sqlite.errors import ArtifactNotFoundError, StaleDBError
+from microcosm_sqlite.errors import ArtifactNotFoundError, MigrationError, StaleDBError
 from microcosm_sqlite.migrations.changes import describe_changes
 from microcosm_sqlite.migrations.config import ENGINE, make_config
 from microcosm_sqlite.migrations.environment import AUTOGENERATE_OPTIONS
@@ -49,6 +49,15 @@ def main(graph: Any, Base: Any) -> None:
     with alembic_errors(data_set, folder):
         heads = set(ScriptDirectory.from_config(config).get_heads())
 
+    server = graph.sqlite.server_location_for(data_set)
+    if server is not None:
+        # Checked before the file test below, which would print the URL, password and all.
+        raise MigrationError(
+            "migrations are checked against an SQLite file, and this dataset is on a PostgreSQL server",
+            data_set=data_set,
+            path=server.display,
+            hint="point the dataset at its file to check it; a published dataset is replaced by publish, not migrated",
+        )
     path = graph.sqlite.path_for(data_set)
     if path == MEMORY_PATH:
         engine = config.attributes[ENGINE] = create_engine_for(MEMORY_PATH, EngineOptions())

@@ -1,6 +1,7 @@
 """Publishing artifacts to PostgreSQL: atomic swaps, kept versions, identical content hashes."""
 
 import os
+import re
 import select
 import signal
 import subprocess
@@ -345,3 +346,22 @@ def test_a_reader_holding_one_table_is_never_the_victim_of_the_swap(postgres_url
 
     assert published_error == []
     assert published(postgres_url, schema) == (*counts_two, hash_two)
+
+
+@pytest.mark.parametrize("scheme", ["mysql", "sqlite", "postgresql+asyncpg"])
+def test_a_url_of_another_database_is_refused_before_connecting(tmp_path, scheme):
+    from microcosm_sqlite.artifacts.verify import verify_published
+    from microcosm_sqlite.errors import ServerError
+
+    artifact = tmp_path / "geography.db"
+    build_geography(artifact)
+    url = f"{scheme}://reader:s3cret@/reference?host={tmp_path}"
+
+    with pytest.raises(ServerError, match=re.escape(f"{scheme}:// is not a supported PostgreSQL URL")) as raised:
+        publish_artifact(artifact, url)
+    verification = verify_published(url)
+
+    assert "s3cret" not in str(raised.value)
+    assert not isinstance(raised.value, ServerConnectionError)
+    assert len(verification.failures) == 1
+    assert f"{scheme}:// is not a supported PostgreSQL URL" in verification.failures[0]

@@ -50,3 +50,67 @@ def test_an_unreachable_server_is_one_line_with_the_password_masked(tmp_path):
     assert "s3cret" not in published.stderr
     assert published.stderr.startswith("Error: dataset 'Geography' (postgres://reader:***@/nowhere?host=")
     assert len(published.stderr.strip().splitlines()) == 1
+
+
+def with_password(url: str) -> str:
+    # The suite's server trusts its socket's users, so any password connects: enough to see it masked.
+    return url.replace("postgres:@", "postgres:s3cret@", 1)
+
+
+def test_search_reads_a_published_dataset_by_url_and_refuses_words_in_one_line(postgres_url):
+    url = with_password(postgres_url)
+    assert run("publish", "datasets/airports.db", url, "--schema", "airports").returncode == 0
+
+    found = run(
+        "search",
+        "reference_data.airports:AirportStore",
+        "--path",
+        url,
+        "--filter",
+        "iata=ZRH",
+        "--columns",
+        "icao",
+        "--json",
+    )
+    by_words = run("search", "reference_data.airports:AirportStore", "--path", url, "--q", "zurich")
+
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout) == [{"icao": "LSZH"}]
+    assert by_words.returncode == 1
+    assert "s3cret" not in by_words.stderr
+    assert by_words.stderr.startswith("Error: dataset 'Airports': searching by words (q=, match=) needs SQLite's FTS5")
+    assert len(by_words.stderr.strip().splitlines()) == 1
+
+
+def test_commands_that_read_a_file_refuse_a_url_in_one_line_without_its_password(postgres_url, tmp_path):
+    url = with_password(postgres_url)
+
+    for args in (
+        ("inspect", url),
+        ("dump", url, "airport"),
+        ("diff", url, "datasets/airports.db"),
+        ("migrate-sql", "--path", url, "reference_data.airports:Airports", tmp_path),
+    ):
+        result = run(*args)
+
+        assert result.returncode in (1, 2), (args, result.stderr)
+        assert "s3cret" not in result.stderr, args
+        assert len(result.stderr.strip().splitlines()) == 1, (args, result.stderr)
+
+
+def test_verify_of_an_unreachable_url_without_models_invents_no_dataset_name(tmp_path):
+    verified = run("verify", f"postgres://reader:s3cret@/nowhere?host={tmp_path}")
+
+    assert verified.returncode == 1
+    assert verified.stderr.startswith("FAILED postgres://reader:***@/nowhere?host="), verified.stderr
+    assert "cannot connect to the server" in verified.stderr
+    assert "s3cret" not in verified.stderr
+
+
+def test_verify_of_another_databases_url_says_so_without_its_password():
+    verified = run("verify", "mysql://reader:s3cret@db.invalid/reference")
+
+    assert verified.returncode == 1
+    assert "s3cret" not in verified.stderr
+    assert "mysql:// is not a supported PostgreSQL URL" in verified.stderr
+    assert len(verified.stderr.strip().splitlines()) == 1

@@ -112,3 +112,16 @@ def test_without_a_file_a_broken_revision_is_reported(current):
     graph.assign("sqlite_migrations_dir", str(current.folder.parent))
     with pytest.raises(MigrationError, match=r"a migration failed \(no such table: missing\)"):
         check_migration.main(graph, current.models.Base)
+
+
+def test_a_dataset_on_a_server_never_shows_its_password(current, tmp_path):
+    graph = make_graph(paths={"Aerodromes": f"postgresql://writer:s3cret@/aerodromes?host={tmp_path}"})
+    graph.assign("sqlite_migrations_dir", str(current.folder.parent))
+
+    with pytest.raises(MigrationError) as raised:
+        check_migration.main(graph, current.models.Base)
+    graph.sqlite.dispose_all()
+
+    assert "s3cret" not in str(raised.value)
+    assert "postgresql+psycopg://writer:***@/aerodromes" in str(raised.value)
+    assert "on a PostgreSQL server" in str(raised.value)

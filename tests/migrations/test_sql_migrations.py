@@ -446,3 +446,21 @@ def test_two_processes_at_once_apply_each_file_exactly_once(tmp_path, folder, da
             f"{n:03}" for n in range(2, 9)
         ]
     assert len(applied(database)) == len(files)
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_a_dataset_on_a_server_is_refused_before_connecting_without_its_password(folder, tmp_path, check):
+    write(folder, **{"001_create": CREATE})
+    # A socket folder with no server: connecting would fail with the driver's own error.
+    graph = make_graph(paths={"Notes": f"postgresql://writer:s3cret@/notes?host={tmp_path}"})
+    try:
+        with pytest.raises(MigrationError, match="SQL migrations apply to an SQLite file") as raised:
+            if check:
+                pending_migrations(graph, Notes, folder)
+            else:
+                run_migrations(graph, Notes, folder)
+    finally:
+        dispose_sqlite_connections(graph)
+
+    assert "s3cret" not in str(raised.value)
+    assert "postgresql+psycopg://writer:***@/notes" in str(raised.value)
