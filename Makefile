@@ -7,14 +7,25 @@ STAMP := $(VENV)/.installed
 # beside the library so that library users never get them on their graphs.
 EXAMPLES := examples/reference_data
 
-.PHONY: demo datasets test test-oldest clean bench bench-full
+.PHONY: demo datasets test test-oldest clean bench bench-full pgserver-abi3
 
 $(STAMP): setup.cfg pyproject.toml $(EXAMPLES)/pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11+ or run make PYTHON=python3"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]' -e $(EXAMPLES)
+	$(BIN)/python -c 'import pgserver' 2>/dev/null || $(MAKE) --no-print-directory pgserver-abi3 BIN=$(BIN)
 	touch $(STAMP)
+
+# The suite's private PostgreSQL server. pgserver 0.1.4 publishes wheels for CPython up to 3.12
+# only, tagged cp312-cp312 although their one extension is built for the stable ABI
+# (_postgresql.abi3.so): on a newer Python (3.13), install that wheel under the abi3 tag it has.
+pgserver-abi3:
+	rm -rf .pgserver-wheel && mkdir .pgserver-wheel
+	$(BIN)/pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 -d .pgserver-wheel 'pgserver==0.1.4'
+	for wheel in .pgserver-wheel/*.whl; do mv "$$wheel" "$$(echo "$$wheel" | sed 's/-cp312-cp312-/-cp312-abi3-/')"; done
+	$(BIN)/pip install --quiet .pgserver-wheel/*.whl
+	rm -rf .pgserver-wheel
 
 # Rebuild both example artifacts from datasets/sources/ (with progress) and verify them.
 datasets: $(STAMP)
