@@ -184,6 +184,8 @@ def test_the_runner_compares_console_output(tmp_path):
 
     docs.run_console(console("$ echo hello\nhello\n$ false\n$ echo $?\n1\n"), session)
     docs.run_console(console("$ printf 'a 1.23 s\\nb\\n'\na ... s\nb\n"), session)
+    # A line ending in `\\` continues the command, as in the terminal.
+    docs.run_console(console("$ echo one \\\n    two\none two\n"), session)
     with pytest.raises(AssertionError, match="expected:\nbye"):
         docs.run_console(console("$ echo hello\nbye\n"), session)
     with pytest.raises(AssertionError, match="failed with status 1"):
