@@ -228,3 +228,73 @@ def state_graph(folder: Path, namespace: dict[str, Any]) -> None:
         graph=make_graph(paths={"State": str(folder / "state.db")}),
         State=importlib.import_module("state.models").State,
     )
+
+
+def geography_history(folder: Path, namespace: dict[str, Any]) -> None:
+    """
+    docs/cli.md textconv: the checkout is a git repository whose committed datasets/geography.db
+    has since been rebuilt with Paris's population changed.
+
+    """
+    import subprocess
+
+    from microcosm_sqlite.artifacts import build_artifact
+    from tests.support import fixtures
+
+    def git(*arguments: str) -> None:
+        subprocess.run(["git", *arguments], cwd=folder, check=True, capture_output=True, timeout=60)
+
+    def build(cities: str) -> None:
+        (folder / "cities.csv").write_text(cities, encoding="utf-8")
+        sources = [(fixtures.Country, DATA / "countries.csv"), (fixtures.City, folder / "cities.csv")]
+        build_artifact(folder / "datasets" / "geography.db", fixtures.Geography, sources)
+        (folder / "cities.csv").unlink()
+
+    cities = (DATA / "cities.csv").read_text(encoding="utf-8")
+    (folder / ".gitattributes").write_text("datasets/*.db diff=microcosm-sqlite\n", encoding="utf-8")
+    build(cities)
+    git("init", "--quiet")
+    git("add", ".gitattributes", "datasets/geography.db")
+    git("-c", "user.name=docs", "-c", "user.email=docs@example.invalid", "commit", "--quiet", "-m", "geography")
+    build(cities.replace("Paris,FR,2100000", "Paris,FR,2200000"))
+
+
+def git_checkout(folder: Path, namespace: dict[str, Any]) -> None:
+    """README: the checkout is a clone (a git repository), where `git config` writes its own config."""
+    import subprocess
+
+    if not (folder / ".git").exists():
+        subprocess.run(["git", "init", "--quiet"], cwd=folder, check=True, capture_output=True, timeout=60)
+
+
+def published_airports_edited(folder: Path, namespace: dict[str, Any]) -> None:
+    """docs/cli.md verify URL: someone changed a row of the published airports on the server."""
+    import os
+
+    from tests.support.postgres import server_execute
+
+    server_execute(os.environ["DATABASE_URL"], "UPDATE airports.airport SET name = 'Roissy' WHERE icao = 'LFPG'")
+
+
+def library_project(folder: Path, namespace: dict[str, Any]) -> None:
+    """docs/cli.md build: library/models.py (authors and their books) and two sources for it."""
+    _write(
+        folder,
+        {
+            "library/__init__.py": "",
+            "library/models.py": (
+                "from sqlalchemy import Column, ForeignKey, Integer, String\n\n"
+                'from microcosm_sqlite import DataSet\n\nLibrary = DataSet.create("Library")\n\n\n'
+                'class Author(Library):\n    __tablename__ = "author"\n\n'
+                "    id = Column(Integer, primary_key=True)\n    name = Column(String, nullable=False)\n\n\n"
+                'class Book(Library):\n    __tablename__ = "book"\n\n'
+                "    id = Column(Integer, primary_key=True)\n    title = Column(String, nullable=False)\n"
+                '    author_id = Column(Integer, ForeignKey("author.id"), nullable=False)\n'
+            ),
+            "sources/authors.csv": "id,name\n1,Ursula K. Le Guin\n2,Italo Calvino\n",
+            "sources/books.jsonl": (
+                '{"id": 10, "title": "The Dispossessed", "author_id": 1}\n'
+                '{"id": 11, "title": "Invisible Cities", "author_id": 2}\n'
+            ),
+        },
+    )

@@ -22,7 +22,13 @@ The convention, by a fence's info string (the first word is the kind; GitHub sho
 into the documents, in place of what they showed, where it differs: review the diff and put back
 `...` where the output varies (timings, temporary paths).
 
-Every run block sees the venv's `bin/` first on PATH and a 100-column terminal. Each document
+Every run block sees the venv's `bin/` first on PATH and a 100-column terminal. The `sqlite3`
+program of the examples is the machine's where it has one, else a stand-in (`sqlite3_shim`) that
+runs `sqlite3 FILE "SQL"` through Python's sqlite3 module, printing rows as the program does.
+A document whose blocks use `$DATABASE_URL` finds it set, in its shell and Python blocks alike, to
+a database of its own on the suite's private PostgreSQL server: its examples publish and read
+over a real server. The blocks of a document run in order in one test (tests/test_docs.py), so
+they stay together under pytest-xdist. Each document
 has its scratch folder: empty, or for the documents tests/test_docs.py lists as run in a checkout,
 a copy of the repository's `datasets/` and `build_scripts/`.
 
@@ -257,7 +263,7 @@ def run_console(block: Block, session: Session) -> None:
     steps = commands(block)
     script = ["exec 2>&1"]
     for step in steps:
-        script.append(step.line)
+        script.append(step.line.replace("\n", "\\\n"))
         # The status closes the command's output; `(exit N)` gives it back to a following `echo $?`.
         script.append(f"__status=$?; printf '{_RECORD}%d{_RECORD}\\n' \"$__status\"; (exit $__status)")
     completed = subprocess.run(
@@ -286,7 +292,10 @@ def run_console(block: Block, session: Session) -> None:
 def update(block: Block, steps: list[Command]) -> None:
     """Rewrite a console block's expected output in its document (DOCS_UPDATE mode)."""
     # Blocks updated before this one may have moved it: find it again by its text.
-    (current,) = [found for found in blocks(block.document) if found.text == block.text][:1]
+    found = [found for found in blocks(block.document) if found.text == block.text][:1]
+    if not found:
+        return  # a block made up by a test of the runner itself
+    (current,) = found
     lines = block.document.read_text(encoding="utf-8").split("\n")
     opening = current.line - 1
     indent = len(lines[opening]) - len(lines[opening].lstrip(" "))
@@ -325,3 +334,33 @@ def venv_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     }
     env.update(extra or {})
     return env
+
+
+#: `sqlite3 FILE "SQL; ..."` as the documents use the program: each statement in turn, the rows of
+#: a query one a line, values separated by `|`, NULL as nothing; an error on stderr, status 1.
+_SQLITE3_SHIM = """\
+import sqlite3
+import sys
+
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+statement = ""
+try:
+    for piece in sys.argv[2].split(";"):
+        statement += piece + ";"
+        if not sqlite3.complete_statement(statement):
+            continue
+        if statement.strip(" \\n;"):
+            for row in connection.execute(statement):
+                print("|".join("" if value is None else str(value) for value in row))
+        statement = ""
+except sqlite3.Error as error:
+    sys.exit(f"Error: {error}")
+"""
+
+
+def sqlite3_shim(folder: Path) -> Path:
+    """A folder holding a `sqlite3` program good for the documents' uses of it (see above)."""
+    program = folder / "sqlite3"
+    program.write_text(f"#!{sys.executable}\n{_SQLITE3_SHIM}", encoding="utf-8")
+    program.chmod(0o755)
+    return folder
