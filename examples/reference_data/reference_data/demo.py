@@ -66,6 +66,8 @@ def currencies_in_time_zone(time_zone: str) -> Table:
     table = Table(
         title=f"Currencies issued by the countries with airports in {time_zone}",
         caption=f"{len(codes)} countries: {', '.join(sorted(codes))}",
+        # Left, as rich 13.0 and later agree on (centred under an unbounded width, they differ).
+        caption_justify="left",
         title_justify="left",
     )
     for column in ("currency", "name", "numeric", "issued by"):
