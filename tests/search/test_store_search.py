@@ -40,6 +40,8 @@ def test_a_word_in_a_heavier_column_ranks_first(places_anywhere):
     assert codes(PlaceStore().search(q="heath")) == ["HTH"]
     # "zurich" is in the name (10) and the city (5) of both; "airport" only narrows.
     assert codes(PlaceStore().search(q="zurich airport")) == ["ZRH"]
+    # "paulo" is in GRU's name and city, only in CGH's city: GRU first, whatever their keys' order.
+    assert codes(PlaceStore().search(q="paulo")) == ["GRU", "CGH"]
 
 
 def test_accents_are_folded_both_ways(places_anywhere):
