@@ -165,7 +165,8 @@ def _compile_rank(element: Rank, compiler: Any, **kw: Any) -> str:
 def _compile_rank_postgresql(element: Rank, compiler: Any, **kw: Any) -> str:
     query = tsquery(element.words)
     terms: list[Any] = [
-        literal_column(f"CAST({float(weight)!r} AS DOUBLE PRECISION)") * func.ts_rank(func.to_tsvector(_config(), _Fold(column)), query)
+        literal_column(f"CAST({float(weight)!r} AS DOUBLE PRECISION)")
+        * func.ts_rank(func.to_tsvector(_config(), _Fold(column)), query)
         for column, weight in zip(element.columns, element.weights)
     ]
     total: Any = terms[0]

@@ -66,7 +66,9 @@ def separators() -> str:
         connection.execute(f"CREATE VIRTUAL TABLE probe USING fts5(text, tokenize='{TOKENIZER}')")
         connection.execute("CREATE VIRTUAL TABLE terms USING fts5vocab(probe, 'instance')")
         # "a<c>a" is two words "a" exactly when <c> separates.
-        connection.executemany("INSERT INTO probe (rowid, text) VALUES (?, ?)", [(c, f"a{chr(c)}a") for c in candidates])
+        connection.executemany(
+            "INSERT INTO probe (rowid, text) VALUES (?, ?)", [(c, f"a{chr(c)}a") for c in candidates]
+        )
         split = {doc for (doc,) in connection.execute("SELECT doc FROM terms GROUP BY doc HAVING count(*) = 2")}
     ranges: list[list[int]] = []
     for code in sorted(split):
@@ -74,7 +76,9 @@ def separators() -> str:
             ranges[-1][1] = code
         else:
             ranges.append([code, code])
-    return "[" + "".join(_member(low) if low == high else f"{_member(low)}-{_member(high)}" for low, high in ranges) + "]"
+    return (
+        "[" + "".join(_member(low) if low == high else f"{_member(low)}-{_member(high)}" for low, high in ranges) + "]"
+    )
 
 
 def _member(code: int) -> str:
@@ -128,7 +132,9 @@ def create_server_search(
     return created
 
 
-def missing_server_search(connection: psycopg.Connection[Any], schema: str, indexes: Sequence[SearchIndex]) -> list[str]:
+def missing_server_search(
+    connection: psycopg.Connection[Any], schema: str, indexes: Sequence[SearchIndex]
+) -> list[str]:
     """What the published dataset lacks of the search indexes `indexes` (one line each)."""
     if not indexes:
         return []

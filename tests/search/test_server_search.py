@@ -95,7 +95,10 @@ def test_accents_and_case_fold_as_fts5_folds_them(tmp_path, postgres_url):
         try:
             with Places.new_context(graph):
                 answers[backend] = {
-                    q: (sorted(codes(PlaceStore().search(q=q))), sorted(codes(PlaceStore().search(q=q[:3], prefix=True))))
+                    q: (
+                        sorted(codes(PlaceStore().search(q=q))),
+                        sorted(codes(PlaceStore().search(q=q[:3], prefix=True))),
+                    )
                     for q in QUERIES
                 }
         finally:
