@@ -6,6 +6,9 @@ rows that match, and, unless the store orders its rows itself, ranks them best f
 the declared weights (ties in primary-key order, so that pages never overlap). Everything else
 about the query (filters, hooks, offset, limit, streaming) is the store's as usual.
 
+On a dataset published to PostgreSQL, `q=` goes through PostgreSQL's text search instead
+(`_server_search`, branched to early in `filter_by_words`); `match=`, FTS5 syntax, stays SQLite's.
+
 """
 
 import sqlite3
@@ -128,9 +131,11 @@ def rank_by_words(store: Any, query: Query[Any]) -> Query[Any]:
 def search_rank(model: Any) -> Any:
     """
     How well each row matched the words of a search by words, smaller first (FTS5's bm25 with the
-    model's declared weights): for a store's `_order_by` that mixes rank with an order of its own.
+    model's declared weights; on PostgreSQL, minus their weighted sum of `ts_rank`): for a store's
+    `_order_by` that mixes rank with an order of its own.
 
-    Valid only in a query given words (`q=` or `match=`): SQLite refuses bm25 anywhere else.
+    Valid only in a query given words (`q=` or `match=`): SQLite refuses bm25 anywhere else, and
+    PostgreSQL has no words to rank by.
 
     """
     index = _index_of(model)
