@@ -95,9 +95,12 @@ def fold_function_sql(schema: str) -> str:
     accents = f"(?<=[{LATIN_LETTERS}])[{LATIN_DIACRITICS}]+"
     # Separators first, on the text as stored; then the Latin accents unicode61 removes, which
     # NFD splits off their letters; NFC puts back together what stays (Greek, Cyrillic accents).
+    # Printable ASCII, most text in most datasets, has no accent and only ASCII separators: it
+    # takes a path of its own, which halves the work of building the index and of ranking.
     body = (
-        "SELECT pg_catalog.lower(normalize(pg_catalog.regexp_replace(normalize(pg_catalog.regexp_replace("
-        f"coalesce($1, ''), {_literal(separators())}, ' ', 'g'), NFD), {_literal(accents)}, '', 'g'), NFC))"
+        "SELECT CASE WHEN $1 ~ '^[ -~]*$' THEN pg_catalog.lower(pg_catalog.regexp_replace($1, '[^A-Za-z0-9]', ' ', 'g')) "
+        "ELSE pg_catalog.lower(normalize(pg_catalog.regexp_replace(normalize(pg_catalog.regexp_replace("
+        f"coalesce($1, ''), {_literal(separators())}, ' ', 'g'), NFD), {_literal(accents)}, '', 'g'), NFC)) END"
     )
     # IMMUTABLE, as an index expression must be, and not STRICT, so PostgreSQL inlines it: the
     # planner then matches the searches' expression with the index's.
