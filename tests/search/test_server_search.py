@@ -152,3 +152,20 @@ def test_verify_checks_the_search_index_of_a_published_dataset(postgres_url, pla
     assert not unindexed.sound
     assert any("has no search index (place_fts)" in failure for failure in unindexed.failures)
     assert any("microcosm_sqlite_fold" in failure for failure in unindexed.failures)
+
+
+def test_searching_by_words_sends_the_server_nothing_but_reads(postgres_server, published_places):
+    from tests.support.postgres import READER_STATEMENTS, statements_seen_by_server
+
+    with statements_seen_by_server(postgres_server, published_places, "reader_words") as (url, seen):
+        graph = make_graph(paths={"Places": url}, read_only=True)
+        with Places.new_context(graph):
+            assert codes(PlaceStore().search(q="zurich airport")) == ["ZRH"]
+            assert PlaceStore().count(q="heath", prefix=True) == 2
+            assert PlaceStore().first(q="sao paulo").code == "GRU"
+    dispose_sqlite_connections(graph)
+
+    # (The log shows each statement's first line.) The index check, and the search's cursor.
+    assert any(statement.startswith("SELECT to_regprocedure(") for statement in seen), "the witness is blind"
+    assert any(statement.startswith("DECLARE") for statement in seen), "the witness is blind"
+    assert [statement for statement in seen if not statement.upper().startswith(READER_STATEMENTS)] == []
