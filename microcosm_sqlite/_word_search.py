@@ -97,7 +97,7 @@ def filter_by_words(store: Any, query: Query[Any], kwargs: Mapping[str, Any]) ->
     engine = _engine_of(query, model)
     if engine.dialect.name == "postgresql":
         return _filter_on_server(query, model, index, engine, q, match, bool(kwargs.get("prefix")))
-    _check_can_search(query, model, index)
+    _check_can_search(query, model, index, engine)
     expression = _expression(model, q, match, bool(kwargs.get("prefix")))
     if expression is None:
         # Words were asked for and none was given ("", "*", "--"): nothing matches, rather than
@@ -233,9 +233,8 @@ def _filter_on_server(
     return query.filter(matches).params({_WORDS: words or ""}).execution_options(**{_MATCHED: index.name})
 
 
-def _check_can_search(query: Query[Any], model: Any, index: SearchIndex) -> None:
+def _check_can_search(query: Query[Any], model: Any, index: SearchIndex, engine: Engine) -> None:
     """The dataset is SQLite and its file has the index; the typed error otherwise."""
-    engine = _engine_of(query, model)
     if engine.dialect.name != "sqlite":
         raise SearchNotSupportedError(
             f"dataset {_data_set(model)!r}: searching by words (q=, match=) needs SQLite's FTS5 or PostgreSQL, and "
