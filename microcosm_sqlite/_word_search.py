@@ -6,6 +6,9 @@ rows that match, and, unless the store orders its rows itself, ranks them best f
 the declared weights (ties in primary-key order, so that pages never overlap). Everything else
 about the query (filters, hooks, offset, limit, streaming) is the store's as usual.
 
+On a dataset published to PostgreSQL, `q=` goes through PostgreSQL's text search instead
+(`_server_search`, branched to early in `filter_by_words`); `match=`, FTS5 syntax, stays SQLite's.
+
 """
 
 import sqlite3
@@ -13,11 +16,12 @@ from collections.abc import Mapping
 from typing import Any, Final
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import String, Table, bindparam, column, func, inspect, literal, literal_column, table, text
+from sqlalchemy import String, Table, bindparam, column, false, func, inspect, literal, literal_column, table, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Query
 
+from microcosm_sqlite import _server_search
 from microcosm_sqlite._filters import accepted_keywords
 from microcosm_sqlite._fulltext import SearchIndex, match_words, quote, search_index
 from microcosm_sqlite._names import data_set_base
@@ -90,7 +94,10 @@ def filter_by_words(store: Any, query: Query[Any], kwargs: Mapping[str, Any]) ->
     index = _index_of(model)
     if index is None:
         return query  # the store's own hooks read `q` (see `accepted`)
-    _check_can_search(query, model, index)
+    engine = _engine_of(query, model)
+    if engine.dialect.name == "postgresql":
+        return _filter_on_server(query, model, index, engine, q, match, bool(kwargs.get("prefix")))
+    _check_can_search(query, model, index, engine)
     expression = _expression(model, q, match, bool(kwargs.get("prefix")))
     if expression is None:
         # Words were asked for and none was given ("", "*", "--"): nothing matches, rather than
@@ -124,9 +131,11 @@ def rank_by_words(store: Any, query: Query[Any]) -> Query[Any]:
 def search_rank(model: Any) -> Any:
     """
     How well each row matched the words of a search by words, smaller first (FTS5's bm25 with the
-    model's declared weights): for a store's `_order_by` that mixes rank with an order of its own.
+    model's declared weights; on PostgreSQL, minus their weighted sum of `ts_rank`): for a store's
+    `_order_by` that mixes rank with an order of its own.
 
-    Valid only in a query given words (`q=` or `match=`): SQLite refuses bm25 anywhere else.
+    Valid only in a query given words (`q=` or `match=`): SQLite refuses bm25 anywhere else, and
+    PostgreSQL has no words to rank by.
 
     """
     index = _index_of(model)
@@ -157,12 +166,14 @@ _WORDS: Final = "microcosm_sqlite_words"
 class _Clauses:
     """An index's SQL pieces, built once: rebuilding them on every search cost a third of its time."""
 
-    def __init__(self, index: SearchIndex, primary_key: list[Any]) -> None:
+    def __init__(self, index: SearchIndex, primary_key: list[Any], columns: Any) -> None:
         self.fts = table(index.name, column("rowid"), column(index.name))
         rowid: Any = literal_column(f"{quote(index.table)}.rowid")
         self.join_on = self.fts.c.rowid == rowid
         self.matches = self.fts.c[index.name].op("MATCH")(bindparam(_WORDS, type_=String()))
-        self.rank = func.bm25(literal_column(quote(index.name)), *(literal(weight) for weight in index.weights))
+        bm25 = func.bm25(literal_column(quote(index.name)), *(literal(weight) for weight in index.weights))
+        # bm25 on SQLite; on PostgreSQL, the declared-weight sum of ts_rank (`_server_search`).
+        self.rank = _server_search.Rank(bm25, [columns[name] for name in index.columns], index.weights, _WORDS)
         self.ranked = (self.rank, *primary_key)
 
 
@@ -176,7 +187,7 @@ def _clauses_of(model: Any) -> _Clauses:
     if clauses is None:
         index = search_index(table_)
         assert index is not None
-        clauses = _clauses[table_] = _Clauses(index, list(table_.primary_key.columns))
+        clauses = _clauses[table_] = _Clauses(index, list(table_.primary_key.columns), table_.c)
     return clauses
 
 
@@ -197,14 +208,37 @@ def _expression(model: Any, q: Any, match: Any, prefix: bool) -> str | None:
     return " AND ".join(f"({part})" for part in parts)
 
 
-def _check_can_search(query: Query[Any], model: Any, index: SearchIndex) -> None:
-    """The dataset is SQLite and its file has the index; the typed error otherwise."""
+def _engine_of(query: Query[Any], model: Any) -> Engine:
     bind = query.session.get_bind(mapper=inspect(model))
-    engine: Engine = bind.engine if isinstance(bind, Connection) else bind
+    return bind.engine if isinstance(bind, Connection) else bind
+
+
+def _filter_on_server(
+    query: Query[Any], model: Any, index: SearchIndex, engine: Engine, q: Any, match: Any, prefix: bool
+) -> Query[Any]:
+    """`filter_by_words` on PostgreSQL: PostgreSQL's text search (`_server_search`); `match=` is refused."""
+    if match is not None:
+        raise SearchNotSupportedError(
+            f"dataset {_data_set(model)!r}: match= passes FTS5 query syntax, which only SQLite reads, and this "
+            "dataset is on postgresql; pass the words as q= (prefix=True for autocomplete)"
+        )
+    if not isinstance(q, str):
+        raise SearchError(f"dataset {_data_set(model)!r}: q= must be text, not {type(q).__name__}")
+    _server_search.check_index(query.session, model, index, engine, _data_set(model))
+    words = _server_search.words_query(q, prefix=prefix)
+    table_ = model.__table__
+    document = _server_search.Document([table_.c[name] for name in index.columns])
+    # Words asked for and none given ("", "*"): nothing matches, rather than every row.
+    matches = false() if words is None else document.op("@@")(_server_search.tsquery(_WORDS))
+    return query.filter(matches).params({_WORDS: words or ""}).execution_options(**{_MATCHED: index.name})
+
+
+def _check_can_search(query: Query[Any], model: Any, index: SearchIndex, engine: Engine) -> None:
+    """The dataset is SQLite and its file has the index; the typed error otherwise."""
     if engine.dialect.name != "sqlite":
         raise SearchNotSupportedError(
-            f"dataset {_data_set(model)!r}: searching by words (q=, match=) needs SQLite's FTS5, and this "
-            f"dataset is on {engine.dialect.name}; filter by column values instead, or read the SQLite artifact"
+            f"dataset {_data_set(model)!r}: searching by words (q=, match=) needs SQLite's FTS5 or PostgreSQL, and "
+            f"this dataset is on {engine.dialect.name}; filter by column values instead, or read the SQLite artifact"
         )
     present = _present.setdefault(engine, set())
     if index.name in present:

@@ -45,7 +45,7 @@ microcosm-flask style error handlers render them without a traceback.
     │   ├── SearchDeclarationError (500)   a model's __search__ names an unknown column or a bad weight
     │   ├── SearchNotDeclaredError         q= or match= on a store whose model declares no __search__
     │   ├── SearchSyntaxError              match= is not valid FTS5 query syntax
-    │   └── SearchNotSupportedError (501)  q= or match= on a dataset whose database is not SQLite
+    │   └── SearchNotSupportedError (501)  match= on PostgreSQL; q=, match= on other databases
     ├── FilterValueError (400)             a store filter's value is not one its column can hold
     ├── StoredValueError                   a value in the file cannot be read as its column's type
     ├── DumpError                          a dump was asked for fields or header labels it cannot write
@@ -405,7 +405,7 @@ class SearchSyntaxError(SearchError):
 
 
 class SearchNotSupportedError(SearchError):
-    """A search by words was asked of a dataset whose database is not SQLite."""
+    """A search by words the database cannot run: `match=` off SQLite; any words off SQLite and PostgreSQL."""
 
     status_code = 501
 

@@ -237,6 +237,13 @@ EXPORTS = {
         "schema_exists",
         "table_names",
     ],
+    "microcosm_sqlite.artifacts.server_search": [
+        "create_server_search",
+        "fold_function_sql",
+        "missing_server_search",
+        "search_indexes_in",
+        "separators",
+    ],
     "microcosm_sqlite.artifacts.text": ["text_lines", "text_value"],
     "microcosm_sqlite.artifacts.undecodable": [
         "COLUMN",

@@ -9,6 +9,7 @@ The steps, and why each is safe to be killed in:
 3. In one transaction: a new staging schema, the models' tables (foreign keys left for later),
    every row with `COPY ... FROM STDIN` (streamed from SQLite in batches: memory stays flat), then
    the indexes and foreign keys (building an index once is cheaper than maintaining it per row),
+   the search indexes in place of the artifact's FTS5 ones (`artifacts.server_search`),
    the artifact's metadata table copied verbatim, and `ANALYZE`. Killed in there, the server rolls
    it all back.
 4. Committed, the staging schema waits under its own name; killed now, it is a leftover (step 2).
@@ -52,6 +53,7 @@ from microcosm_sqlite.artifacts.server import (
     schema_in_url,
 )
 from microcosm_sqlite.artifacts.server import quote as quote_pg
+from microcosm_sqlite.artifacts.server_search import create_server_search
 from microcosm_sqlite.errors import PublishError, StaleArtifactError
 
 if TYPE_CHECKING:
@@ -284,11 +286,13 @@ def _stage(
         for table in tables:
             rows[table.name] = _copy_table(connection, source, table, staging)
             step(f"copied {table.name}")
-    for table in tables:
-        for index in sorted(table.indexes, key=lambda index: str(index.name)):
-            ddl(CreateIndex(index))
-        for constraint in sorted(table.foreign_key_constraints, key=lambda constraint: str(constraint.name)):
-            ddl(AddConstraint(constraint))
+        for table in tables:
+            for index in sorted(table.indexes, key=lambda index: str(index.name)):
+                ddl(CreateIndex(index))
+            for constraint in sorted(table.foreign_key_constraints, key=lambda constraint: str(constraint.name)):
+                ddl(AddConstraint(constraint))
+        # In place of the artifact's FTS5 indexes, which are not copied: PostgreSQL's own.
+        create_server_search(connection, source, metadata, staging)
     connection.execute(
         f"CREATE TABLE {quote_pg(staging)}.{quote_pg(METADATA_TABLE)} (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
     )

@@ -18,7 +18,7 @@ from microcosm_sqlite.artifacts.checks import check_artifact_file, check_integri
 from microcosm_sqlite.artifacts.digest import check_digest
 from microcosm_sqlite.artifacts.fingerprint import schema_fingerprint
 from microcosm_sqlite.artifacts.freshness import NO_METADATA, REBUILD, check_artifact, content_problems
-from microcosm_sqlite.artifacts.fulltext import check_search_indexes
+from microcosm_sqlite.artifacts.fulltext import check_search_indexes, search_indexes
 from microcosm_sqlite.artifacts.hashing import hash_table
 from microcosm_sqlite.artifacts.leftovers import leftovers
 from microcosm_sqlite.artifacts.metadata import METADATA_TABLE, ArtifactInfo, read_metadata
@@ -26,6 +26,7 @@ from microcosm_sqlite.artifacts.reading import blaming, open_artifact, table_nam
 from microcosm_sqlite.artifacts.server import connect, default_schema, is_server_url, masked, schema_in_url
 from microcosm_sqlite.artifacts.server import hash_tables as published_hashes
 from microcosm_sqlite.artifacts.server import read_metadata as published_metadata
+from microcosm_sqlite.artifacts.server_search import missing_server_search
 from microcosm_sqlite.errors import DataSetError, StaleArtifactError
 
 __all__ = ["NO_DIGEST", "Verification", "source_pairs", "verify_artifact", "verify_published"]
@@ -92,7 +93,7 @@ def verify_artifact(
     `path` may also be the URL of a PostgreSQL database a dataset was published to (`schema`, by
     default the name of `base` lower-cased, or the one published dataset the database holds): its
     tables must hash as its metadata records, identically to the artifact it came from (and, given
-    `base`, it must come from these models).
+    `base`, it must come from these models, with a search index for each model declaring `__search__`).
 
     """
     if is_server_url(path):
@@ -187,6 +188,11 @@ def verify_published(url: str, base: Any = None, schema: str | None = None) -> V
                     0, "the schema fingerprint differs from the models': it was published from other models"
                 )
             verification.report("content", problems, hint=REPUBLISH)
+            if base is not None:
+                indexes = search_indexes(data_set_base(base).metadata)
+                if indexes:
+                    missing = missing_server_search(connection, schema, indexes)
+                    verification.report("search index", missing, hint=REPUBLISH)
     except DataSetError as error:
         verification.failures.append(str(error))
     return verification

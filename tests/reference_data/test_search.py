@@ -9,16 +9,26 @@ import hashlib
 import pytest
 
 from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite.artifacts import publish_artifact
 from reference_data.airports import Airports, AirportStore
 from reference_data.countries import Countries, CountryStore, SubdivisionStore
 from reference_data.demo import create_graph
 from reference_data.paths import AIRPORTS_ARTIFACT, COUNTRIES_ARTIFACT
+from tests.conftest import BACKENDS
 from tests.search.test_store_search import HOSTILE
+from tests.support.graphs import make_graph
 
 
-@pytest.fixture(scope="module")
-def graph():
-    graph = create_graph()
+@pytest.fixture(scope="module", params=BACKENDS)
+def graph(request):
+    """The shipped datasets as a service reads them: the artifacts, then their published PostgreSQL copies."""
+    if request.param == "sqlite":
+        graph = create_graph()
+    else:
+        url = request.getfixturevalue("postgres_url")
+        publish_artifact(AIRPORTS_ARTIFACT, url, Airports)
+        publish_artifact(COUNTRIES_ARTIFACT, url, Countries)
+        graph = make_graph(paths={"Airports": url, "Countries": url}, read_only=True)
     with Airports.new_context(graph), Countries.new_context(graph):
         yield graph
     dispose_sqlite_connections(graph)

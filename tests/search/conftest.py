@@ -1,6 +1,8 @@
 import pytest
 
 from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite.artifacts import publish_artifact
+from tests.conftest import BACKENDS
 from tests.support.graphs import make_graph
 from tests.support.places import Places, build_places
 
@@ -17,4 +19,21 @@ def places(places_db):
     graph = make_graph(paths={"Places": str(places_db)}, read_only=True)
     with Places.new_context(graph):
         yield graph
+    dispose_sqlite_connections(graph)
+
+
+@pytest.fixture(scope="module")
+def published_places(postgres_url, places_db) -> str:
+    """The Places artifact published on this module's database, as `publish` does it."""
+    publish_artifact(places_db, postgres_url, Places)
+    return postgres_url
+
+
+@pytest.fixture(params=BACKENDS)
+def places_anywhere(request, places_db):
+    """`places`, served by each backend in turn: the artifact file, then its PostgreSQL copy; the backend."""
+    location = str(places_db) if request.param == "sqlite" else request.getfixturevalue("published_places")
+    graph = make_graph(paths={"Places": location}, read_only=True)
+    with Places.new_context(graph):
+        yield request.param
     dispose_sqlite_connections(graph)

@@ -26,7 +26,7 @@ def codes(results):
     return [place.code for place in results]
 
 
-def test_words_find_rows_best_match_first(places):
+def test_words_find_rows_best_match_first(places_anywhere):
     store = PlaceStore()
 
     # "London" is in both names and both cities; the shorter name is the better bm25 match.
@@ -35,14 +35,16 @@ def test_words_find_rows_best_match_first(places):
     assert codes(store.search(q="o'hare")) == ["ORD"]
 
 
-def test_a_word_in_a_heavier_column_ranks_first(places):
+def test_a_word_in_a_heavier_column_ranks_first(places_anywhere):
     # "heath" is HTH's name (weight 10), and only part of a city word elsewhere.
     assert codes(PlaceStore().search(q="heath")) == ["HTH"]
     # "zurich" is in the name (10) and the city (5) of both; "airport" only narrows.
     assert codes(PlaceStore().search(q="zurich airport")) == ["ZRH"]
+    # "paulo" is in GRU's name and city, only in CGH's city: GRU first, whatever their keys' order.
+    assert codes(PlaceStore().search(q="paulo")) == ["GRU", "CGH"]
 
 
-def test_accents_are_folded_both_ways(places):
+def test_accents_are_folded_both_ways(places_anywhere):
     store = PlaceStore()
 
     assert codes(store.search(q="zurich")) == codes(store.search(q="Zürich")) == codes(store.search(q="ZÜRICH"))
@@ -51,12 +53,12 @@ def test_accents_are_folded_both_ways(places):
     assert sorted(codes(store.search(q="São Paulo"))) == ["CGH", "GRU"]
 
 
-def test_every_word_must_match(places):
+def test_every_word_must_match(places_anywhere):
     assert codes(PlaceStore().search(q="london gatwick")) == ["LGW"]
     assert codes(PlaceStore().search(q="london zurich")) == []
 
 
-def test_prefix_matches_the_last_word_as_the_start_of_a_word(places):
+def test_prefix_matches_the_last_word_as_the_start_of_a_word(places_anywhere):
     store = PlaceStore()
 
     assert codes(store.search(q="heath")) == ["HTH"]
@@ -69,7 +71,7 @@ def test_prefix_matches_the_last_word_as_the_start_of_a_word(places):
     assert sorted(codes(store.search(q="guarul", prefix=True))) == ["GRU"]
 
 
-def test_words_combine_with_filters_offset_and_limit(places):
+def test_words_combine_with_filters_offset_and_limit(places_anywhere):
     store = PlaceStore()
     everything = codes(store.search(q="airport"))
 
@@ -86,7 +88,7 @@ def test_words_combine_with_filters_offset_and_limit(places):
     assert store.one(q="heathrow", code="LHR").code == "LHR"
 
 
-def test_words_are_applied_on_the_primary_key_lookup_path_too(places):
+def test_words_are_applied_on_the_primary_key_lookup_path_too(places_anywhere):
     # one(code=...) alone takes the primary-key fast path; with words the words must still count.
     from microcosm_sqlite.errors import ModelNotFoundError
 
@@ -94,7 +96,7 @@ def test_words_are_applied_on_the_primary_key_lookup_path_too(places):
         PlaceStore().one(code="LHR", q="zurich")
 
 
-def test_results_behave_like_every_search(places):
+def test_results_behave_like_every_search(places_anywhere):
     results = PlaceStore().search(q="airport")
 
     assert len(results) == 7
@@ -106,7 +108,7 @@ def test_results_behave_like_every_search(places):
     assert results == list(results)
 
 
-def test_a_store_that_orders_keeps_its_order(places):
+def test_a_store_that_orders_keeps_its_order(places_anywhere):
     matching = set(codes(PlaceStore().search(q="airport")))
     by_population = [row[0] for row in sorted(PLACES, key=lambda row: (-row[4], row[0])) if row[0] in matching]
 
@@ -114,7 +116,7 @@ def test_a_store_that_orders_keeps_its_order(places):
     assert codes(PlaceByPopulationStore().search(q="airport", limit=2)) == by_population[:2]
 
 
-def test_a_store_may_order_by_rank_among_its_own_keys(places):
+def test_a_store_may_order_by_rank_among_its_own_keys(places_anywhere):
     class BrazilFirstStore(Store):
         model_class = Place
 
@@ -168,7 +170,7 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("q", HOSTILE)
-def test_hostile_words_are_plain_words_never_syntax_nor_errors(places, q):
+def test_hostile_words_are_plain_words_never_syntax_nor_errors(places_anywhere, q):
     store = PlaceStore()
 
     found = codes(store.search(q=q))
@@ -180,7 +182,7 @@ def test_hostile_words_are_plain_words_never_syntax_nor_errors(places, q):
     assert len(found) < len(PLACES) or not q.strip()  # never every row unfiltered
 
 
-def test_hostile_words_find_what_they_say(places):
+def test_hostile_words_find_what_they_say(places_anywhere):
     store = PlaceStore()
 
     assert codes(store.search(q="near island")) == ["NEA"]
@@ -195,12 +197,12 @@ def test_hostile_words_find_what_they_say(places):
 
 
 @pytest.mark.parametrize("q", ["", "   ", "*", "--", "'", "()"])
-def test_words_without_any_word_match_nothing_rather_than_everything(places, q):
+def test_words_without_any_word_match_nothing_rather_than_everything(places_anywhere, q):
     assert codes(PlaceStore().search(q=q)) == []
     assert PlaceStore().count(q=q) == 0
 
 
-def test_none_means_no_words(places):
+def test_none_means_no_words(places_anywhere):
     assert len(PlaceStore().search(q=None)) == len(PLACES)
 
 
@@ -225,7 +227,7 @@ def test_bad_match_syntax_is_a_typed_error_when_searching(places, match):
     assert codes(PlaceStore().search(q="heathrow")) == ["LHR"]
 
 
-def test_words_must_be_text(places):
+def test_words_must_be_text(places_anywhere):
     with pytest.raises(SearchError, match="q= must be text"):
         PlaceStore().search(q=42)
 
@@ -273,7 +275,7 @@ def test_a_writable_dataset_without_the_index_is_a_schema_mismatch(tmp_path):
         dispose_sqlite_connections(graph)
 
 
-def test_an_overridden_search_query_that_skips_the_words_is_refused(places):
+def test_an_overridden_search_query_that_skips_the_words_is_refused(places_anywhere):
     class OwnQueryStore(PlaceStore):
         def _search_query(self, offset, limit, **kwargs):
             return self._query()
@@ -282,14 +284,29 @@ def test_an_overridden_search_query_that_skips_the_words_is_refused(places):
         OwnQueryStore().search(q="london")
 
 
-def test_words_on_a_dataset_that_is_not_sqlite_are_refused_before_any_sql():
-    # No server: the dialect alone decides, before a connection is made.
+def test_match_on_postgresql_is_refused_before_any_sql():
+    # No server: the dialect alone decides, before a connection is made. FTS5 syntax means
+    # nothing to PostgreSQL, so match= is refused there, pointing at q=.
     engine = create_engine("postgresql+pg8000://nobody@localhost/nowhere", module=_NoDriver)
     session = Session(bind=engine)
     store = PlaceStore(get_session=lambda: session)
 
+    for words in (dict(match="london"), dict(q="london", match="london"), dict(match="london", prefix=True)):
+        with pytest.raises(SearchNotSupportedError, match="only SQLite reads.*postgresql.*q=") as raised:
+            store.search(**words)
+        assert "Places" in str(raised.value)
+        with pytest.raises(SearchNotSupportedError):
+            store.count(**words)
+    session.close()
+
+
+def test_words_on_a_database_that_is_neither_sqlite_nor_postgresql_are_refused_before_any_sql():
+    engine = create_engine("mysql+pymysql://nobody@localhost/nowhere", module=_NoDriver)
+    session = Session(bind=engine)
+    store = PlaceStore(get_session=lambda: session)
+
     for words in (dict(q="london"), dict(match="london"), dict(q="london", prefix=True)):
-        with pytest.raises(SearchNotSupportedError, match="postgresql"):
+        with pytest.raises(SearchNotSupportedError, match="mysql"):
             store.search(**words)
         with pytest.raises(SearchNotSupportedError):
             store.count(**words)
@@ -305,11 +322,11 @@ class _NoDriver:
 
     @staticmethod
     def connect(*args, **kwargs):
-        raise AssertionError("a search by words on PostgreSQL tried to connect")
+        raise AssertionError("a refused search by words tried to connect")
 
 
 @pytest.mark.parametrize("q", ["", "*", "--"])
-def test_words_without_any_word_match_nothing_in_a_store_ordering_by_rank(places, q):
+def test_words_without_any_word_match_nothing_in_a_store_ordering_by_rank(places_anywhere, q):
     class RankedStore(Store):
         model_class = Place
 

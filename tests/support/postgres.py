@@ -164,8 +164,10 @@ def statements_seen_by_server(server: Any, url: str, name: str) -> Iterator[tupl
     with log.open("rb") as lines:
         lines.seek(start)
         text = lines.read().decode("utf-8", "replace")
-    marker = f"app={name} LOG:  statement: "
-    seen.extend(line.split(marker, 1)[1] for line in text.splitlines() if marker in line)
+    # Simple-protocol statements log as "statement: ...", parametrised ones (psycopg's extended
+    # protocol) as "execute <name>: ...": both are what the reader sent.
+    marker = re.compile(rf"app={re.escape(name)} LOG:  (?:statement|execute [^:]*): (.*)")
+    seen.extend(match.group(1) for line in text.splitlines() if (match := marker.search(line)))
 
 
 def rows_on_server(url: str, schema: str, table: str) -> list[tuple]:

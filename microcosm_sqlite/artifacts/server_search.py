@@ -1,0 +1,158 @@
+"""
+Search indexes on PostgreSQL: what `publish` creates in place of an artifact's FTS5 indexes.
+
+The FTS5 tables are not copied (`reading.table_names` leaves them out: they are derived from the
+rows). For each of them, `publish` creates in the staging schema, before the swap:
+
+- once per schema, the fold function (`_server_search.FOLD_FUNCTION`): an IMMUTABLE SQL function
+  of PostgreSQL built-ins only. Its separator class is read from SQLite's own unicode61 tokenizer
+  (every character of the Basic Multilingual Plane that tokenizer does not keep in a word), so
+  both backends split text alike; its accent and case folding is `_server_search.fold`;
+- a GIN index on the table's document (`_server_search.Document`), the expression the searches
+  match, so PostgreSQL answers them from the index.
+
+Which columns an index covers is read from the artifact's FTS5 tables, so a publish without the
+models (`publish ARTIFACT URL`) indexes what the build indexed.
+
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import unicodedata
+from collections.abc import Sequence
+from contextlib import closing
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import MetaData
+
+from microcosm_sqlite._fulltext import TOKENIZER, SearchIndex
+from microcosm_sqlite._server_search import FOLD_FUNCTION, LATIN_DIACRITICS, LATIN_LETTERS, Document, index_name
+from microcosm_sqlite.artifacts.fulltext import search_index_names
+from microcosm_sqlite.artifacts.server import quote
+
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["create_server_search", "fold_function_sql", "missing_server_search", "search_indexes_in", "separators"]
+
+
+def search_indexes_in(artifact: sqlite3.Connection) -> list[SearchIndex]:
+    """The search indexes an artifact holds (its FTS5 tables), with the columns each covers."""
+    indexes = []
+    for name in search_index_names(artifact):
+        columns = [row[1] for row in artifact.execute(f"PRAGMA table_info({quote(name)})")]
+        indexes.append(SearchIndex(table=name.removesuffix("_fts"), columns=tuple(columns), weights=()))
+    return indexes
+
+
+@lru_cache(maxsize=1)
+def separators() -> str:
+    """
+    A regular expression class of the characters unicode61 separates words at (BMP only: beyond it,
+    PostgreSQL's parser separates symbols and emoji itself).
+
+    Asked of the tokenizer rather than derived from Unicode categories: it keeps unassigned code
+    points and drops some marks, which no category says. Letters and digits are never separators.
+
+    """
+    candidates = [
+        code
+        for code in range(1, 0x10000)
+        if not 0xD800 <= code < 0xE000 and unicodedata.category(chr(code))[0] not in "LN"
+    ]
+    with closing(sqlite3.connect(":memory:")) as connection:
+        connection.execute(f"CREATE VIRTUAL TABLE probe USING fts5(text, tokenize='{TOKENIZER}')")
+        connection.execute("CREATE VIRTUAL TABLE terms USING fts5vocab(probe, 'instance')")
+        # "a<c>a" is two words "a" exactly when <c> separates.
+        connection.executemany(
+            "INSERT INTO probe (rowid, text) VALUES (?, ?)", [(c, f"a{chr(c)}a") for c in candidates]
+        )
+        split = {doc for (doc,) in connection.execute("SELECT doc FROM terms GROUP BY doc HAVING count(*) = 2")}
+    ranges: list[list[int]] = []
+    for code in sorted(split):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return (
+        "[" + "".join(_member(low) if low == high else f"{_member(low)}-{_member(high)}" for low, high in ranges) + "]"
+    )
+
+
+def _member(code: int) -> str:
+    character = chr(code)
+    return "\\" + character if character in "\\]^-[" else character
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def fold_function_sql(schema: str) -> str:
+    """The CREATE FUNCTION statement of the fold function in `schema`."""
+    accents = f"(?<=[{LATIN_LETTERS}])[{LATIN_DIACRITICS}]+"
+    # Separators first, on the text as stored; then the Latin accents unicode61 removes, which
+    # NFD splits off their letters; NFC puts back together what stays (Greek, Cyrillic accents).
+    # Printable ASCII, most text in most datasets, has no accent and only ASCII separators: it
+    # takes a path of its own, which halves the work of building the index and of ranking.
+    body = (
+        "SELECT CASE WHEN $1 ~ '^[ -~]*$' THEN pg_catalog.lower(pg_catalog.regexp_replace($1, '[^A-Za-z0-9]', ' ', 'g')) "
+        "ELSE pg_catalog.lower(normalize(pg_catalog.regexp_replace(normalize(pg_catalog.regexp_replace("
+        f"coalesce($1, ''), {_literal(separators())}, ' ', 'g'), NFD), {_literal(accents)}, '', 'g'), NFC)) END"
+    )
+    # IMMUTABLE, as an index expression must be, and not STRICT, so PostgreSQL inlines it: the
+    # planner then matches the searches' expression with the index's.
+    return (
+        f"CREATE FUNCTION {quote(schema)}.{quote(FOLD_FUNCTION)}(text) RETURNS text "
+        f"LANGUAGE sql IMMUTABLE PARALLEL SAFE AS {_literal(body)}"
+    )
+
+
+def create_server_search(
+    connection: psycopg.Connection[Any], artifact: sqlite3.Connection, metadata: MetaData, schema: str
+) -> list[str]:
+    """Create the fold function and the GIN index of every search index of the artifact; their names."""
+    from sqlalchemy.dialects import postgresql
+
+    indexes = search_indexes_in(artifact)
+    if not indexes:
+        return []
+    connection.execute(fold_function_sql(schema))
+    tables = {table.name: table for table in metadata.tables.values()}
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    created = []
+    for index in indexes:
+        table = tables[index.table]
+        document = Document([table.c[column] for column in index.columns])
+        expression = document.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        name = index_name(index.table)
+        connection.execute(
+            f"CREATE INDEX {quote(name)} ON {quote(schema)}.{quote(table.name)} USING gin (({expression}))"  # type: ignore[arg-type]
+        )
+        created.append(name)
+    return created
+
+
+def missing_server_search(
+    connection: psycopg.Connection[Any], schema: str, indexes: Sequence[SearchIndex]
+) -> list[str]:
+    """What the published dataset lacks of the search indexes `indexes` (one line each)."""
+    if not indexes:
+        return []
+    problems = []
+    (function,) = connection.execute(
+        "SELECT to_regprocedure(%s) IS NOT NULL", (f"{quote(schema)}.{quote(FOLD_FUNCTION)}(text)",)
+    ).fetchone() or (False,)
+    if not function:
+        problems.append(f"schema {schema!r} has no function {FOLD_FUNCTION}, which searches by words need")
+    for index in indexes:
+        name = index_name(index.table)
+        found = connection.execute(
+            "SELECT 1 FROM pg_catalog.pg_indexes WHERE schemaname = %s AND tablename = %s AND indexname = %s",
+            (schema, index.table, name),
+        ).fetchone()
+        if found is None:
+            problems.append(f"table {index.table!r} has no search index ({name})")
+    return problems

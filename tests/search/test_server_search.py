@@ -1,0 +1,171 @@
+"""
+Search by words on a dataset published to PostgreSQL: what `publish` creates for it, that searches
+are answered from its index, that its folding agrees with FTS5's, and that a dataset published
+without it is refused rather than served unfiltered.
+
+"""
+
+import pytest
+
+from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite.artifacts import build_artifact, publish_artifact, verify_artifact
+from microcosm_sqlite.errors import SchemaMismatchError
+from tests.support.graphs import make_graph
+from tests.support.places import Place, Places, PlaceStore, write_places_csv
+from tests.support.postgres import publish_for_tests, server_rows
+
+
+def codes(results):
+    return [place.code for place in results]
+
+
+def test_publish_creates_the_fold_function_and_a_gin_index_and_copies_no_fts5_table(published_places):
+    tables = server_rows(published_places, "SELECT tablename FROM pg_tables WHERE schemaname = 'places' ORDER BY 1")
+    (index,) = server_rows(
+        published_places, "SELECT indexdef FROM pg_indexes WHERE schemaname = 'places' AND indexname = 'place_fts'"
+    )[0]
+    functions = server_rows(
+        published_places,
+        "SELECT p.provolatile FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = 'places' AND p.proname = 'microcosm_sqlite_fold'",
+    )
+
+    assert tables == [("_microcosm_sqlite_metadata",), ("place",)]
+    assert "USING gin (to_tsvector('simple'::regconfig" in index
+    assert all(column in index for column in ("name", "city", "code"))
+    assert functions == [("i",)]  # IMMUTABLE: an index expression may use it
+
+
+def test_a_search_is_answered_from_the_gin_index(published_places):
+    import psycopg
+
+    graph = make_graph(paths={"Places": published_places}, read_only=True)
+    try:
+        with Places.new_context(graph) as context:
+            query = PlaceStore()._search_query(None, None, q="zurich", country="CH")
+            statement = query.statement.compile(dialect=context.session.bind.dialect)
+            params = {**statement.params, **query._params}  # the words, bound by Query.params()
+    finally:
+        dispose_sqlite_connections(graph)
+    with psycopg.connect("postgresql://" + published_places.partition("://")[2]) as connection:
+        connection.execute("SET search_path TO places")
+        # Few rows: the planner would rather read them all, unless told that costs more.
+        connection.execute("SET enable_seqscan = off")
+        plan = "\n".join(row[0] for row in connection.execute(f"EXPLAIN {statement}", params))
+
+    assert "Index Scan on place_fts" in plan
+
+
+#: Names (and their upper case as the city) whose letters unicode61 folds, or keeps (ł, ø, ß, æ, þ,
+#: Greek and Cyrillic accents), and separators it splits words at.
+FOLDED = [
+    ("ZRH", "Zürich"),
+    ("GRU", "São Paulo"),
+    ("KRK", "Kraków"),
+    ("MMX", "Malmö"),
+    ("LCJ", "Łódź"),
+    ("TOS", "Tromsø"),
+    ("STR", "Straße"),
+    ("AER", "Ærøskøbing"),
+    ("DAD", "Đà Nẵng"),
+    ("IST", "İstanbul"),
+    ("ATH", "Αθήνα"),
+    ("KBP", "Київ"),
+    ("NCE", "Nice–Côte d'Azur"),
+    ("REK", "Reykjavík·Þingvellir"),
+    ("FOO", "foo.example.com 1.5 jean-pierre o_hare"),
+]
+QUERIES = [
+    "zurich", "Zürich", "ZURICH", "sao paulo", "São", "krakow", "Kraków", "malmo", "Malmö", "lodz", "łodz", "Łódź",
+    "ŁÓDŹ", "tromso", "tromsø", "strasse", "straße", "aeroskobing", "ærøskøbing", "da nang", "đa nang", "Đà Nẵng",
+    "istanbul", "i̇stanbul", "αθηνα", "αθήνα", "Αθήνα", "киив", "київ", "Київ", "cote", "côte d'azur", "azur",
+    "nice cote", "thingvellir", "þingvellir", "reykjavik", "example", "foo example com", "1", "5", "jean pierre",
+    "hare", "o_hare", "STRASSE", "ÆRØSKØBING",
+]  # fmt: skip
+
+
+def test_accents_and_case_fold_as_fts5_folds_them(tmp_path, postgres_url):
+    rows = [(code, name, name.upper(), "XX", 1) for code, name in FOLDED]
+    artifact = tmp_path / "folded.db"
+    build_artifact(artifact, Places, [(Place, write_places_csv(tmp_path / "place.csv", rows))])
+    url = publish_for_places(artifact, postgres_url, "folded")
+    answers = {}
+    for backend, location in (("sqlite", str(artifact)), ("postgresql", url)):
+        graph = make_graph(paths={"Places": location}, read_only=True)
+        try:
+            with Places.new_context(graph):
+                answers[backend] = {
+                    q: (
+                        sorted(codes(PlaceStore().search(q=q))),
+                        sorted(codes(PlaceStore().search(q=q[:3], prefix=True))),
+                    )
+                    for q in QUERIES
+                }
+        finally:
+            dispose_sqlite_connections(graph)
+
+    assert answers["postgresql"] == answers["sqlite"]
+    # And what FTS5 folds, PostgreSQL folds: accents off Latin letters, never ł, ø, ß or Greek accents.
+    assert answers["postgresql"]["lodz"] == ([], [])
+    assert answers["postgresql"]["łodz"][0] == ["LCJ"]
+    assert answers["postgresql"]["krakow"][0] == ["KRK"]
+    assert answers["postgresql"]["tromso"][0] == []
+    assert answers["postgresql"]["example"][0] == ["FOO"]
+    assert answers["postgresql"]["αθηνα"][0] == []
+    assert answers["postgresql"]["Αθήνα"][0] == ["ATH"]
+
+
+def publish_for_places(artifact, url, schema):
+    publish_artifact(artifact, url, Places, schema=schema)
+    return f"{url}&schema={schema}"
+
+
+def test_a_dataset_published_without_the_search_index_is_refused_never_served_unfiltered(postgres_url, places_db):
+    # Published as a copy of the models' tables, as `publish` did before search reached PostgreSQL.
+    url = publish_for_tests(places_db, postgres_url, Places, schema="places_before")
+    graph = make_graph(paths={"Places": url}, read_only=True)
+    try:
+        with Places.new_context(graph):
+            for call in (
+                lambda: PlaceStore().search(q="london"),
+                lambda: PlaceStore().count(q="london"),
+                lambda: PlaceStore().first(q="london", prefix=True),
+            ):
+                with pytest.raises(SchemaMismatchError, match="no search index") as raised:
+                    call()
+                message = str(raised.value)
+                assert "Places" in message and "publish" in message and "place_fts" in message
+            # Everything else about the dataset still works.
+            assert PlaceStore().count() == 13
+    finally:
+        dispose_sqlite_connections(graph)
+
+
+def test_verify_checks_the_search_index_of_a_published_dataset(postgres_url, places_db, published_places):
+    before = publish_for_tests(places_db, postgres_url, Places, schema="places_unindexed")
+
+    verified = verify_artifact(published_places, Places)
+    unindexed = verify_artifact(before, Places)
+
+    assert verified.sound, verified.failures
+    assert "search index" in verified.passed
+    assert not unindexed.sound
+    assert any("has no search index (place_fts)" in failure for failure in unindexed.failures)
+    assert any("microcosm_sqlite_fold" in failure for failure in unindexed.failures)
+
+
+def test_searching_by_words_sends_the_server_nothing_but_reads(postgres_server, published_places):
+    from tests.support.postgres import READER_STATEMENTS, statements_seen_by_server
+
+    with statements_seen_by_server(postgres_server, published_places, "reader_words") as (url, seen):
+        graph = make_graph(paths={"Places": url}, read_only=True)
+        with Places.new_context(graph):
+            assert codes(PlaceStore().search(q="zurich airport")) == ["ZRH"]
+            assert PlaceStore().count(q="heath", prefix=True) == 2
+            assert PlaceStore().first(q="sao paulo").code == "GRU"
+    dispose_sqlite_connections(graph)
+
+    # (The log shows each statement's first line.) The index check, and the search's cursor.
+    assert any(statement.startswith("SELECT to_regprocedure(") for statement in seen), "the witness is blind"
+    assert any(statement.startswith("DECLARE") for statement in seen), "the witness is blind"
+    assert [statement for statement in seen if not statement.upper().startswith(READER_STATEMENTS)] == []
