@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import Any, Final
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import String, Table, bindparam, column, func, inspect, literal, literal_column, table, text
+from sqlalchemy import String, Table, bindparam, column, func, inspect, literal_column, table, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Query
+from sqlalchemy.orm import Query, Session
 
 from microcosm_sqlite._filters import accepted_keywords
 from microcosm_sqlite._fulltext import SearchIndex, match_words, quote, search_index
@@ -29,7 +29,19 @@ from microcosm_sqlite.errors import (
     SearchSyntaxError,
 )
 
-__all__ = ["KEYWORDS", "accepted", "check_applied", "filter_by_words", "given", "rank_by_words", "search_rank"]
+__all__ = [
+    "KEYWORDS",
+    "accepted",
+    "check_applied",
+    "check_can_search",
+    "clauses_of",
+    "filter_by_words",
+    "given",
+    "index_of",
+    "rank_by_words",
+    "search_rank",
+    "words_expression",
+]
 
 #: The keywords of a search by words, accepted by every store whose model declares `__search__`.
 KEYWORDS: Final = ("q", "match", "prefix")
@@ -49,7 +61,7 @@ def given(kwargs: Mapping[str, Any]) -> bool:
     return kwargs.get("q") is not None or kwargs.get("match") is not None
 
 
-def _index_of(model: Any) -> SearchIndex | None:
+def index_of(model: Any) -> SearchIndex | None:
     return search_index(getattr(model, "__table__", None))
 
 
@@ -66,7 +78,7 @@ def accepted(store: Any, kwargs: Mapping[str, Any]) -> tuple[str, ...]:
     """
     if "q" not in kwargs and "match" not in kwargs and "prefix" not in kwargs:
         return ()  # the common case, on every store call: no lookup at all
-    if _index_of(store.model_class) is not None:
+    if index_of(store.model_class) is not None:
         return KEYWORDS
     if given(kwargs):
         hooks_read = accepted_keywords(store)
@@ -87,11 +99,11 @@ def filter_by_words(store: Any, query: Query[Any], kwargs: Mapping[str, Any]) ->
     if q is None and match is None:
         return query
     model = store.model_class
-    index = _index_of(model)
+    index = index_of(model)
     if index is None:
         return query  # the store's own hooks read `q` (see `accepted`)
-    _check_can_search(query, model, index)
-    expression = _expression(model, q, match, bool(kwargs.get("prefix")))
+    check_can_search(query.session, model, index)
+    expression = words_expression(model, q, match, bool(kwargs.get("prefix")))
     if expression is None:
         # Words were asked for and none was given ("", "*", "--"): nothing matches, rather than
         # every row coming back unfiltered. An empty FTS5 phrase matches no row, and keeps the
@@ -99,11 +111,11 @@ def filter_by_words(store: Any, query: Query[Any], kwargs: Mapping[str, Any]) ->
         expression = NOTHING
     if match is not None:
         _check_syntax(query, model, index, expression)
-    clauses = _clauses_of(model)
+    clauses = clauses_of(model)
     return (
         query.join(clauses.fts, clauses.join_on)
         .filter(clauses.matches)
-        .params({_WORDS: expression})
+        .params({WORDS: expression})
         .execution_options(**{_MATCHED: index.name})
     )
 
@@ -118,7 +130,7 @@ def rank_by_words(store: Any, query: Query[Any]) -> Query[Any]:
     # Query keeps its ORDER BY in `_order_by_clauses` (SQLAlchemy 2.0 and 2.1); no public accessor.
     if not name or tuple(getattr(query, "_order_by_clauses", ())):
         return query
-    return query.order_by(*_clauses_of(store.model_class).ranked)
+    return query.order_by(*clauses_of(store.model_class).ranked)
 
 
 def search_rank(model: Any) -> Any:
@@ -129,18 +141,18 @@ def search_rank(model: Any) -> Any:
     Valid only in a query given words (`q=` or `match=`): SQLite refuses bm25 anywhere else.
 
     """
-    index = _index_of(model)
+    index = index_of(model)
     if index is None:
         raise SearchNotDeclaredError(
             f"dataset {_data_set(model)!r}: {getattr(model, '__name__', model)} declares no searchable columns, "
             "so its rows have no search rank; declare them in the model (__search__ = ('name', ...))"
         )
-    return _clauses_of(model).rank
+    return clauses_of(model).rank
 
 
 def check_applied(store: Any, query: Query[Any], kwargs: Mapping[str, Any]) -> None:
     """Refuse a search by words whose query never went through the words (an overridden `_search_query`)."""
-    if not given(kwargs) or _index_of(store.model_class) is None:
+    if not given(kwargs) or index_of(store.model_class) is None:
         return
     if _MATCHED not in query.get_execution_options():
         raise SearchError(
@@ -151,7 +163,7 @@ def check_applied(store: Any, query: Query[Any], kwargs: Mapping[str, Any]) -> N
 
 
 #: The bound parameter the words are passed in.
-_WORDS: Final = "microcosm_sqlite_words"
+WORDS: Final = "microcosm_sqlite_words"
 
 
 class _Clauses:
@@ -161,8 +173,11 @@ class _Clauses:
         self.fts = table(index.name, column("rowid"), column(index.name))
         rowid: Any = literal_column(f"{quote(index.table)}.rowid")
         self.join_on = self.fts.c.rowid == rowid
-        self.matches = self.fts.c[index.name].op("MATCH")(bindparam(_WORDS, type_=String()))
-        self.rank = func.bm25(literal_column(quote(index.name)), *(literal(weight) for weight in index.weights))
+        self.matches = self.fts.c[index.name].op("MATCH")(bindparam(WORDS, type_=String()))
+        # The weights are written into the SQL, as constants of the index: bound, each would be
+        # converted to a float again on every search.
+        weights: Any = (literal_column(repr(weight)) for weight in index.weights)
+        self.rank = func.bm25(literal_column(quote(index.name)), *weights)
         self.ranked = (self.rank, *primary_key)
 
 
@@ -170,7 +185,7 @@ class _Clauses:
 _clauses: "WeakKeyDictionary[Table, _Clauses]" = WeakKeyDictionary()
 
 
-def _clauses_of(model: Any) -> _Clauses:
+def clauses_of(model: Any) -> _Clauses:
     table_ = model.__table__
     clauses = _clauses.get(table_)
     if clauses is None:
@@ -180,7 +195,7 @@ def _clauses_of(model: Any) -> _Clauses:
     return clauses
 
 
-def _expression(model: Any, q: Any, match: Any, prefix: bool) -> str | None:
+def words_expression(model: Any, q: Any, match: Any, prefix: bool) -> str | None:
     parts = []
     for name, value in (("q", q), ("match", match)):
         if value is not None and not isinstance(value, str):
@@ -197,9 +212,9 @@ def _expression(model: Any, q: Any, match: Any, prefix: bool) -> str | None:
     return " AND ".join(f"({part})" for part in parts)
 
 
-def _check_can_search(query: Query[Any], model: Any, index: SearchIndex) -> None:
+def check_can_search(session: Session, model: Any, index: SearchIndex) -> None:
     """The dataset is SQLite and its file has the index; the typed error otherwise."""
-    bind = query.session.get_bind(mapper=inspect(model))
+    bind = session.get_bind(mapper=inspect(model))
     engine: Engine = bind.engine if isinstance(bind, Connection) else bind
     if engine.dialect.name != "sqlite":
         raise SearchNotSupportedError(
@@ -209,7 +224,7 @@ def _check_can_search(query: Query[Any], model: Any, index: SearchIndex) -> None
     present = _present.setdefault(engine, set())
     if index.name in present:
         return
-    found = query.session.execute(
+    found = session.execute(
         text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
         {"name": index.name},
         bind_arguments={"mapper": inspect(model)},
