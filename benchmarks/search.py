@@ -273,10 +273,12 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
 
 
 def write_section(out: Path, section: str) -> None:
-    """Replace the section in `out` (everything from its heading on), or append it."""
+    """Replace the section in `out` (its heading up to the next one), or append it; the rest is kept."""
     text = out.read_text() if out.exists() else ""
-    kept = text.split(SECTION, 1)[0].rstrip()
-    out.write_text((kept + "\n\n" if kept else "") + section)
+    before, found, after = text.partition(SECTION)
+    later = after[after.find("\n## ") + 1 :] if found and "\n## " in after else ""
+    parts = [before.rstrip(), section.rstrip(), later.rstrip()]
+    out.write_text("\n\n".join(part for part in parts if part) + "\n")
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
