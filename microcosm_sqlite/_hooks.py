@@ -20,6 +20,10 @@ the query, logs, raises, or whose source cannot be read (a lambda, a decorated o
 may change the result or the behaviour, and its store's lookups run the hooks as searches do.
 `one()` also calls the hooks whenever it gets a keyword other than the unique column's.
 
+A search's rows depend on their order too, so a search skips the hooks (see
+`microcosm_sqlite._word_lookups`) only on stores whose hooks are all the library's own, `_order_by`
+included (`search_safe`): their query follows from the keywords alone.
+
 """
 
 import ast
@@ -28,12 +32,13 @@ from typing import Any, Final
 
 from microcosm_sqlite._filters import HOOKS, _source_of
 
-__all__ = ["lookup_safe"]
+__all__ = ["lookup_safe", "search_safe"]
 
 #: Hooks that must be the library's own for a lookup to skip them.
 FILTERING_HOOKS: Final = ("_query", "_filter", "_auto_filter", "_auto_filters", "_search_query", "_paginate")
 
 _safe: dict[type, bool] = {}
+_search_safe: dict[type, bool] = {}
 
 
 def lookup_safe(store_class: type) -> bool:
@@ -42,6 +47,20 @@ def lookup_safe(store_class: type) -> bool:
     if safe is None:
         safe = _safe[store_class] = _lookup_safe(store_class)
     return safe
+
+
+def search_safe(store_class: type) -> bool:
+    """Whether every hook of the class is the library's own: a search's query follows from its keywords."""
+    safe = _search_safe.get(store_class)
+    if safe is None:
+        safe = _search_safe[store_class] = lookup_safe(store_class) and _orders_as_the_library_does(store_class)
+    return safe
+
+
+def _orders_as_the_library_does(store_class: type) -> bool:
+    from microcosm_sqlite.stores import Store
+
+    return all(issubclass(Store, klass) or "_order_by" not in vars(klass) for klass in store_class.__mro__)
 
 
 def _lookup_safe(store_class: type) -> bool:

@@ -62,8 +62,11 @@ def select_safe(listener: Callable[..., Any]) -> Callable[..., Any]:
 
 def orm_listeners_are_select_safe(session: Session) -> bool:
     """Whether every `do_orm_execute` listener of `session` leaves SELECTs alone (or there is none)."""
-    listeners = session.dispatch.do_orm_execute
-    return not listeners or all(getattr(listener, SELECT_SAFE, False) for listener in listeners)
+    # A loop, not all() over a generator: asked on every search and lookup past the ORM.
+    for listener in session.dispatch.do_orm_execute:
+        if not getattr(listener, SELECT_SAFE, False):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -215,9 +218,8 @@ def fast_connection(session: Session, mapper: Mapper[Any]) -> Connection | None:
         or not session_is_clean(session)
     ):
         return None
-    events = session.dispatch
     # A query's loading fires loaded_as_persistent, which this path does not (nor any attach event).
-    if events.loaded_as_persistent or (events.do_orm_execute and not orm_listeners_are_select_safe(session)):
+    if session.dispatch.loaded_as_persistent or not orm_listeners_are_select_safe(session):
         return None
     manager_events = mapper.class_manager.dispatch
     if manager_events.load or manager_events.refresh:

@@ -65,14 +65,17 @@ class Shape:
 _shapes: dict[Any, Shape] = {}
 
 
-@dataclass(frozen=True)
 class Prepared:
     """A search ready to run past the ORM: where, what, and with which values."""
 
-    session: Any
-    connection: Any
-    search: CompiledSearch
-    parameters: tuple[Any, ...]
+    # A plain class with slots: made on every search, it costs a fifth of a frozen dataclass.
+    __slots__ = ("connection", "parameters", "search", "session")
+
+    def __init__(self, session: Any, connection: Any, search: CompiledSearch, parameters: tuple[Any, ...]) -> None:
+        self.session = session
+        self.connection = connection
+        self.search = search
+        self.parameters = parameters
 
     def rows(self, batch_size: int) -> Iterator[list[Any]]:
         """The matching instances, in batches of `batch_size` loaded as they are fetched."""
@@ -83,6 +86,8 @@ class Prepared:
                 if not rows:
                     return
                 yield load_rows(self.session, self.search.plan, rows)
+                if len(rows) < batch_size:
+                    return  # fetchmany gives fewer rows only at the end: no need to ask again
         finally:
             cursor.close()
 
@@ -113,7 +118,7 @@ def prepare(query: Query[Any]) -> Prepared | None:
     try:
         search = shape.searches[dialect]
     except KeyError:
-        search = shape.searches[dialect] = _compile(model_class, statement, key, dialect)
+        search = shape.searches[dialect] = compile_search(model_class, statement, dialect, key)
     if search is None:
         return None
     dbapi_connection = connection.connection.driver_connection
@@ -133,8 +138,17 @@ def _entity(query: Query[Any]) -> type | None:
     return model_class
 
 
-def _compile(model_class: type, statement: Select[Any], key: Any, dialect: Dialect) -> CompiledSearch | None:
-    assert statement_options is not None
+def compile_search(
+    model_class: type, statement: Select[Any], dialect: Dialect, key: Any = None
+) -> CompiledSearch | None:
+    """
+    `statement` compiled for running past the ORM, or None when it must not: it selects more than
+    the model's columns, binds values SQLAlchemy would convert or rewrites SQL at execution.
+    `key`: the statement's cache key, when it has one already.
+
+    """
+    if statement_options is None:
+        return None
     plan = lookup_plan(model_class, dialect)
     if plan is None or statement_options(statement):
         return None
@@ -152,20 +166,6 @@ def _compile(model_class: type, statement: Select[Any], key: Any, dialect: Diale
     if positions is None:
         return None
     return CompiledSearch(plan, sql, compiled, tuple(positions))
-
-
-def stream(query: Query[Any], batch_size: int) -> Iterator[list[Any]] | None:
-    """
-    The query's instances in batches, streamed past the ORM, or None when only the ORM may run it.
-
-    SQLite errors propagate untranslated (`sqlite3.Error`): the caller replays the query through
-    the ORM, which raises the library's own error at the same row.
-
-    """
-    prepared = prepare(query)
-    if prepared is None:
-        return None
-    return prepared.rows(batch_size)
 
 
 #: `one_of` found nothing.

@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from typing import Any, Final
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import String, Table, bindparam, column, false, func, inspect, literal, literal_column, table, text
+from sqlalchemy import String, Table, bindparam, column, false, func, inspect, literal_column, table, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Query
+from sqlalchemy.orm import Query, Session
 
 from microcosm_sqlite import _server_search
 from microcosm_sqlite._filters import accepted_keywords
@@ -33,7 +33,20 @@ from microcosm_sqlite.errors import (
     SearchSyntaxError,
 )
 
-__all__ = ["KEYWORDS", "accepted", "check_applied", "filter_by_words", "given", "rank_by_words", "search_rank"]
+__all__ = [
+    "KEYWORDS",
+    "accepted",
+    "check_applied",
+    "check_can_search",
+    "clauses_of",
+    "engine_of",
+    "filter_by_words",
+    "given",
+    "index_of",
+    "rank_by_words",
+    "search_rank",
+    "words_expression",
+]
 
 #: The keywords of a search by words, accepted by every store whose model declares `__search__`.
 KEYWORDS: Final = ("q", "match", "prefix")
@@ -53,7 +66,7 @@ def given(kwargs: Mapping[str, Any]) -> bool:
     return kwargs.get("q") is not None or kwargs.get("match") is not None
 
 
-def _index_of(model: Any) -> SearchIndex | None:
+def index_of(model: Any) -> SearchIndex | None:
     return search_index(getattr(model, "__table__", None))
 
 
@@ -70,7 +83,7 @@ def accepted(store: Any, kwargs: Mapping[str, Any]) -> tuple[str, ...]:
     """
     if "q" not in kwargs and "match" not in kwargs and "prefix" not in kwargs:
         return ()  # the common case, on every store call: no lookup at all
-    if _index_of(store.model_class) is not None:
+    if index_of(store.model_class) is not None:
         return KEYWORDS
     if given(kwargs):
         hooks_read = accepted_keywords(store)
@@ -91,14 +104,14 @@ def filter_by_words(store: Any, query: Query[Any], kwargs: Mapping[str, Any]) ->
     if q is None and match is None:
         return query
     model = store.model_class
-    index = _index_of(model)
+    index = index_of(model)
     if index is None:
         return query  # the store's own hooks read `q` (see `accepted`)
-    engine = _engine_of(query, model)
+    engine = engine_of(query.session, model)
     if engine.dialect.name == "postgresql":
         return _filter_on_server(query, model, index, engine, q, match, bool(kwargs.get("prefix")))
-    _check_can_search(query, model, index, engine)
-    expression = _expression(model, q, match, bool(kwargs.get("prefix")))
+    check_can_search(query.session, model, index, engine)
+    expression = words_expression(model, q, match, bool(kwargs.get("prefix")))
     if expression is None:
         # Words were asked for and none was given ("", "*", "--"): nothing matches, rather than
         # every row coming back unfiltered. An empty FTS5 phrase matches no row, and keeps the
@@ -106,11 +119,11 @@ def filter_by_words(store: Any, query: Query[Any], kwargs: Mapping[str, Any]) ->
         expression = NOTHING
     if match is not None:
         _check_syntax(query, model, index, expression)
-    clauses = _clauses_of(model)
+    clauses = clauses_of(model)
     return (
         query.join(clauses.fts, clauses.join_on)
         .filter(clauses.matches)
-        .params({_WORDS: expression})
+        .params({WORDS: expression})
         .execution_options(**{_MATCHED: index.name})
     )
 
@@ -125,7 +138,7 @@ def rank_by_words(store: Any, query: Query[Any]) -> Query[Any]:
     # Query keeps its ORDER BY in `_order_by_clauses` (SQLAlchemy 2.0 and 2.1); no public accessor.
     if not name or tuple(getattr(query, "_order_by_clauses", ())):
         return query
-    return query.order_by(*_clauses_of(store.model_class).ranked)
+    return query.order_by(*clauses_of(store.model_class).ranked)
 
 
 def search_rank(model: Any) -> Any:
@@ -138,18 +151,18 @@ def search_rank(model: Any) -> Any:
     PostgreSQL has no words to rank by.
 
     """
-    index = _index_of(model)
+    index = index_of(model)
     if index is None:
         raise SearchNotDeclaredError(
             f"dataset {_data_set(model)!r}: {getattr(model, '__name__', model)} declares no searchable columns, "
             "so its rows have no search rank; declare them in the model (__search__ = ('name', ...))"
         )
-    return _clauses_of(model).rank
+    return clauses_of(model).rank
 
 
 def check_applied(store: Any, query: Query[Any], kwargs: Mapping[str, Any]) -> None:
     """Refuse a search by words whose query never went through the words (an overridden `_search_query`)."""
-    if not given(kwargs) or _index_of(store.model_class) is None:
+    if not given(kwargs) or index_of(store.model_class) is None:
         return
     if _MATCHED not in query.get_execution_options():
         raise SearchError(
@@ -160,7 +173,7 @@ def check_applied(store: Any, query: Query[Any], kwargs: Mapping[str, Any]) -> N
 
 
 #: The bound parameter the words are passed in.
-_WORDS: Final = "microcosm_sqlite_words"
+WORDS: Final = "microcosm_sqlite_words"
 
 
 class _Clauses:
@@ -170,10 +183,13 @@ class _Clauses:
         self.fts = table(index.name, column("rowid"), column(index.name))
         rowid: Any = literal_column(f"{quote(index.table)}.rowid")
         self.join_on = self.fts.c.rowid == rowid
-        self.matches = self.fts.c[index.name].op("MATCH")(bindparam(_WORDS, type_=String()))
-        bm25 = func.bm25(literal_column(quote(index.name)), *(literal(weight) for weight in index.weights))
+        self.matches = self.fts.c[index.name].op("MATCH")(bindparam(WORDS, type_=String()))
+        # The weights are written into the SQL, as constants of the index: bound, each would be
+        # converted to a float again on every search.
+        weights: Any = (literal_column(repr(weight)) for weight in index.weights)
+        bm25 = func.bm25(literal_column(quote(index.name)), *weights)
         # bm25 on SQLite; on PostgreSQL, the declared-weight sum of ts_rank (`_server_search`).
-        self.rank = _server_search.Rank(bm25, [columns[name] for name in index.columns], index.weights, _WORDS)
+        self.rank = _server_search.Rank(bm25, [columns[name] for name in index.columns], index.weights, WORDS)
         self.ranked = (self.rank, *primary_key)
 
 
@@ -181,7 +197,7 @@ class _Clauses:
 _clauses: "WeakKeyDictionary[Table, _Clauses]" = WeakKeyDictionary()
 
 
-def _clauses_of(model: Any) -> _Clauses:
+def clauses_of(model: Any) -> _Clauses:
     table_ = model.__table__
     clauses = _clauses.get(table_)
     if clauses is None:
@@ -191,7 +207,7 @@ def _clauses_of(model: Any) -> _Clauses:
     return clauses
 
 
-def _expression(model: Any, q: Any, match: Any, prefix: bool) -> str | None:
+def words_expression(model: Any, q: Any, match: Any, prefix: bool) -> str | None:
     parts = []
     for name, value in (("q", q), ("match", match)):
         if value is not None and not isinstance(value, str):
@@ -208,8 +224,9 @@ def _expression(model: Any, q: Any, match: Any, prefix: bool) -> str | None:
     return " AND ".join(f"({part})" for part in parts)
 
 
-def _engine_of(query: Query[Any], model: Any) -> Engine:
-    bind = query.session.get_bind(mapper=inspect(model))
+def engine_of(session: Session, model: Any) -> Engine:
+    """The engine the session reads the model's rows from."""
+    bind = session.get_bind(mapper=inspect(model))
     return bind.engine if isinstance(bind, Connection) else bind
 
 
@@ -229,11 +246,11 @@ def _filter_on_server(
     table_ = model.__table__
     document = _server_search.Document([table_.c[name] for name in index.columns])
     # Words asked for and none given ("", "*"): nothing matches, rather than every row.
-    matches = false() if words is None else document.op("@@")(_server_search.tsquery(_WORDS))
-    return query.filter(matches).params({_WORDS: words or ""}).execution_options(**{_MATCHED: index.name})
+    matches = false() if words is None else document.op("@@")(_server_search.tsquery(WORDS))
+    return query.filter(matches).params({WORDS: words or ""}).execution_options(**{_MATCHED: index.name})
 
 
-def _check_can_search(query: Query[Any], model: Any, index: SearchIndex, engine: Engine) -> None:
+def check_can_search(session: Session, model: Any, index: SearchIndex, engine: Engine) -> None:
     """The dataset is SQLite and its file has the index; the typed error otherwise."""
     if engine.dialect.name != "sqlite":
         raise SearchNotSupportedError(
@@ -243,7 +260,7 @@ def _check_can_search(query: Query[Any], model: Any, index: SearchIndex, engine:
     present = _present.setdefault(engine, set())
     if index.name in present:
         return
-    found = query.session.execute(
+    found = session.execute(
         text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
         {"name": index.name},
         bind_arguments={"mapper": inspect(model)},

@@ -6,7 +6,7 @@ Lazy, streaming search results.
 import operator
 import sqlite3
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar, overload
 
@@ -15,7 +15,7 @@ from sqlalchemy.exc import CompileError, InvalidRequestError
 from sqlalchemy.orm import Query, Session
 
 from microcosm_sqlite._lookups import orm_listeners_are_select_safe
-from microcosm_sqlite._searches import stream
+from microcosm_sqlite._searches import Prepared, prepare
 from microcosm_sqlite._sqlalchemy_internals import select_limit
 
 __all__ = ["SearchResult"]
@@ -62,33 +62,74 @@ class SearchResult(Sequence[T], Generic[T]):
     """
 
     def __init__(self, query: Query[T], batch_size: int) -> None:
-        self.query = query
+        self._query: Query[T] | None = query
+        self._session = query.session
+        self._build: Callable[[], Query[T]] | None = None
+        self._prepare: Callable[[], Prepared | None] | None = None
         self.batch_size = batch_size
         self._rows: list[T] | None = None
+
+    @classmethod
+    def deferred(
+        cls,
+        build: Callable[[], Query[T]],
+        session: Session,
+        batch_size: int,
+        prepare: Callable[[], Prepared | None],
+    ) -> "SearchResult[T]":
+        """
+        A result whose rows `prepare` fetches past the query, which `build` builds only when needed
+        (a count, a window, or `prepare` declining). `build` must give the query of those very rows.
+
+        """
+        result: SearchResult[T] = cls.__new__(cls)
+        result._query, result._build, result._prepare = None, build, prepare
+        result._session = session
+        result.batch_size = batch_size
+        result._rows = None
+        return result
+
+    @property
+    def query(self) -> Query[T]:
+        """The search's query."""
+        if self._query is None:
+            assert self._build is not None
+            self._query = self._build()
+        return self._query
 
     def __iter__(self) -> Iterator[T]:
         if self._rows is not None:
             return iter(self._rows)
-        return self._stream(self.query)
+        return self._stream()
 
-    def _stream(self, query: Query[T]) -> Iterator[T]:
-        with _streaming(query.session):
-            batches = stream(query, self.batch_size)
-            if batches is None:
-                yield from self._stream_orm(query)
+    def _stream(self, window: Query[T] | None = None) -> Iterator[T]:
+        """The rows of `window`, or of the whole search, streamed past the ORM where nothing can tell."""
+        # _streaming, inlined: this generator runs once per search, and a context manager costs
+        # a tenth of a small search past the ORM.
+        info = (self._session if window is None else window.session).info
+        info[_STREAMS] = info.get(_STREAMS, 0) + 1
+        try:
+            if window is None and self._prepare is not None:
+                prepared = self._prepare()
+            else:
+                prepared = prepare(self.query if window is None else window)
+            if prepared is None:
+                yield from self._stream_orm(self.query if window is None else window)
                 return
             streamed = 0
             try:
-                for batch in batches:
+                for batch in prepared.rows(self.batch_size):
                     yield from batch
                     streamed += len(batch)
             except sqlite3.Error:
                 # SQLite failed part-way (a damaged page, undecodable text): the same query through
                 # the ORM, in the same transaction, fails at the same row, with the error the
                 # library translates it to; the rows before it are not given twice.
-                for position, instance in enumerate(self._stream_orm(query)):
+                for position, instance in enumerate(self._stream_orm(self.query if window is None else window)):
                     if position >= streamed:
                         yield instance
+        finally:
+            info[_STREAMS] -= 1
 
     def _stream_orm(self, query: Query[T]) -> Iterator[T]:
         rows = iter(query.yield_per(self.batch_size))
@@ -205,7 +246,8 @@ class SearchResult(Sequence[T], Generic[T]):
     def all(self) -> list[T]:
         """Every row, as a list (loaded once, then kept)."""
         if self._rows is None:
-            self._rows = self.query.all()
+            # As Query.all() gives them: no eager loading, so iterating loads the same rows.
+            self._rows = list(self._stream()) if self._prepare is not None else self.query.all()
         return self._rows
 
     def first(self) -> T | None:

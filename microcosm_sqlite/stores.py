@@ -20,6 +20,7 @@ from microcosm_sqlite._hooks import lookup_safe
 from microcosm_sqlite._lookups import NOT_FOUND, find_unique
 from microcosm_sqlite._names import data_set_key
 from microcosm_sqlite._searches import NONE, SEVERAL, one_of
+from microcosm_sqlite._word_lookups import plan_word_search
 from microcosm_sqlite.constants import DEFAULT_SEARCH_BATCH_SIZE
 from microcosm_sqlite.context import current_session
 from microcosm_sqlite.errors import (
@@ -233,7 +234,18 @@ class Store(Generic[M]):
 
         """
         check_filters(self, kwargs, also=_word_search.accepted(self, kwargs))
-        batch_size = self.session.info.get("search_batch_size", DEFAULT_SEARCH_BATCH_SIZE)
+        session = self.session
+        batch_size = session.info.get("search_batch_size", DEFAULT_SEARCH_BATCH_SIZE)
+        if "q" in kwargs:
+            words = plan_word_search(self, session, _filter_columns(self), offset, limit, kwargs)
+            if words is not None:
+                # The hooks are the library's own: the query they would build, built only if needed.
+                return SearchResult.deferred(
+                    lambda: self._search_from(session.query(self.model_class), offset, limit, kwargs),
+                    session,
+                    batch_size,
+                    words.prepare,
+                )
         return SearchResult(self._words_query(offset, limit, kwargs), batch_size)
 
     def first(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> M | None:
@@ -282,7 +294,11 @@ class Store(Generic[M]):
         return query
 
     def _search_query(self, offset: int | None, limit: int | None, **kwargs: Any) -> Query[Any]:
-        query = self._query()
+        return self._search_from(self._query(), offset, limit, kwargs)
+
+    def _search_from(
+        self, query: Query[Any], offset: int | None, limit: int | None, kwargs: dict[str, Any]
+    ) -> Query[Any]:
         query = self._filter(query, **kwargs)
         # Words (q=, match=) restrict the rows, then rank them when the store sets no order.
         query = _word_search.filter_by_words(self, query, kwargs)

@@ -111,7 +111,9 @@ def test_the_search_benchmark_runs_checks_its_answers_and_writes_its_section(tmp
     from benchmarks import search
 
     out = tmp_path / "RESULTS.md"
-    out.write_text("# Benchmark results\n\n## Targets\n\nkept\n\n## Search by words\n\nan older run\n")
+    out.write_text(
+        "# Benchmark results\n\n## Targets\n\nkept\n\n## Search by words\n\nan older run\n\n## Later\n\nkept too\n"
+    )
     arguments = ["--rows", "2000", "--queries", "30", "--like-queries", "3", "--runs", "1", "--build-runs", "1"]
     arguments += ["--data-dir", str(tmp_path / "data"), "--build-dir", str(tmp_path), "--out", str(out)]
 
@@ -120,6 +122,7 @@ def test_the_search_benchmark_runs_checks_its_answers_and_writes_its_section(tmp
     text = out.read_text()
     assert text.startswith("# Benchmark results\n\n## Targets\n\nkept\n\n## Search by words\n")
     assert "an older run" not in text
+    assert text.endswith("\n\n## Later\n\nkept too\n")
     assert text.count("## Search by words") == 1
     for target in ("faster than LIKE", "the same FTS5 query through sqlite3", "≤ 2x the artifact", "build with"):
         assert target in text

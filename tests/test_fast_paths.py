@@ -2,8 +2,8 @@
 The equality matrix: every call the fast paths serve gives what the ordinary path gives.
 
 Each case runs the same calls twice on the same file, in fresh sessions: once as the library runs
-them, once with every fast path switched off (`Store.one()`'s lookup, its query past the ORM, and
-streaming searches past the ORM). The results (which objects, their values, their identity with
+them, once with every fast path switched off (`Store.one()`'s lookup, its query past the ORM,
+streaming searches past the ORM, and searches by words that skip the hooks). The results (which objects, their values, their identity with
 objects held before the call) and the session afterwards (identity map, each object's loaded and
 expired attributes, pending changes) must be identical. Each case also pins whether the fast path
 was taken, so that a mapping feature it must decline cannot slip through, and one it accepts is
@@ -21,6 +21,7 @@ from sqlalchemy.orm import deferred, relationship
 from sqlalchemy.orm.attributes import instance_dict
 
 from microcosm_sqlite import DataSet, Store, dispose_sqlite_connections, results, stores
+from microcosm_sqlite.artifacts.fulltext import create_search_indexes, fill_search_indexes
 from microcosm_sqlite.errors import ModelNotFoundError, MultipleModelsFoundError
 from microcosm_sqlite.types import EnumType
 from tests.support.graphs import make_graph
@@ -123,6 +124,45 @@ class AnimalStore(Store):
     auto_filter_fields = (Animal.id, Animal.code, Animal.group)
 
 
+class Sign(Matrix):
+    """Searchable by words: rows share words, tie in rank, and rank out of id order, so order and pages show."""
+
+    __tablename__ = "sign"
+    __search__ = {"name": 2.0, "city": 1.0}
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String, nullable=False)
+    city = Column(String)
+    group = Column(String, nullable=False)
+    kind = Column(EnumType(Kind), nullable=False)
+
+
+class SignStore(Store):
+    model_class = Sign
+    auto_filter_fields = (Sign.group, Sign.id, "kind")
+
+
+class OrderedSignStore(SignStore):
+    """An explicit order, which wins over rank: its searches run its hooks."""
+
+    def _order_by(self, query, **kwargs):
+        return query.order_by(Sign.name, Sign.id)
+
+
+SIGNS = [
+    ("North Gate", "Gatesville", "a"),
+    ("North Gate", "Northampton", "b"),
+    ("Gate House", "Zürich", "a"),
+    ("North Field", "Zurich", "b"),
+    ("Field Gate North", None, "a"),
+    ("Harbour", "Norwich", "b"),
+    ("North Gate", "Gatesville", "a"),
+    ("Old Mill", "North Gate", "a"),
+    ("Gate", "Gateshead", "b"),
+    ("North", "North", "a"),
+]
+
+
 ITEMS = [
     Item(id=n, code=f"I{n}", group="even" if n % 2 == 0 else "odd", rank=(n * 7) % 10, kind=Kind.SMALL)
     for n in range(1, 13)
@@ -144,9 +184,17 @@ def graph(tmp_path_factory):
                 *(Tag(id=n, code=f"T{n}", group="all", item_id=n) for n in range(1, 4)),
                 Animal(id=1, code="A1", group="all"),
                 Dog(id=2, code="A2", group="all"),
+                *(
+                    Sign(id=n, name=name, city=city, group=group, kind=Kind.SMALL if n % 3 else Kind.LARGE)
+                    for n, (name, city, group) in enumerate(SIGNS, start=1)
+                ),
             ]
         )
         context.commit()
+    engine = graph.sqlite("Matrix").engine
+    with engine.begin() as connection:
+        create_search_indexes(Matrix.metadata, connection)
+        fill_search_indexes(Matrix.metadata, connection.connection.driver_connection)
     yield graph
     dispose_sqlite_connections(graph)
 
@@ -176,7 +224,25 @@ def taken(monkeypatch):
 
     wrap(stores, "find_unique", "lookup")
     wrap(stores, "one_of", "query")
-    wrap(results, "stream", "stream")
+    wrap(results, "prepare", "stream")
+    plan_word_search = stores.plan_word_search
+
+    def plan_tracked(*args):
+        # The plan is made at search(); whether it runs past the hooks is decided when iterated.
+        planned = None if switch.ordinary else plan_word_search(*args)
+        if planned is None:
+            return None
+
+        class Tracked:
+            def prepare(self):
+                prepared = planned.prepare()
+                if prepared is not None:
+                    answers.append("words")
+                return prepared
+
+        return Tracked()
+
+    monkeypatch.setattr(stores, "plan_word_search", plan_tracked)
     switch.answers = answers
     return switch
 
@@ -236,6 +302,11 @@ def run(case: Case, graph, taken) -> tuple[Any, list[tuple]]:
             if case.setup == "expired":
                 session.expire(held[0])
                 session.expire(held[3], ["rank"])
+        elif case.setup in ("held signs", "expired signs"):
+            held = session.query(Sign).order_by(Sign.id).all()
+            if case.setup == "expired signs":
+                session.expire(held[0])
+                session.expire(held[1], ["city"])
         elif case.setup == "after commit":
             # A lookup, then a new transaction: the connection the first one used is gone.
             held = [ItemStore().one(id=1)]
@@ -243,7 +314,7 @@ def run(case: Case, graph, taken) -> tuple[Any, list[tuple]]:
             session.commit()
             session.execute(Item.__table__.update().where(Item.id == 2).values(rank=42))
         elif case.setup == "load listener":
-            listener = (Item, "load", lambda target, context: None)
+            listener = (case.store.model_class, "load", lambda target, context: None)
         elif case.setup == "session listener":
             listener = (session, "loaded_as_persistent", lambda session, instance: None)
         elif case.setup == "engine listener":
@@ -318,6 +389,34 @@ CASES = [
     Case(TagStore, "search", {"group": "all"}, None),
     Case(AnimalStore, "one", {"id": 2}, None),
     Case(AnimalStore, "search", {"group": "all"}, None),
+    # Searches by words on a store whose hooks are the library's own skip them.
+    Case(SignStore, "search", {"q": "north gate"}, "words"),
+    Case(SignStore, "search", {"q": "gate", "limit": 3}, "words"),
+    Case(SignStore, "search", {"q": "gate", "offset": 2}, "words"),
+    Case(SignStore, "search", {"q": "gate", "offset": 1, "limit": 2}, "words"),
+    Case(SignStore, "search", {"q": "north", "group": "a", "kind": None}, "words"),
+    Case(SignStore, "search", {"q": "no", "prefix": True, "group": "b", "limit": 5}, "words"),
+    Case(SignStore, "search", {"q": "ZURICH"}, "words"),
+    Case(SignStore, "search", {"q": "'; DROP TABLE sign; --"}, "words"),
+    Case(SignStore, "search", {"q": 'NEAR(gate "north'}, "words"),
+    Case(SignStore, "search", {"q": "* -- :"}, "words"),
+    Case(SignStore, "search", {"q": "nowhere"}, "words"),
+    Case(SignStore, "search", {"q": "gate", "id": 3}, "words"),
+    Case(SignStore, "search", {"q": "gate", "limit": 0}, "words"),
+    Case(SignStore, "search", {"q": "gate"}, "words", "held signs"),
+    Case(SignStore, "search", {"q": "gate"}, "words", "expired signs"),
+    Case(SignStore, "search", {"q": "gate"}, "words", "after commit"),
+    # ...and take the hooks' path whenever something could tell.
+    Case(SignStore, "search", {"q": "gate"}, None, "pending"),
+    Case(SignStore, "search", {"q": "gate"}, None, "load listener"),
+    Case(SignStore, "search", {"q": "gate"}, None, "engine listener"),
+    Case(SignStore, "search", {"q": "gate", "kind": Kind.LARGE}, None),
+    Case(SignStore, "search", {"match": "gate OR harbour"}, None),
+    Case(SignStore, "search", {"q": "gate", "match": "north"}, None),
+    Case(SignStore, "search", {"q": "gate", "limit": True}, None),
+    Case(OrderedSignStore, "search", {"q": "gate", "limit": 3}, None),
+    Case(SignStore, "first", {"q": "gate"}, None),
+    Case(SignStore, "one", {"q": "harbour"}, None),
 ]
 
 

@@ -108,6 +108,44 @@ def test_results_behave_like_every_search(places_anywhere):
     assert results == list(results)
 
 
+class PlaceThroughHooksStore(PlaceStore):
+    """The library's order through a hook of the store's own: its searches build their query."""
+
+    def _order_by(self, query, **kwargs):
+        return super()._order_by(query, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(q="airport"),
+        dict(q="airport", limit=3),
+        dict(q="airport", offset=2),
+        dict(q="airport", offset=1, limit=4, country="GB"),
+        dict(q="lon", prefix=True),
+        dict(q="nowhere"),
+    ],
+)
+def test_a_search_that_skips_the_hooks_behaves_as_one_through_them(places, kwargs):
+    # PlaceStore's hooks are the library's own, so its searches by words skip them.
+    def seen(results):
+        first = results.first()
+        return [
+            len(results),
+            bool(results),
+            codes(results),
+            codes(results[1:3]),
+            codes(results[::-2]),
+            [results[0].code, results[-1].code] if results else [],
+            [row.code for row in results.rows()],
+            None if first is None else first.code,
+            codes(results.all()),
+            results == list(results),
+        ]
+
+    assert seen(PlaceStore().search(**kwargs)) == seen(PlaceThroughHooksStore().search(**kwargs))
+
+
 def test_a_store_that_orders_keeps_its_order(places_anywhere):
     matching = set(codes(PlaceStore().search(q="airport")))
     by_population = [row[0] for row in sorted(PLACES, key=lambda row: (-row[4], row[0])) if row[0] in matching]

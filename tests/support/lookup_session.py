@@ -38,15 +38,15 @@ def lookups(artifact: str) -> dict[str, Any]:
         attempts.append("declined" if answer is None else "not found" if answer is stores.NOT_FOUND else "taken")
         return answer
 
-    streamed = results.stream
+    prepared = results.prepare
 
     def recording_stream(*args: Any) -> Any:
-        answer = streamed(*args)
+        answer = prepared(*args)
         attempts.append("search declined" if answer is None else "search taken")
         return answer
 
     stores.find_unique = recording
-    results.stream = recording_stream
+    results.prepare = recording_stream
     graph = make_graph(paths={"Geography": artifact}, read_only=True)
     try:
         with Geography.new_context(graph) as context:
@@ -70,6 +70,6 @@ def lookups(artifact: str) -> dict[str, Any]:
             }
     finally:
         stores.find_unique = original
-        results.stream = streamed
+        results.prepare = prepared
         dispose_sqlite_connections(graph)
     return {"attempts": attempts, "found": found}

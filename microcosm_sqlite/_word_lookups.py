@@ -1,0 +1,181 @@
+"""
+Searches by words that skip the store's hooks, where skipping them cannot show.
+
+A ranked `search(q="heathrow", limit=10)` through the hooks spends ten times SQLite's own time
+around it: the hooks build the query, and SQLAlchemy compiles it and keys it, on every call. On a
+store whose hooks are all the library's own (`microcosm_sqlite._hooks.search_safe`), the query
+they would build follows from the keywords alone: the model's rows joined to its search index,
+each auto filter an equality, the words matched, bm25 with the declared weights then the primary
+key, then offset and limit. This module builds that very statement once per shape (which auto
+filters are given, whether offset and limit are) and dialect, and binds each call's values to it;
+the rows are streamed and loaded into the session as the ORM loads them (`_searches.Prepared`).
+
+It declines, and the store builds its query through the hooks, for `match=` (raw syntax is
+checked by running it first), any keyword but `q`, `prefix` and auto filters, values that are not
+plain ints and strings (or that a column converts before binding), and, when the search is
+iterated, whatever `_lookups.fast_connection` declines for (pending changes, listeners, logging).
+
+"""
+
+from collections.abc import Mapping
+from typing import Any, Final
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Integer, bindparam, inspect, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapper, Session
+
+from microcosm_sqlite import _word_search
+from microcosm_sqlite._hooks import search_safe
+from microcosm_sqlite._lookups import PLAIN_VALUES, fast_connection
+from microcosm_sqlite._searches import CompiledSearch, Prepared, compile_search
+
+__all__ = ["WordSearch", "plan_word_search"]
+
+#: The keywords of a search by words that this path binds itself (not `match`: see the docstring).
+OWN_KEYWORDS: Final = frozenset({"q", "prefix"})
+
+#: How one shape is told apart: the model, the auto-filtered columns in keyword order, and
+#: whether offset and limit are given.
+ShapeKey = tuple[type, tuple[Any, ...], bool, bool]
+
+#: `Session.info` key: the session's bind, and for each searchable table whether its search may skip the hooks.
+_SEARCHABLE: Final = "microcosm_sqlite.searchable"
+
+# inspect() on a class costs a microsecond.
+_mappers: dict[type, Mapper[Any]] = {}
+
+# Per dialect (one per engine), so statements go away with disposed engines.
+_compiled: "WeakKeyDictionary[Dialect, dict[ShapeKey, tuple[CompiledSearch, dict[str, Any]] | None]]" = (
+    WeakKeyDictionary()
+)
+
+
+class WordSearch:
+    """One search by words, its hooks skipped: run when iterated, declining then if it must."""
+
+    __slots__ = ("mapper", "session", "shape", "values")
+
+    def __init__(self, session: Session, mapper: Mapper[Any], shape: ShapeKey, values: Mapping[str, Any]) -> None:
+        self.session = session
+        self.mapper = mapper
+        self.shape = shape
+        self.values = values
+
+    def prepare(self) -> Prepared | None:
+        """The search ready to run past the ORM, or None when the query must go through it."""
+        connection = fast_connection(self.session, self.mapper)
+        if connection is None:
+            return None
+        dialect = connection.dialect
+        statements = _compiled.get(dialect)
+        if statements is None:
+            statements = _compiled.setdefault(dialect, {})
+        try:
+            compiled = statements[self.shape]
+        except KeyError:
+            compiled = statements[self.shape] = _compile(self.shape, dialect)
+        dbapi_connection = connection.connection.driver_connection
+        if compiled is None or dbapi_connection is None:
+            return None
+        search, constants = compiled
+        values = self.values
+        parameters = tuple(values[name] if name in values else constants[name] for name in search.positions)
+        return Prepared(self.session, dbapi_connection, search, parameters)
+
+
+def plan_word_search(
+    store: Any,
+    session: Session,
+    filter_columns: Mapping[str, Any],
+    offset: Any,
+    limit: Any,
+    kwargs: Mapping[str, Any],
+) -> WordSearch | None:
+    """
+    The search by `q=` the store's hooks would build, without calling them; None to decline.
+
+    `filter_columns` is what each auto filter keyword filters on. Raises as the hooks would for a
+    search that cannot run: a dataset without the index, or not on SQLite.
+
+    """
+    q = kwargs.get("q")
+    if type(q) is not str or kwargs.get("match") is not None or not search_safe(type(store)):
+        return None
+    model = store.model_class
+    index = _word_search.index_of(model)
+    if index is None or not isinstance(model, type):
+        return None
+    columns: list[Any] = []
+    values: dict[str, Any] = {}
+    for name, value in kwargs.items():
+        if name in OWN_KEYWORDS or value is None:
+            continue  # an auto filter given None filters nothing, as `Store._auto_filters` has it
+        column = filter_columns.get(name)
+        # "\x00": the hooks ask the session's dialect about such a value (see `Store._auto_filter`).
+        if column is None or type(value) not in PLAIN_VALUES or (type(value) is str and "\x00" in value):
+            return None
+        values[f"filter_{len(columns)}"] = value
+        columns.append(column)
+    for name, value in (("offset", offset), ("limit", limit)):
+        if value is not None:
+            if type(value) is not int:
+                return None  # the ordinary path binds (or refuses) anything else
+            values[name] = value
+    mapper = _mappers.get(model)
+    if mapper is None:
+        mapper = _mappers[model] = inspect(model)
+    if not _searchable_file(session, mapper, index):
+        return None
+    words = _word_search.words_expression(model, q, None, bool(kwargs.get("prefix")))
+    values[_word_search.WORDS] = _word_search.NOTHING if words is None else words
+    shape = (model, tuple(columns), offset is not None, limit is not None)
+    return WordSearch(session, mapper, shape, values)
+
+
+def _searchable_file(session: Session, mapper: Mapper[Any], index: Any) -> bool:
+    """
+    Whether the model's rows are in an SQLite file with its search index, looked up once per session
+    and table; an SQLite file without the index raises, as the hooks' query would.
+
+    """
+    known = session.info.get(_SEARCHABLE)
+    if known is None or known[0] is not session.bind:
+        known = session.info[_SEARCHABLE] = (session.bind, dict[Any, bool]())
+    searchable: bool | None = known[1].get(mapper.local_table)
+    if searchable is None:
+        engine = _word_search.engine_of(session, mapper.class_)
+        searchable = engine.dialect.name == "sqlite"  # a server's search is its own (see `_word_search`)
+        if searchable:
+            _word_search.check_can_search(session, mapper.class_, index, engine)
+        known[1][mapper.local_table] = searchable
+    return searchable
+
+
+def _compile(shape: ShapeKey, dialect: Dialect) -> tuple[CompiledSearch, dict[str, Any]] | None:
+    """The shape's statement compiled, and the values the dialect binds for it on its own (OFFSET 0)."""
+    search = compile_search(shape[0], _statement(shape), dialect)
+    if search is None:
+        return None
+    model, columns, has_offset, has_limit = shape
+    per_call = [_word_search.WORDS, *(f"filter_{position}" for position in range(len(columns)))]
+    per_call += ["offset"] * has_offset + ["limit"] * has_limit
+    return search, search.compiled.construct_params(dict.fromkeys(per_call))
+
+
+def _statement(shape: ShapeKey) -> Any:
+    """The statement the library's hooks build for a search of this shape (see `Store._search_query`)."""
+    model, columns, has_offset, has_limit = shape
+    clauses = _word_search.clauses_of(model)
+    statement: Any = (
+        select(model)
+        .where(*(column == bindparam(f"filter_{position}") for position, column in enumerate(columns)))
+        .join(clauses.fts, clauses.join_on)
+        .where(clauses.matches)
+        .order_by(*clauses.ranked)
+    )
+    if has_limit:
+        statement = statement.limit(bindparam("limit", type_=Integer()))
+    if has_offset:
+        statement = statement.offset(bindparam("offset", type_=Integer()))
+    return statement
