@@ -3,7 +3,9 @@ Which stores' hooks cannot change the row a lookup by a unique column finds.
 
 `Store.one()` by the primary key or another unique column skips the query pipeline (see
 `microcosm_sqlite._lookups`) only where the store's hooks could not have changed the answer, so
-that skipping them cannot show. That is decided once per store class, from the hooks it overrides:
+that skipping them cannot show. That is decided once per store class and set of hooks (a hook
+patched onto the class later is judged afresh; one set on a store object rules its store out), from
+the hooks it overrides:
 
 - `_query`, `_filter`, `_auto_filter`, `_auto_filters`, `_search_query` and `_paginate` are the
   library's own: an overridden one may select another entity, join, filter or cut, and whether it
@@ -21,7 +23,7 @@ may change the result or the behaviour, and its store's lookups run the hooks as
 `one()` also calls the hooks whenever it gets a keyword other than the unique column's.
 
 A search's rows depend on their order too, so a search skips the hooks (see
-`microcosm_sqlite._word_lookups`) only on stores whose hooks are all the library's own, `_order_by`
+`microcosm_sqlite._word_searches`) only on stores whose hooks are all the library's own, `_order_by`
 included (`search_safe`): their query follows from the keywords alone.
 
 """
@@ -36,25 +38,40 @@ __all__ = ["lookup_safe", "search_safe"]
 
 #: Hooks that must be the library's own for a lookup to skip them.
 FILTERING_HOOKS: Final = ("_query", "_filter", "_auto_filter", "_auto_filters", "_search_query", "_paginate")
+#: Every hook, in a fixed order.
+ALL_HOOKS: Final = tuple(sorted(HOOKS | set(FILTERING_HOOKS)))
 
-_safe: dict[type, bool] = {}
-_search_safe: dict[type, bool] = {}
-
-
-def lookup_safe(store_class: type) -> bool:
-    """Whether the class's hooks cannot change which row a lookup by a unique column finds."""
-    safe = _safe.get(store_class)
-    if safe is None:
-        safe = _safe[store_class] = _lookup_safe(store_class)
-    return safe
+# Per class: the hooks it had when judged, and the verdicts. A verdict holds only while the class
+# keeps those hooks: a test's mock.patch.object, or a hook assigned to the class later, is judged
+# afresh.
+_verdicts: dict[type, tuple[tuple[Any, ...], bool, bool]] = {}
 
 
-def search_safe(store_class: type) -> bool:
-    """Whether every hook of the class is the library's own: a search's query follows from its keywords."""
-    safe = _search_safe.get(store_class)
-    if safe is None:
-        safe = _search_safe[store_class] = lookup_safe(store_class) and _orders_as_the_library_does(store_class)
-    return safe
+def lookup_safe(store: Any) -> bool:
+    """Whether the store's hooks cannot change which row a lookup by a unique column finds."""
+    return _verdict(store)[1]
+
+
+def search_safe(store: Any) -> bool:
+    """Whether every hook of the store is the library's own: a search's query follows from its keywords."""
+    return _verdict(store)[2]
+
+
+def _verdict(store: Any) -> tuple[tuple[Any, ...], bool, bool]:
+    """`store`: a store, or a store class. A hook set on the store itself is never the library's."""
+    if isinstance(store, type):
+        store_class = store
+    else:
+        store_class = type(store)
+        own = getattr(store, "__dict__", None)
+        if own and not own.keys().isdisjoint(ALL_HOOKS):
+            return ((), False, False)
+    hooks = tuple(getattr(store_class, name, None) for name in ALL_HOOKS)
+    verdict = _verdicts.get(store_class)
+    if verdict is None or verdict[0] != hooks:
+        safe = _lookup_safe(store_class)
+        verdict = _verdicts[store_class] = (hooks, safe, safe and _orders_as_the_library_does(store_class))
+    return verdict
 
 
 def _orders_as_the_library_does(store_class: type) -> bool:

@@ -10,11 +10,12 @@ loaded it (same identity map, lazy relationships, type conversion). `load_rows` 
 the rows of a search (`microcosm_sqlite._searches`).
 
 It declines, and the caller takes the ordinary path, whenever a difference could show: pending
-changes (a query would autoflush them first), mappers with inheritance, deferred or computed
-columns, eagerly loaded relationships or `always_refresh`, reconstructors or load events, session
-or engine event listeners other than the read-only guard, SQL echo or logging, values that need
-bind conversion, an identity-map object with expired attributes (a query would refresh it), more
-than one row, or any DBAPI error (the ordinary path then raises the library's translated error).
+changes (a query would autoflush them first), a session query class of its own or a
+`before_compile` listener on queries, mappers with inheritance, deferred or computed columns,
+eagerly loaded relationships or `always_refresh`, reconstructors or load events, session or engine
+event listeners other than the read-only guard, SQL echo or logging, values that need bind
+conversion, an identity-map object with expired attributes (a query would refresh it), more than
+one row, or any DBAPI error (the ordinary path then raises the library's translated error).
 
 """
 
@@ -27,7 +28,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import Column, Table, UniqueConstraint, inspect
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.orm import Mapper, Session
+from sqlalchemy.orm import Mapper, Query, Session
 from sqlalchemy.orm.attributes import instance_dict, instance_state, set_committed_value
 
 from microcosm_sqlite._sqlalchemy_internals import FOUND
@@ -180,6 +181,9 @@ def _make_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
     )
 
 
+#: The events of every legacy `Query`: a listener added to the class later shows here too.
+_QUERY_EVENTS: Final[Any] = Query([]).dispatch
+
 #: `Session.info` key: the session's transaction, and the connection it gave for each mapper.
 _CONNECTIONS: Final = "microcosm_sqlite.connections"
 
@@ -220,6 +224,10 @@ def fast_connection(session: Session, mapper: Mapper[Any]) -> Connection | None:
         return None
     # A query's loading fires loaded_as_persistent, which this path does not (nor any attach event).
     if session.dispatch.loaded_as_persistent or not orm_listeners_are_select_safe(session):
+        return None
+    # A query class of the session's own, or a `before_compile` listener (the recipe for filters
+    # every query gets), may change what any query returns.
+    if getattr(session, "_query_cls", None) is not Query or _QUERY_EVENTS.before_compile:
         return None
     manager_events = mapper.class_manager.dispatch
     if manager_events.load or manager_events.refresh:

@@ -62,12 +62,7 @@ class SearchResult(Sequence[T], Generic[T]):
     """
 
     def __init__(self, query: Query[T], batch_size: int) -> None:
-        self._query: Query[T] | None = query
-        self._session = query.session
-        self._build: Callable[[], Query[T]] | None = None
-        self._prepare: Callable[[], Prepared | None] | None = None
-        self.batch_size = batch_size
-        self._rows: list[T] | None = None
+        self._setup(query, query.session, batch_size, None, None)
 
     @classmethod
     def deferred(
@@ -78,24 +73,41 @@ class SearchResult(Sequence[T], Generic[T]):
         prepare: Callable[[], Prepared | None],
     ) -> "SearchResult[T]":
         """
-        A result whose rows `prepare` fetches past the query, which `build` builds only when needed
-        (a count, a window, or `prepare` declining). `build` must give the query of those very rows.
+        A result whose rows `prepare` fetches past the query (None: it declines, and the query runs),
+        and whose query `build` builds only when needed: for a count, a window, or when `prepare`
+        declines. `build` must give the query of those very rows.
 
         """
         result: SearchResult[T] = cls.__new__(cls)
-        result._query, result._build, result._prepare = None, build, prepare
-        result._session = session
-        result.batch_size = batch_size
-        result._rows = None
+        result._setup(None, session, batch_size, build, prepare)
         return result
+
+    def _setup(
+        self,
+        query: Query[T] | None,
+        session: Session,
+        batch_size: int,
+        build: Callable[[], Query[T]] | None,
+        prepare: Callable[[], Prepared | None] | None,
+    ) -> None:
+        self._query = query
+        self._session = session
+        self._build = build
+        self._prepare = prepare
+        self.batch_size = batch_size
+        self._rows: list[T] | None = None
 
     @property
     def query(self) -> Query[T]:
-        """The search's query."""
+        """The search's query (built on first use, for a result whose rows are fetched past it)."""
         if self._query is None:
             assert self._build is not None
             self._query = self._build()
         return self._query
+
+    @query.setter
+    def query(self, query: Query[T]) -> None:
+        self._query, self._build, self._prepare, self._session = query, None, None, query.session
 
     def __iter__(self) -> Iterator[T]:
         if self._rows is not None:
@@ -104,17 +116,18 @@ class SearchResult(Sequence[T], Generic[T]):
 
     def _stream(self, window: Query[T] | None = None) -> Iterator[T]:
         """The rows of `window`, or of the whole search, streamed past the ORM where nothing can tell."""
-        # _streaming, inlined: this generator runs once per search, and a context manager costs
-        # a tenth of a small search past the ORM.
+
+        def query() -> Query[T]:
+            return self.query if window is None else window
+
+        # _streaming, inlined: this generator runs on every search, and a context manager around it
+        # costs a few microseconds of a search that may take fifty.
         info = (self._session if window is None else window.session).info
         info[_STREAMS] = info.get(_STREAMS, 0) + 1
         try:
-            if window is None and self._prepare is not None:
-                prepared = self._prepare()
-            else:
-                prepared = prepare(self.query if window is None else window)
+            prepared = self._prepare() if window is None and self._prepare is not None else prepare(query())
             if prepared is None:
-                yield from self._stream_orm(self.query if window is None else window)
+                yield from self._stream_orm(query())
                 return
             streamed = 0
             try:
@@ -125,7 +138,7 @@ class SearchResult(Sequence[T], Generic[T]):
                 # SQLite failed part-way (a damaged page, undecodable text): the same query through
                 # the ORM, in the same transaction, fails at the same row, with the error the
                 # library translates it to; the rows before it are not given twice.
-                for position, instance in enumerate(self._stream_orm(self.query if window is None else window)):
+                for position, instance in enumerate(self._stream_orm(query())):
                     if position >= streamed:
                         yield instance
         finally:

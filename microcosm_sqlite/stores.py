@@ -20,7 +20,7 @@ from microcosm_sqlite._hooks import lookup_safe
 from microcosm_sqlite._lookups import NOT_FOUND, find_unique
 from microcosm_sqlite._names import data_set_key
 from microcosm_sqlite._searches import NONE, SEVERAL, one_of
-from microcosm_sqlite._word_lookups import plan_word_search
+from microcosm_sqlite._word_searches import plan_word_search
 from microcosm_sqlite.constants import DEFAULT_SEARCH_BATCH_SIZE
 from microcosm_sqlite.context import current_session
 from microcosm_sqlite.errors import (
@@ -104,12 +104,14 @@ def _filter_columns(store: "Store") -> dict[str, Any]:
     fields, model = store.auto_filter_fields, store.model_class
     cached = _columns.get(type(store))
     if cached is None or cached[0] is not fields or cached[1] is not model:
+        # A name the model lacks is left out: `_auto_filters` raises for it only when it is given.
         columns = {
             (field if isinstance(field, str) else field.key): (
-                getattr(model, field) if isinstance(field, str) else field
+                getattr(model, field, None) if isinstance(field, str) else field
             )
             for field in fields or ()
         }
+        columns = {name: column for name, column in columns.items() if column is not None}
         cached = _columns[type(store)] = (fields, model, columns)
     return cached[2]
 
@@ -237,9 +239,10 @@ class Store(Generic[M]):
         session = self.session
         batch_size = session.info.get("search_batch_size", DEFAULT_SEARCH_BATCH_SIZE)
         if "q" in kwargs:
-            words = plan_word_search(self, session, _filter_columns(self), offset, limit, kwargs)
+            words = plan_word_search(self, session, offset, limit, kwargs)
             if words is not None:
-                # The hooks are the library's own: the query they would build, built only if needed.
+                # Building the query is most of a small search's cost: the result builds it (from
+                # the store as it is then) only if a count, a window or a fallback asks for it.
                 return SearchResult.deferred(
                     lambda: self._search_from(session.query(self.model_class), offset, limit, kwargs),
                     session,
@@ -264,7 +267,7 @@ class Store(Generic[M]):
 
         """
         check_filters(self, kwargs, also=_word_search.accepted(self, kwargs))
-        if offset is None and limit is None and lookup_safe(type(self)) and not _word_search.given(kwargs):
+        if offset is None and limit is None and lookup_safe(self) and not _word_search.given(kwargs):
             found = self._find_unique(kwargs)
             if found is NOT_FOUND:
                 raise self._not_found(kwargs)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Column, ForeignKey, Integer, String, event, inspect
-from sqlalchemy.orm import deferred, relationship
+from sqlalchemy.orm import Query, deferred, relationship
 from sqlalchemy.orm.attributes import instance_dict
 
 from microcosm_sqlite import DataSet, Store, dispose_sqlite_connections, results, stores
@@ -135,11 +135,19 @@ class Sign(Matrix):
     city = Column(String)
     group = Column(String, nullable=False)
     kind = Column(EnumType(Kind), nullable=False)
+    prefix = Column(String)
 
 
 class SignStore(Store):
     model_class = Sign
     auto_filter_fields = (Sign.group, Sign.id, "kind")
+
+
+class PrefixSignStore(Store):
+    """An auto filter named as a word-search keyword, and one on a field the model lacks."""
+
+    model_class = Sign
+    auto_filter_fields = (Sign.prefix, "group", "area", Sign.id)
 
 
 class OrderedSignStore(SignStore):
@@ -185,7 +193,14 @@ def graph(tmp_path_factory):
                 Animal(id=1, code="A1", group="all"),
                 Dog(id=2, code="A2", group="all"),
                 *(
-                    Sign(id=n, name=name, city=city, group=group, kind=Kind.SMALL if n % 3 else Kind.LARGE)
+                    Sign(
+                        id=n,
+                        name=name,
+                        city=city,
+                        group=group,
+                        kind=Kind.SMALL if n % 3 else Kind.LARGE,
+                        prefix=f"p{n % 2}",
+                    )
                     for n, (name, city, group) in enumerate(SIGNS, start=1)
                 ),
             ]
@@ -319,8 +334,15 @@ def run(case: Case, graph, taken) -> tuple[Any, list[tuple]]:
             listener = (session, "loaded_as_persistent", lambda session, instance: None)
         elif case.setup == "engine listener":
             listener = (graph.sqlite("Matrix").engine, "before_cursor_execute", lambda *args: None)
+        elif case.setup == "query filter":
+            # The recipe for a filter every query gets: rows of groups "b" and "odd" are never seen.
+            def hide_group_b(query):
+                model = query.column_descriptions[0]["entity"]
+                return query.filter(model.group.not_in(("b", "odd"))) if model in (Item, Sign) else query
+
+            listener = (Query, "before_compile", hide_group_b, {"retval": True})
         if listener is not None:
-            event.listen(*listener)
+            event.listen(*listener[:3], **(listener[3] if len(listener) > 3 else {}))
         try:
             store = case.store()
             try:
@@ -338,7 +360,7 @@ def run(case: Case, graph, taken) -> tuple[Any, list[tuple]]:
             return answer, session_state(session)
         finally:
             if listener is not None:
-                event.remove(*listener)
+                event.remove(*listener[:3])
             session.rollback()
 
 
@@ -415,6 +437,12 @@ CASES = [
     Case(SignStore, "search", {"q": "gate", "match": "north"}, None),
     Case(SignStore, "search", {"q": "gate", "limit": True}, None),
     Case(OrderedSignStore, "search", {"q": "gate", "limit": 3}, None),
+    Case(PrefixSignStore, "search", {"q": "no", "prefix": "p1"}, "words"),
+    Case(PrefixSignStore, "search", {"q": "gate", "group": "a", "prefix": None}, "words"),
+    Case(PrefixSignStore, "one", {"id": 3}, "lookup"),
+    Case(SignStore, "search", {"q": "gate"}, None, "query filter"),
+    Case(ItemStore, "one", {"id": 3}, None, "query filter"),
+    Case(ItemStore, "search", {"group": "odd"}, None, "query filter"),
     Case(SignStore, "first", {"q": "gate"}, None),
     Case(SignStore, "one", {"q": "harbour"}, None),
 ]
@@ -433,3 +461,52 @@ def test_fast_and_ordinary_paths_give_the_same_results_and_session(case, graph, 
 
     assert fast == ordinary
     assert set(fast_answers) == ({case.fast} if case.fast else set())
+
+
+class HidingGroupB(Query):
+    """A session's own query class: rows of group "b" are never seen."""
+
+    def __iter__(self):
+        return (row for row in super().__iter__() if getattr(row, "group", None) != "b")
+
+
+def test_a_session_with_a_query_class_of_its_own_gets_what_that_class_gives(graph, taken):
+    session = Matrix.new_session(graph, query_cls=HidingGroupB)
+    try:
+        fast, through_hooks = (
+            [sign.id for sign in store.search(q="gate")]
+            for store in (SignStore(get_session=lambda: session), OrderedSignStore(get_session=lambda: session))
+        )
+        assert fast and all(session.get(Sign, id_).group != "b" for id_ in fast)
+        assert sorted(fast) == sorted(through_hooks)
+        assert taken.answers == []
+    finally:
+        session.close()
+
+
+def test_a_hook_patched_onto_a_store_class_later_is_honoured(graph, taken, monkeypatch):
+    class LaterStore(SignStore):
+        pass
+
+    with Matrix.new_context(graph):
+        assert {sign.group for sign in LaterStore().search(q="gate")} == {"a", "b"}
+        assert LaterStore().one(id=2).id == 2
+        assert set(taken.answers) == {"words", "lookup"}
+
+        def only_group_a(self, query, **kwargs):
+            return super(LaterStore, self)._filter(query, **kwargs).filter(Sign.group == "a")
+
+        monkeypatch.setattr(LaterStore, "_filter", only_group_a, raising=False)
+        assert {sign.group for sign in LaterStore().search(q="gate")} == {"a"}
+        with pytest.raises(ModelNotFoundError):
+            LaterStore().one(id=2)  # group "b"
+
+
+def test_a_hook_set_on_a_store_object_is_honoured(graph, taken):
+    with Matrix.new_context(graph):
+        store = SignStore()
+        store._order_by = lambda query, **kwargs: query.order_by(Sign.id.desc())
+        ids = [sign.id for sign in store.search(q="gate")]
+        assert ids == sorted(ids, reverse=True)
+        assert [sign.id for sign in store.search(q="gate")[0:2]] == ids[:2]
+        assert taken.answers == []

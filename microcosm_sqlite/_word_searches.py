@@ -11,17 +11,19 @@ filters are given, whether offset and limit are) and dialect, and binds each cal
 the rows are streamed and loaded into the session as the ORM loads them (`_searches.Prepared`).
 
 It declines, and the store builds its query through the hooks, for `match=` (raw syntax is
-checked by running it first), any keyword but `q`, `prefix` and auto filters, values that are not
-plain ints and strings (or that a column converts before binding), and, when the search is
-iterated, whatever `_lookups.fast_connection` declines for (pending changes, listeners, logging).
+checked by running it first), auto filters on anything but a column of the model's table, values
+that are not plain ints and strings (or that a column converts before binding), and, when the
+search is iterated, whatever `_lookups.fast_connection` declines for (pending changes, listeners,
+logging, a query class of the session's own).
 
 """
 
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Integer, bindparam, inspect, select
+from sqlalchemy import Column, Integer, bindparam, inspect, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper, Session
 
@@ -32,9 +34,6 @@ from microcosm_sqlite._searches import CompiledSearch, Prepared, compile_search
 
 __all__ = ["WordSearch", "plan_word_search"]
 
-#: The keywords of a search by words that this path binds itself (not `match`: see the docstring).
-OWN_KEYWORDS: Final = frozenset({"q", "prefix"})
-
 #: How one shape is told apart: the model, the auto-filtered columns in keyword order, and
 #: whether offset and limit are given.
 ShapeKey = tuple[type, tuple[Any, ...], bool, bool]
@@ -44,6 +43,7 @@ _SEARCHABLE: Final = "microcosm_sqlite.searchable"
 
 # inspect() on a class costs a microsecond.
 _mappers: dict[type, Mapper[Any]] = {}
+_columns: dict[Mapper[Any], dict[int, Any]] = {}
 
 # Per dialect (one per engine), so statements go away with disposed engines.
 _compiled: "WeakKeyDictionary[Dialect, dict[ShapeKey, tuple[CompiledSearch, dict[str, Any]] | None]]" = (
@@ -85,52 +85,67 @@ class WordSearch:
 
 
 def plan_word_search(
-    store: Any,
-    session: Session,
-    filter_columns: Mapping[str, Any],
-    offset: Any,
-    limit: Any,
-    kwargs: Mapping[str, Any],
+    store: Any, session: Session, offset: Any, limit: Any, kwargs: Mapping[str, Any]
 ) -> WordSearch | None:
     """
     The search by `q=` the store's hooks would build, without calling them; None to decline.
 
-    `filter_columns` is what each auto filter keyword filters on. Raises as the hooks would for a
-    search that cannot run: a dataset without the index, or not on SQLite.
+    Raises as the hooks would for a search that cannot run: an SQLite file without the index.
 
     """
     q = kwargs.get("q")
-    if type(q) is not str or kwargs.get("match") is not None or not search_safe(type(store)):
+    if type(q) is not str or kwargs.get("match") is not None or not search_safe(store):
         return None
     model = store.model_class
     index = _word_search.index_of(model)
     if index is None or not isinstance(model, type):
         return None
-    columns: list[Any] = []
+    mapper = _mappers.get(model)
+    if mapper is None:
+        mapper = _mappers[model] = inspect(model)
+    # The very filters the library's `_auto_filter` applies: the hooks are the library's own.
+    filters = store._auto_filters(kwargs)
     values: dict[str, Any] = {}
-    for name, value in kwargs.items():
-        if name in OWN_KEYWORDS or value is None:
-            continue  # an auto filter given None filters nothing, as `Store._auto_filters` has it
-        column = filter_columns.get(name)
-        # "\x00": the hooks ask the session's dialect about such a value (see `Store._auto_filter`).
-        if column is None or type(value) not in PLAIN_VALUES or (type(value) is str and "\x00" in value):
-            return None
-        values[f"filter_{len(columns)}"] = value
-        columns.append(column)
+    if filters:
+        columns = _plain_columns(mapper)
+        for position, (column, value) in enumerate(filters):
+            # "\x00": the hooks ask the session's dialect about such a value (see `Store._auto_filter`).
+            if columns.get(id(column)) is not column or type(value) not in PLAIN_VALUES:
+                return None
+            if type(value) is str and "\x00" in value:
+                return None
+            values[f"filter_{position}"] = value
     for name, value in (("offset", offset), ("limit", limit)):
         if value is not None:
             if type(value) is not int:
                 return None  # the ordinary path binds (or refuses) anything else
             values[name] = value
-    mapper = _mappers.get(model)
-    if mapper is None:
-        mapper = _mappers[model] = inspect(model)
     if not _searchable_file(session, mapper, index):
         return None
     words = _word_search.words_expression(model, q, None, bool(kwargs.get("prefix")))
     values[_word_search.WORDS] = _word_search.NOTHING if words is None else words
-    shape = (model, tuple(columns), offset is not None, limit is not None)
+    shape = (model, tuple(column for column, _ in filters), offset is not None, limit is not None)
     return WordSearch(session, mapper, shape, values)
+
+
+def _plain_columns(mapper: Mapper[Any]) -> dict[int, Any]:
+    """
+    What an auto filter may name for its equality to be a plain `column = ?`: each column of the
+    model's table and its mapped attribute, by id() (== on them builds SQL). Not relationships,
+    hybrids or expressions.
+
+    """
+    columns = _columns.get(mapper)
+    if columns is None:
+        columns = {}
+        for prop in mapper.column_attrs:
+            column = prop.columns[0]
+            if len(prop.columns) == 1 and isinstance(column, Column) and column.table is mapper.local_table:
+                attribute = getattr(mapper.class_, prop.key)
+                columns[id(column)] = column
+                columns[id(attribute)] = attribute
+        _columns[mapper] = columns
+    return columns
 
 
 def _searchable_file(session: Session, mapper: Mapper[Any], index: Any) -> bool:
@@ -140,8 +155,9 @@ def _searchable_file(session: Session, mapper: Mapper[Any], index: Any) -> bool:
 
     """
     known = session.info.get(_SEARCHABLE)
-    if known is None or known[0] is not session.bind:
-        known = session.info[_SEARCHABLE] = (session.bind, dict[Any, bool]())
+    if known is None or known[0]() is not session.bind:
+        # A weak reference: a session repointed to another file must not keep the old engine.
+        known = session.info[_SEARCHABLE] = (_reference(session.bind), dict[Any, bool]())
     searchable: bool | None = known[1].get(mapper.local_table)
     if searchable is None:
         engine = _word_search.engine_of(session, mapper.class_)
@@ -150,6 +166,10 @@ def _searchable_file(session: Session, mapper: Mapper[Any], index: Any) -> bool:
             _word_search.check_can_search(session, mapper.class_, index, engine)
         known[1][mapper.local_table] = searchable
     return searchable
+
+
+def _reference(bind: Any) -> Callable[[], Any]:
+    return (lambda: None) if bind is None else weakref.ref(bind)
 
 
 def _compile(shape: ShapeKey, dialect: Dialect) -> tuple[CompiledSearch, dict[str, Any]] | None:
