@@ -30,6 +30,7 @@ included (`search_safe`): their query follows from the keywords alone.
 
 import ast
 import inspect
+import operator
 from typing import Any, Final
 
 from microcosm_sqlite._filters import HOOKS, _source_of
@@ -40,6 +41,9 @@ __all__ = ["lookup_safe", "search_safe"]
 FILTERING_HOOKS: Final = ("_query", "_filter", "_auto_filter", "_auto_filters", "_search_query", "_paginate")
 #: Every hook, in a fixed order.
 ALL_HOOKS: Final = tuple(sorted(HOOKS | set(FILTERING_HOOKS)))
+
+#: A class's hooks, as one tuple: asked on every lookup and search, attrgetter is the cheapest way.
+_hooks_of: Final = operator.attrgetter(*ALL_HOOKS)
 
 # Per class: the hooks it had when judged, and the verdicts. A verdict holds only while the class
 # keeps those hooks: a test's mock.patch.object, or a hook assigned to the class later, is judged
@@ -66,7 +70,7 @@ def _verdict(store: Any) -> tuple[tuple[Any, ...], bool, bool]:
         own = getattr(store, "__dict__", None)
         if own and not own.keys().isdisjoint(ALL_HOOKS):
             return ((), False, False)
-    hooks = tuple(getattr(store_class, name, None) for name in ALL_HOOKS)
+    hooks = _hooks_of(store_class)
     verdict = _verdicts.get(store_class)
     if verdict is None or verdict[0] != hooks:
         safe = _lookup_safe(store_class)
