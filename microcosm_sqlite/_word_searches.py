@@ -18,6 +18,7 @@ logging, a query class of the session's own).
 
 """
 
+import operator
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -28,6 +29,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper, Session
 
 from microcosm_sqlite import _word_search
+from microcosm_sqlite._fulltext import match_words
 from microcosm_sqlite._hooks import search_safe
 from microcosm_sqlite._lookups import PLAIN_VALUES, fast_connection
 from microcosm_sqlite._searches import CompiledSearch, Prepared, compile_search
@@ -45,43 +47,42 @@ _SEARCHABLE: Final = "microcosm_sqlite.searchable"
 _mappers: dict[type, Mapper[Any]] = {}
 _columns: dict[Mapper[Any], dict[int, Any]] = {}
 
+#: A shape's statement, compiled: the search, the values the dialect binds on its own, and what
+#: picks a search's parameters in the statement's order.
+_Compiled = tuple[CompiledSearch, dict[str, Any], Callable[[dict[str, Any]], tuple[Any, ...]]]
+
 # Per dialect (one per engine), so statements go away with disposed engines.
-_compiled: "WeakKeyDictionary[Dialect, dict[ShapeKey, tuple[CompiledSearch, dict[str, Any]] | None]]" = (
-    WeakKeyDictionary()
-)
+_compiled: "WeakKeyDictionary[Dialect, dict[ShapeKey, _Compiled | None]]" = WeakKeyDictionary()
 
 
 class WordSearch:
     """One search by words, its hooks skipped: run when iterated, declining then if it must."""
 
-    __slots__ = ("mapper", "session", "shape", "values")
+    __slots__ = ("dialect", "mapper", "parameters", "search", "session")
 
-    def __init__(self, session: Session, mapper: Mapper[Any], shape: ShapeKey, values: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        mapper: Mapper[Any],
+        dialect: Dialect,
+        search: CompiledSearch,
+        parameters: tuple[Any, ...],
+    ) -> None:
         self.session = session
         self.mapper = mapper
-        self.shape = shape
-        self.values = values
+        self.dialect = dialect
+        self.search = search
+        self.parameters = parameters
 
     def prepare(self) -> Prepared | None:
         """The search ready to run past the ORM, or None when the query must go through it."""
         connection = fast_connection(self.session, self.mapper)
-        if connection is None:
+        if connection is None or connection.dialect is not self.dialect:
             return None
-        dialect = connection.dialect
-        statements = _compiled.get(dialect)
-        if statements is None:
-            statements = _compiled.setdefault(dialect, {})
-        try:
-            compiled = statements[self.shape]
-        except KeyError:
-            compiled = statements[self.shape] = _compile(self.shape, dialect)
         dbapi_connection = connection.connection.driver_connection
-        if compiled is None or dbapi_connection is None:
+        if dbapi_connection is None:
             return None
-        search, constants = compiled
-        values = self.values
-        parameters = tuple(values[name] if name in values else constants[name] for name in search.positions)
-        return Prepared(self.session, dbapi_connection, search, parameters)
+        return Prepared(self.session, dbapi_connection, self.search, self.parameters)
 
 
 def plan_word_search(
@@ -105,7 +106,8 @@ def plan_word_search(
         mapper = _mappers[model] = inspect(model)
     # The very filters the library's `_auto_filter` applies: the hooks are the library's own.
     filters = store._auto_filters(kwargs)
-    values: dict[str, Any] = {}
+    words = match_words(q, prefix=bool(kwargs.get("prefix")))
+    values: dict[str, Any] = {_word_search.WORDS: _word_search.NOTHING if words is None else words}
     if filters:
         columns = _plain_columns(mapper)
         for position, (column, value) in enumerate(filters):
@@ -120,12 +122,19 @@ def plan_word_search(
             if type(value) is not int:
                 return None  # the ordinary path binds (or refuses) anything else
             values[name] = value
-    if not _searchable_file(session, mapper, index):
+    searchable = _searchable_file(session, mapper, index)
+    if searchable is None:
         return None
-    words = _word_search.words_expression(model, q, None, bool(kwargs.get("prefix")))
-    values[_word_search.WORDS] = _word_search.NOTHING if words is None else words
+    dialect, statements = searchable
     shape = (model, tuple(column for column, _ in filters), offset is not None, limit is not None)
-    return WordSearch(session, mapper, shape, values)
+    try:
+        statement = statements[shape]
+    except KeyError:
+        statement = statements[shape] = _compile(shape, dialect)
+    if statement is None:
+        return None
+    search, constants, parameters_of = statement
+    return WordSearch(session, mapper, dialect, search, parameters_of({**constants, **values}))
 
 
 def _plain_columns(mapper: Mapper[Any]) -> dict[int, Any]:
@@ -148,23 +157,31 @@ def _plain_columns(mapper: Mapper[Any]) -> dict[int, Any]:
     return columns
 
 
-def _searchable_file(session: Session, mapper: Mapper[Any], index: Any) -> bool:
+def _searchable_file(session: Session, mapper: Mapper[Any], index: Any) -> tuple[Dialect, dict[Any, Any]] | None:
     """
-    Whether the model's rows are in an SQLite file with its search index, looked up once per session
-    and table; an SQLite file without the index raises, as the hooks' query would.
+    The dialect, and its compiled statements, when the model's rows are in an SQLite file with its
+    search index (None: elsewhere); looked up once per session and table. An SQLite file without
+    the index raises, as the hooks' query would.
 
     """
     known = session.info.get(_SEARCHABLE)
     if known is None or known[0]() is not session.bind:
         # A weak reference: a session repointed to another file must not keep the old engine.
-        known = session.info[_SEARCHABLE] = (_reference(session.bind), dict[Any, bool]())
-    searchable: bool | None = known[1].get(mapper.local_table)
-    if searchable is None:
-        engine = _word_search.engine_of(session, mapper.class_)
-        searchable = engine.dialect.name == "sqlite"  # a server's search is its own (see `_word_search`)
-        if searchable:
-            _word_search.check_can_search(session, mapper.class_, index, engine)
-        known[1][mapper.local_table] = searchable
+        known = session.info[_SEARCHABLE] = (_reference(session.bind), dict[Any, Any]())
+    table = mapper.local_table
+    try:
+        return known[1][table]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+    engine = _word_search.engine_of(session, mapper.class_)
+    searchable = None
+    if engine.dialect.name == "sqlite":  # a server's search is its own (see `_word_search`)
+        _word_search.check_can_search(session, mapper.class_, index, engine)
+        statements = _compiled.get(engine.dialect)
+        if statements is None:
+            statements = _compiled[engine.dialect] = {}
+        searchable = (engine.dialect, statements)
+    known[1][table] = searchable
     return searchable
 
 
@@ -172,15 +189,23 @@ def _reference(bind: Any) -> Callable[[], Any]:
     return (lambda: None) if bind is None else weakref.ref(bind)
 
 
-def _compile(shape: ShapeKey, dialect: Dialect) -> tuple[CompiledSearch, dict[str, Any]] | None:
-    """The shape's statement compiled, and the values the dialect binds for it on its own (OFFSET 0)."""
+def _compile(shape: ShapeKey, dialect: Dialect) -> _Compiled | None:
+    """
+    The shape's statement compiled; the values the dialect binds for it on its own (OFFSET 0); and
+    what picks the statement's parameters, in its order, from those and a search's values.
+
+    """
     search = compile_search(shape[0], _statement(shape), dialect)
     if search is None:
         return None
     model, columns, has_offset, has_limit = shape
     per_call = [_word_search.WORDS, *(f"filter_{position}" for position in range(len(columns)))]
     per_call += ["offset"] * has_offset + ["limit"] * has_limit
-    return search, search.compiled.construct_params(dict.fromkeys(per_call))
+    constants = search.compiled.construct_params(dict.fromkeys(per_call))
+    pick = operator.itemgetter(*search.positions)
+    if len(search.positions) == 1:
+        return search, constants, lambda values: (pick(values),)
+    return search, constants, pick
 
 
 def _statement(shape: ShapeKey) -> Any:
