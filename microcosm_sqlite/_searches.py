@@ -91,6 +91,15 @@ class Prepared:
         finally:
             cursor.close()
 
+    def first(self) -> Any:
+        """The first matching instance, or None."""
+        cursor = self.connection.execute(self.search.sql, self.parameters)
+        try:
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else load_rows(self.session, self.search.plan, [row])[0]
+
 
 def prepare(query: Query[Any]) -> Prepared | None:
     """The query ready to run past the ORM, or None when only the ORM may run it."""

@@ -254,6 +254,17 @@ class Store(Generic[M]):
     def first(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> M | None:
         """The first matching model in the store's order, or None."""
         check_filters(self, kwargs, also=_word_search.accepted(self, kwargs))
+        if "q" in kwargs and (limit is None or type(limit) is int):
+            # Query.first() replaces the search's limit with 1: the best match, for autocomplete.
+            words = plan_word_search(self, self.session, offset, 1, kwargs)
+            prepared = None if words is None else words.prepare()
+            if prepared is not None:
+                try:
+                    found = prepared.first()
+                except sqlite3.Error:
+                    pass  # the query below raises the library's translated error
+                else:
+                    return found  # type: ignore[no-any-return]
         return self._words_query(offset, limit, kwargs).first()
 
     def one(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> M:

@@ -443,7 +443,13 @@ CASES = [
     Case(SignStore, "search", {"q": "gate"}, None, "query filter"),
     Case(ItemStore, "one", {"id": 3}, None, "query filter"),
     Case(ItemStore, "search", {"group": "odd"}, None, "query filter"),
-    Case(SignStore, "first", {"q": "gate"}, None),
+    Case(SignStore, "first", {"q": "gate"}, "words"),
+    Case(SignStore, "first", {"q": "gate", "offset": 2, "limit": 0}, "words"),
+    Case(SignStore, "first", {"q": "north", "group": "b", "prefix": True}, "words"),
+    Case(SignStore, "first", {"q": "nowhere"}, "words"),
+    Case(SignStore, "first", {"q": "gate"}, "words", "expired signs"),
+    Case(SignStore, "first", {"q": "gate"}, None, "pending"),
+    Case(OrderedSignStore, "first", {"q": "gate"}, None),
     Case(SignStore, "one", {"q": "harbour"}, None),
 ]
 
