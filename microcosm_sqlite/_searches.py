@@ -166,15 +166,26 @@ def compile_search(
     # Every column of the model, from its table, and nothing more (an eager join would add some).
     if not (sql.startswith(plan.select) and sql[len(plan.select) : len(plan.select) + 1] in ("", " ", "\n")):
         return None
+    positions = plain_positions(compiled, dialect)
+    if positions is None:
+        return None
+    return CompiledSearch(plan, sql, compiled, positions)
+
+
+def plain_positions(compiled: Any, dialect: Dialect) -> tuple[str, ...] | None:
+    """
+    The names of a compiled statement's parameters in the order its SQL takes them, or None when
+    running its SQL with those values as given would not be what SQLAlchemy runs: values it
+    converts before binding, or SQL it rewrites at execution (`IN` lists, literal values).
+
+    """
     if compiled.literal_execute_params or compiled.post_compile_params or compiled.escaped_bind_names:
         return None
     binds = compiled.binds.values()
     if any(bind.type.dialect_impl(dialect).bind_processor(dialect) is not None for bind in binds):
         return None
     positions = compiled.positiontup
-    if positions is None:
-        return None
-    return CompiledSearch(plan, sql, compiled, tuple(positions))
+    return None if positions is None else tuple(positions)
 
 
 #: `one_of` found nothing.

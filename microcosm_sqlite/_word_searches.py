@@ -19,12 +19,13 @@ logging, a query class of the session's own).
 """
 
 import operator
+import sqlite3
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Column, Integer, bindparam, inspect, select
+from sqlalchemy import Column, Integer, bindparam, func, inspect, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper, Session
 
@@ -32,7 +33,7 @@ from microcosm_sqlite import _word_search
 from microcosm_sqlite._fulltext import match_words
 from microcosm_sqlite._hooks import search_safe
 from microcosm_sqlite._lookups import PLAIN_VALUES, fast_connection
-from microcosm_sqlite._searches import CompiledSearch, Prepared, compile_search
+from microcosm_sqlite._searches import CompiledSearch, Prepared, compile_search, plain_positions
 
 __all__ = ["WordSearch", "plan_word_search"]
 
@@ -51,28 +52,58 @@ _columns: dict[Mapper[Any], dict[int, Any]] = {}
 #: picks a search's parameters in the statement's order.
 _Compiled = tuple[CompiledSearch, dict[str, Any], Callable[[dict[str, Any]], tuple[Any, ...]]]
 
+#: A shape's count, compiled: its SQL, the values the dialect binds on its own, and the picker.
+_CompiledCount = tuple[str, dict[str, Any], Callable[[dict[str, Any]], tuple[Any, ...]]]
+
 # Per dialect (one per engine), so statements go away with disposed engines.
 _compiled: "WeakKeyDictionary[Dialect, dict[ShapeKey, _Compiled | None]]" = WeakKeyDictionary()
+_counts: "WeakKeyDictionary[Dialect, dict[ShapeKey, _CompiledCount | None]]" = WeakKeyDictionary()
 
 
 class WordSearch:
     """One search by words, its hooks skipped: run when iterated, declining then if it must."""
 
-    __slots__ = ("dialect", "mapper", "parameters", "search", "session")
+    __slots__ = ("dialect", "mapper", "parameters", "search", "session", "shape", "values")
 
     def __init__(
         self,
         session: Session,
         mapper: Mapper[Any],
         dialect: Dialect,
+        shape: ShapeKey,
+        values: dict[str, Any],
         search: CompiledSearch,
         parameters: tuple[Any, ...],
     ) -> None:
         self.session = session
         self.mapper = mapper
         self.dialect = dialect
+        self.shape = shape
+        self.values = values
         self.search = search
         self.parameters = parameters
+
+    def count(self) -> int | None:
+        """How many rows the search gives (within its offset and limit), or None to decline."""
+        connection = fast_connection(self.session, self.mapper)
+        if connection is None or connection.dialect is not self.dialect:
+            return None
+        counts = _counts.get(self.dialect)
+        if counts is None:
+            counts = _counts[self.dialect] = {}
+        try:
+            counting = counts[self.shape]
+        except KeyError:
+            counting = counts[self.shape] = _compile_count(self.shape, self.dialect)
+        dbapi_connection = connection.connection.driver_connection
+        if counting is None or dbapi_connection is None:
+            return None
+        sql, constants, parameters_of = counting
+        try:
+            row = dbapi_connection.execute(sql, parameters_of({**constants, **self.values})).fetchone()
+        except sqlite3.Error:
+            return None  # the ordinary path raises the library's translated error
+        return int(row[0])
 
     def prepare(self) -> Prepared | None:
         """The search ready to run past the ORM, or None when the query must go through it."""
@@ -134,7 +165,7 @@ def plan_word_search(
     if statement is None:
         return None
     search, constants, parameters_of = statement
-    return WordSearch(session, mapper, dialect, search, parameters_of({**constants, **values}))
+    return WordSearch(session, mapper, dialect, shape, values, search, parameters_of({**constants, **values}))
 
 
 def _plain_columns(mapper: Mapper[Any]) -> dict[int, Any]:
@@ -198,14 +229,34 @@ def _compile(shape: ShapeKey, dialect: Dialect) -> _Compiled | None:
     search = compile_search(shape[0], _statement(shape), dialect)
     if search is None:
         return None
+    return search, *_binding(search.compiled, search.positions, shape)
+
+
+def _compile_count(shape: ShapeKey, dialect: Dialect) -> _CompiledCount | None:
+    """The count of a shape's rows, as `Query.count()` counts them: the search as a subquery."""
+    model, columns, has_offset, has_limit = shape
+    statement = _statement(shape)
+    if not (has_offset or has_limit):
+        statement = statement.order_by(None)  # an order changes no count, and costs bm25 per row
+    compiled = select(func.count()).select_from(statement.subquery()).compile(dialect=dialect)
+    positions = plain_positions(compiled, dialect)
+    if positions is None:
+        return None
+    return compiled.string, *_binding(compiled, positions, shape)
+
+
+def _binding(
+    compiled: Any, positions: tuple[str, ...], shape: ShapeKey
+) -> tuple[dict[str, Any], Callable[[dict[str, Any]], tuple[Any, ...]]]:
+    """The values a compiled shape binds on its own, and what picks its parameters in order."""
     model, columns, has_offset, has_limit = shape
     per_call = [_word_search.WORDS, *(f"filter_{position}" for position in range(len(columns)))]
     per_call += ["offset"] * has_offset + ["limit"] * has_limit
-    constants = search.compiled.construct_params(dict.fromkeys(per_call))
-    pick = operator.itemgetter(*search.positions)
-    if len(search.positions) == 1:
-        return search, constants, lambda values: (pick(values),)
-    return search, constants, pick
+    constants = compiled.construct_params(dict.fromkeys(per_call))
+    pick = operator.itemgetter(*positions)
+    if len(positions) == 1:
+        return constants, lambda values: (pick(values),)
+    return constants, pick
 
 
 def _statement(shape: ShapeKey) -> Any:

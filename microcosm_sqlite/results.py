@@ -71,15 +71,17 @@ class SearchResult(Sequence[T], Generic[T]):
         session: Session,
         batch_size: int,
         prepare: Callable[[], Prepared | None],
+        count: Callable[[], int | None],
     ) -> "SearchResult[T]":
         """
-        A result whose rows `prepare` fetches past the query (None: it declines, and the query runs),
-        and whose query `build` builds only when needed: for a count, a window, or when `prepare`
-        declines. `build` must give the query of those very rows.
+        A result whose rows `prepare` fetches, and `count` counts, past the query (None: they
+        decline, and the query runs), and whose query `build` builds only when needed: for a window,
+        or when they decline. `build` must give the query of those very rows.
 
         """
         result: SearchResult[T] = cls.__new__(cls)
         result._setup(None, session, batch_size, build, prepare)
+        result._count = count
         return result
 
     def _setup(
@@ -94,6 +96,7 @@ class SearchResult(Sequence[T], Generic[T]):
         self._session = session
         self._build = build
         self._prepare = prepare
+        self._count: Callable[[], int | None] | None = None
         self.batch_size = batch_size
         self._rows: list[T] | None = None
 
@@ -107,7 +110,8 @@ class SearchResult(Sequence[T], Generic[T]):
 
     @query.setter
     def query(self, query: Query[T]) -> None:
-        self._query, self._build, self._prepare, self._session = query, None, None, query.session
+        self._query, self._build, self._prepare, self._count = query, None, None, None
+        self._session = query.session
 
     def __iter__(self) -> Iterator[T]:
         if self._rows is not None:
@@ -163,6 +167,10 @@ class SearchResult(Sequence[T], Generic[T]):
     def __len__(self) -> int:
         if self._rows is not None:
             return len(self._rows)
+        if self._count is not None:
+            counted = self._count()
+            if counted is not None:
+                return counted
         # Query.count() wraps the query (with its offset and limit) in a subquery.
         return self.query.count()
 

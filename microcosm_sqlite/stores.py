@@ -225,6 +225,11 @@ class Store(Generic[M]):
         """How many rows the filters match; `offset` and `limit` are ignored, as in 2.0."""
         # Pagination means nothing to a count, as in 2.0: ignored rather than refused.
         check_filters(self, kwargs, also=_PAGINATION + _word_search.accepted(self, kwargs))
+        if "q" in kwargs:
+            words = plan_word_search(self, self.session, None, None, kwargs)
+            counted = None if words is None else words.count()
+            if counted is not None:
+                return counted
         return _word_search.filter_by_words(self, self._filter(self._query(), **kwargs), kwargs).count()
 
     def search(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> SearchResult[M]:
@@ -248,6 +253,7 @@ class Store(Generic[M]):
                     session,
                     batch_size,
                     words.prepare,
+                    words.count,
                 )
         return SearchResult(self._words_query(offset, limit, kwargs), batch_size)
 

@@ -255,6 +255,12 @@ def taken(monkeypatch):
                     answers.append("words")
                 return prepared
 
+            def count(self):
+                counted = planned.count()
+                if counted is not None:
+                    answers.append("words")
+                return counted
+
         return Tracked()
 
     monkeypatch.setattr(stores, "plan_word_search", plan_tracked)
@@ -349,6 +355,10 @@ def run(case: Case, graph, taken) -> tuple[Any, list[tuple]]:
                 if case.call == "one":
                     found = store.one(**case.kwargs)
                     answer: Any = [values(found), [found is h for h in held]]
+                elif case.call == "count":
+                    answer = [store.count(**case.kwargs)]
+                elif case.call == "len":
+                    answer = [len(store.search(**case.kwargs))]
                 elif case.call == "first":
                     found = store.first(**case.kwargs)
                     answer = [None if found is None else values(found)]
@@ -450,6 +460,15 @@ CASES = [
     Case(SignStore, "first", {"q": "gate"}, "words", "expired signs"),
     Case(SignStore, "first", {"q": "gate"}, None, "pending"),
     Case(OrderedSignStore, "first", {"q": "gate"}, None),
+    Case(SignStore, "count", {"q": "gate"}, "words"),
+    Case(SignStore, "count", {"q": "north", "group": "a", "offset": 1, "limit": 1}, "words"),
+    Case(SignStore, "count", {"q": "* --"}, "words"),
+    Case(SignStore, "count", {"q": "gate"}, None, "pending"),
+    Case(SignStore, "len", {"q": "gate"}, "words"),
+    Case(SignStore, "len", {"q": "gate", "offset": 2, "limit": 3}, "words"),
+    Case(SignStore, "len", {"q": "gate", "offset": 5}, "words"),
+    Case(SignStore, "len", {"q": "no", "prefix": True, "group": "b"}, "words"),
+    Case(OrderedSignStore, "len", {"q": "gate", "limit": 2}, None),
     Case(SignStore, "one", {"q": "harbour"}, None),
 ]
 
