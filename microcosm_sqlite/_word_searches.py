@@ -7,8 +7,10 @@ store whose hooks are all the library's own (`microcosm_sqlite._hooks.search_saf
 they would build follows from the keywords alone: the model's rows joined to its search index,
 each auto filter an equality, the words matched, bm25 with the declared weights then the primary
 key, then offset and limit. This module builds that very statement once per shape (which auto
-filters are given, whether offset and limit are) and dialect, and binds each call's values to it;
-the rows are streamed and loaded into the session as the ORM loads them (`_searches.Prepared`).
+filters are given, whether offset and limit are) and dialect, and binds each call's values to it
+when `search()` is called; the rows are streamed and loaded into the session as the ORM loads
+them (`_searches.Prepared`). `first(q=...)` is the same statement with a limit of 1, and
+`count(q=...)` and `len()` count it as a subquery, as `Query.count()` does.
 
 It declines, and the store builds its query through the hooks, for `match=` (raw syntax is
 checked by running it first), auto filters on anything but a column of the model's table, values
