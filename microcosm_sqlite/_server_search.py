@@ -142,18 +142,23 @@ class Rank(ColumnElement[Any]):
     """
 
     inherit_cache = False
+    # The words' parameter is an element of the construct, not made when compiled: a query's
+    # .params() gives values to the bound parameters it finds in the statement, and SQLAlchemy
+    # 2.0.4 (the oldest supported) left one made at compile time without its value. The
+    # to_tsquery() around it is made when compiled: one made before sqlalchemy.dialects.postgresql
+    # is imported is a generic function, which that dialect refuses to compile.
     _traverse_internals = [
         ("sqlite", InternalTraversal.dp_clauseelement),
         ("columns", InternalTraversal.dp_clauseelement_tuple),
         ("weights", InternalTraversal.dp_plain_obj),
-        ("words", InternalTraversal.dp_string),
+        ("words", InternalTraversal.dp_clauseelement),
     ]
 
     def __init__(self, sqlite: Any, columns: Sequence[Any], weights: Sequence[float], words: str) -> None:
         self.sqlite = sqlite
         self.columns = tuple(columns)
         self.weights = tuple(weights)
-        self.words = words
+        self.words = bindparam(words, type_=Text())
 
 
 @compiles(Rank)
@@ -163,7 +168,7 @@ def _compile_rank(element: Rank, compiler: Any, **kw: Any) -> str:
 
 @compiles(Rank, "postgresql")
 def _compile_rank_postgresql(element: Rank, compiler: Any, **kw: Any) -> str:
-    query = tsquery(element.words)
+    query = func.to_tsquery(_config(), element.words)
     terms: list[Any] = [
         literal_column(f"CAST({float(weight)!r} AS DOUBLE PRECISION)")
         * func.ts_rank(func.to_tsvector(_config(), _Fold(column)), query)
