@@ -6,7 +6,7 @@ index on one expression, the model's *document*:
 
     to_tsvector('simple', fold(name) || ' ' || fold(city) || ...)
 
-where `fold` is an SQL function `publish` creates in the dataset's schema (`FOLD_FUNCTION`). It
+where `fold` is a PL/pgSQL function `publish` creates in the dataset's schema (`FOLD_FUNCTION`). It
 folds text as SQLite's `unicode61 remove_diacritics 2` tokenizer does, with PostgreSQL built-ins
 only (no `unaccent` extension, which servers often lack): the characters FTS5 treats as separators
 become spaces, the accents FTS5 removes from Latin letters are removed (`normalize` to NFD, drop
@@ -51,7 +51,7 @@ __all__ = [
     "words_query",
 ]
 
-#: The SQL function, in the dataset's schema, that folds a column's text for the index.
+#: The PL/pgSQL function, in the dataset's schema, that folds a column's text for the index.
 FOLD_FUNCTION: Final = "microcosm_sqlite_fold"
 #: The text search configuration: splits into words and lower-cases them, stems and stops nothing.
 CONFIG: Final = "simple"
