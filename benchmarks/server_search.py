@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print("\nEXPLAIN (ANALYZE, SUMMARY) of AirportStore's statement, once, after the timed runs:\n")
     for word, planning, execution, indexed in explained:
-        print(f"- {word}: {planning}, {execution}, {'GIN index' if indexed else 'NO INDEX'}")
+        print(f"- {word}: {planning}, {execution}, {'GIN index' if indexed else 'no index (a sequential scan)'}")
     return 0
 
 
