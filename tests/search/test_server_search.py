@@ -6,8 +6,9 @@ without it is refused rather than served unfiltered.
 """
 
 import pytest
+from sqlalchemy import Column, Integer, String
 
-from microcosm_sqlite import dispose_sqlite_connections
+from microcosm_sqlite import DataSet, Store, dispose_sqlite_connections
 from microcosm_sqlite.artifacts import build_artifact, publish_artifact, verify_artifact
 from microcosm_sqlite.errors import SchemaMismatchError
 from tests.support.graphs import make_graph
@@ -237,3 +238,43 @@ def test_searching_by_words_sends_the_server_nothing_but_reads(postgres_server, 
     assert any(statement.startswith("SELECT EXISTS (") for statement in seen), "the witness is blind"
     assert any(statement.startswith("DECLARE") for statement in seen), "the witness is blind"
     assert [statement for statement in seen if not statement.upper().startswith(READER_STATEMENTS)] == []
+
+
+Ledgers = DataSet.create("Ledgers")
+
+
+class LongNamedEntry(Ledgers):
+    # Long enough that its words table's name passes PostgreSQL's 63 bytes, which it truncates.
+    __tablename__ = "ledger_entries_of_the_reference_data_archive_2026"
+    __search__ = ("label",)
+
+    book = Column(String, primary_key=True)
+    number = Column(Integer, primary_key=True)
+    label = Column(String, nullable=False)
+
+
+class EntryStore(Store):
+    model_class = LongNamedEntry
+
+
+def test_a_table_with_a_long_name_and_a_composite_key_is_searched_as_on_the_file(tmp_path, postgres_url):
+    source = tmp_path / "entries.csv"
+    source.write_text(
+        "book,number,label\nA,1,Zürich airport fees\nA,2,Geneva fees\nB,1,zurich taxis\nB,2,Bern zurich zurich\n",
+        encoding="utf-8",
+    )
+    artifact = tmp_path / "ledgers.db"
+    build_artifact(artifact, Ledgers, [(LongNamedEntry, source)])
+    publish_artifact(artifact, postgres_url, Ledgers)
+    answers = {}
+    for backend, location in (("sqlite", str(artifact)), ("postgresql", postgres_url)):
+        graph = make_graph(paths={"Ledgers": location}, read_only=True)
+        try:
+            with Ledgers.new_context(graph):
+                answers[backend] = [
+                    sorted((entry.book, entry.number) for entry in EntryStore().search(q=q)) for q in ("zurich", "fees")
+                ]
+        finally:
+            dispose_sqlite_connections(graph)
+
+    assert answers["postgresql"] == answers["sqlite"] == [[("A", 1), ("B", 1), ("B", 2)], [("A", 1), ("A", 2)]]
