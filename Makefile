@@ -91,6 +91,7 @@ bench: $(BENCH_CURRENT)/.installed $(BENCH_ORIGINAL)/.installed
 	$(BENCH_CURRENT)/bin/python -m benchmarks.harness --sizes 100000 $(BENCH_ARGS)
 	$(SEARCH_BENCH)
 	$(BENCH_CURRENT)/bin/python -m benchmarks.publish --rows 1000000 --runs 3
+	$(BENCH_CURRENT)/bin/python -m benchmarks.server_search
 
 bench-full: $(BENCH_CURRENT)/.installed $(BENCH_ORIGINAL)/.installed
 	$(BENCH_CURRENT)/bin/python -m benchmarks.harness --sizes 100000,1000000 $(BENCH_ARGS)

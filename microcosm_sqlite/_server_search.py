@@ -1,24 +1,30 @@
 """
 Search by words on a dataset published to PostgreSQL: `q=` through PostgreSQL's own text search.
 
-The server holds no FTS5 index. `publish` gives each table whose model declares `__search__` a GIN
-index on one expression, the model's *document*:
+The server holds no FTS5 index. `publish` gives each table whose model declares `__search__` a
+*words table* (`words_table`, an internal table, so content hashes leave it out): the table's
+primary key, each searchable column's words as a `tsvector`
 
-    to_tsvector('simple', fold(name) || ' ' || fold(city) || ...)
+    to_tsvector('simple', fold(name))
 
-where `fold` is an SQL function `publish` creates in the dataset's schema (`FOLD_FUNCTION`). It
-folds text as SQLite's `unicode61 remove_diacritics 2` tokenizer does, with PostgreSQL built-ins
-only (no `unaccent` extension, which servers often lack): the characters FTS5 treats as separators
-become spaces, the accents FTS5 removes from Latin letters are removed (`normalize` to NFD, drop
-those combining marks after a Latin letter, back to NFC), and case is folded by `lower()`. The
-`'simple'` configuration then splits on spaces and stems nothing, as FTS5 does.
+and their concatenation, the row's *document* (`DOCUMENT`), under a GIN index named like the
+artifact's FTS5 table (`index_name`). `fold` is an SQL function `publish` creates in the dataset's
+schema (`FOLD_FUNCTION`). It folds text as SQLite's `unicode61 remove_diacritics 2` tokenizer does,
+with PostgreSQL built-ins only (no `unaccent` extension, which servers often lack): the characters
+FTS5 treats as separators become spaces, the accents FTS5 removes from Latin letters are removed
+(`normalize` to NFD, drop those combining marks after a Latin letter, back to NFC), and case is
+folded by `lower()`. The `'simple'` configuration then splits on spaces and stems nothing, as FTS5 does.
 
-A search matches that same expression (so PostgreSQL answers it from the index) against a
+The words are folded once, when publishing: searches read them as stored. Folding them in every
+search (an index on an expression of the fold function) cost planning on every query, the
+function inlined at each of its call sites, and a common word's ranking refolded every row matched.
+
+A search keeps the rows whose key is among those the document's index finds (`Matches`) for a
 `tsquery` of the user's words: split exactly as on SQLite (`_fulltext.match_words`), folded here in
 Python by the same rule, each quoted as a lexeme, joined by `&`, the last one a prefix (`:*`) with
 `prefix=True`, and passed as a bound parameter: never query syntax, never SQL. Rows rank by the
-declared weights: the weighted sum of `ts_rank` per column, negated so that smaller is better, as
-bm25 is on SQLite.
+declared weights (`Rank`): the weighted sum of `ts_rank` of each column's stored words, negated so
+that smaller is better, as bm25 is on SQLite.
 
 """
 
@@ -28,7 +34,7 @@ from collections.abc import Sequence
 from typing import Any, Final
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Text, inspect, literal_column, text
+from sqlalchemy import Boolean, Text, inspect, literal_column, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, bindparam, func
@@ -39,20 +45,29 @@ from microcosm_sqlite.errors import SchemaMismatchError
 
 __all__ = [
     "CONFIG",
+    "DOCUMENT",
     "FOLD_FUNCTION",
     "LATIN_DIACRITICS",
     "LATIN_LETTERS",
-    "Document",
+    "WORDS_TABLE_PREFIX",
+    "Matches",
     "Rank",
     "check_index",
     "fold",
     "index_name",
-    "tsquery",
+    "words_column",
     "words_query",
+    "words_table",
 ]
 
 #: The SQL function, in the dataset's schema, that folds a column's text for the index.
 FOLD_FUNCTION: Final = "microcosm_sqlite_fold"
+#: A searchable table's words table is named this and the table's name.
+WORDS_TABLE_PREFIX: Final = "_microcosm_sqlite_words_"
+#: The words table's column of all the searchable columns' words, which its GIN index is on.
+DOCUMENT: Final = "_document"
+#: The words table's alias in searches.
+_ALIAS: Final = "microcosm_sqlite_words"
 #: The text search configuration: splits into words and lower-cases them, stems and stops nothing.
 CONFIG: Final = "simple"
 #: The combining marks unicode61 removes (`remove_diacritics 2`): read from its tokenizer, which
@@ -91,55 +106,22 @@ def words_query(q: str, prefix: bool = False) -> str | None:
     return " & ".join(lexemes)
 
 
-class _Fold(ColumnElement[str]):
-    """`<schema>.microcosm_sqlite_fold(CAST(column AS TEXT))`, in the schema of the column's table."""
-
-    type = Text()
-    inherit_cache = False
-    _traverse_internals = [("column", InternalTraversal.dp_clauseelement)]
-
-    def __init__(self, column: Any) -> None:
-        self.column = column
+def words_table(table: str) -> str:
+    """The table holding a table's words, in the dataset's schema: internal, so left out of its hashes."""
+    return f"{WORDS_TABLE_PREFIX}{table}"
 
 
-@compiles(_Fold)
-def _compile_fold(element: _Fold, compiler: Any, **kw: Any) -> str:
-    # The table's schema as the statement renders it: the engine's schema_translate_map applies
-    # to the function as to the table, so both are read from the dataset's schema.
-    function = compiler.preparer.format_table(element.column.table, name=FOLD_FUNCTION)
-    return f"{function}(CAST({compiler.process(element.column, **kw)} AS TEXT))"
+def words_column(column: str) -> str:
+    """The column of the words table holding one searchable column's `tsvector`."""
+    return f"_words_{column}"
 
 
 def _config() -> Any:
-    # A literal, not a bound parameter: the index expression names the configuration as a
-    # constant, and only an identical expression lets the planner use the index.
     return literal_column(f"'{CONFIG}'")
 
 
-class Document(ColumnElement[Any]):
-    """A model's document: the `tsvector` of its searchable columns, the expression its GIN index is on."""
-
-    inherit_cache = False
-    _traverse_internals = [("columns", InternalTraversal.dp_clauseelement_tuple)]
-
-    def __init__(self, columns: Sequence[Any]) -> None:
-        self.columns = tuple(columns)
-
-
-@compiles(Document)
-def _compile_document(element: Document, compiler: Any, **kw: Any) -> str:
-    text: Any = _Fold(element.columns[0])
-    for column in element.columns[1:]:
-        text = text.op("||")(literal_column("' '")).op("||")(_Fold(column))
-    return str(compiler.process(func.to_tsvector(_config(), text), **kw))
-
-
-class Rank(ColumnElement[Any]):
-    """
-    How well a row matched the words, smaller first: the SQLite expression (bm25) on SQLite, and
-    on PostgreSQL minus the declared-weight sum of each column's `ts_rank` against the words.
-
-    """
+class _Words(ColumnElement[Any]):
+    """What a search reads of a model's table from its words table; compiled on PostgreSQL only."""
 
     inherit_cache = False
     # The words' parameter is an element of the construct, not made when compiled: a query's
@@ -148,17 +130,62 @@ class Rank(ColumnElement[Any]):
     # to_tsquery() around it is made when compiled: one made before sqlalchemy.dialects.postgresql
     # is imported is a generic function, which that dialect refuses to compile.
     _traverse_internals = [
-        ("sqlite", InternalTraversal.dp_clauseelement),
         ("columns", InternalTraversal.dp_clauseelement_tuple),
         ("weights", InternalTraversal.dp_plain_obj),
         ("words", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, sqlite: Any, columns: Sequence[Any], weights: Sequence[float], words: str) -> None:
-        self.sqlite = sqlite
+    def __init__(self, columns: Sequence[Any], weights: Sequence[float], words: str) -> None:
         self.columns = tuple(columns)
         self.weights = tuple(weights)
         self.words = bindparam(words, type_=Text())
+
+
+def _words_from(element: _Words, compiler: Any, **kw: Any) -> tuple[str, list[tuple[str, str]], str]:
+    """The words table as FROM renders it (aliased), its key columns paired with the model table's, the query."""
+    table = element.columns[0].table
+    # The table's schema as the statement renders it: the engine's schema_translate_map applies to
+    # the words table as to the model's, so both are read from the dataset's schema.
+    name = compiler.preparer.format_table(table, name=words_table(table.name))
+    quote = compiler.preparer.quote
+    keys = [(f"{_ALIAS}.{quote(key.name)}", compiler.process(key, **kw)) for key in table.primary_key.columns]
+    return f"{name} AS {_ALIAS}", keys, compiler.process(func.to_tsquery(_config(), element.words), **kw)
+
+
+class Matches(_Words):
+    """
+    The rows whose words match the search's: their keys among those the words table's GIN index
+    finds for the `tsquery` (`WORDS` bound), so the planner answers from the index.
+
+    """
+
+    type = Boolean()
+    # Its cache key is _Words's: without it, every search compiled its statement again (2 ms).
+    inherit_cache = True
+
+
+@compiles(Matches, "postgresql")
+def _compile_matches(element: Matches, compiler: Any, **kw: Any) -> str:
+    words, keys, query = _words_from(element, compiler, **kw)
+    inner = ", ".join(inner for inner, _ in keys)
+    outer = ", ".join(outer for _, outer in keys)
+    return f"({outer}) IN (SELECT {inner} FROM {words} WHERE {_ALIAS}.{DOCUMENT} @@ {query})"
+
+
+class Rank(_Words):
+    """
+    How well a row matched the words, smaller first: the SQLite expression (bm25) on SQLite, and
+    on PostgreSQL minus the declared-weight sum of each column's `ts_rank` against the words, read
+    from the row's stored `tsvector`s (nothing is folded again).
+
+    """
+
+    inherit_cache = False
+    _traverse_internals = [("sqlite", InternalTraversal.dp_clauseelement), *_Words._traverse_internals]
+
+    def __init__(self, sqlite: Any, columns: Sequence[Any], weights: Sequence[float], words: str) -> None:
+        super().__init__(columns, weights, words)
+        self.sqlite = sqlite
 
 
 @compiles(Rank)
@@ -168,29 +195,21 @@ def _compile_rank(element: Rank, compiler: Any, **kw: Any) -> str:
 
 @compiles(Rank, "postgresql")
 def _compile_rank_postgresql(element: Rank, compiler: Any, **kw: Any) -> str:
-    query = func.to_tsquery(_config(), element.words)
-    terms: list[Any] = [
-        literal_column(f"CAST({float(weight)!r} AS DOUBLE PRECISION)")
-        * func.ts_rank(func.to_tsvector(_config(), _Fold(column)), query)
+    words, keys, query = _words_from(element, compiler, **kw)
+    quote = compiler.preparer.quote
+    total = " + ".join(
+        f"CAST({float(weight)!r} AS DOUBLE PRECISION) * ts_rank({_ALIAS}.{quote(words_column(column.name))}, {query})"
         for column, weight in zip(element.columns, element.weights)
-    ]
-    total: Any = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return f"-({compiler.process(total, **kw)})"
-
-
-def tsquery(words: str) -> Any:
-    """`to_tsquery('simple', :words)`: the words of a search, from the bound parameter `words`."""
-    return func.to_tsquery(_config(), bindparam(words, type_=Text()))
+    )
+    joined = " AND ".join(f"{inner} = {outer}" for inner, outer in keys)
+    return f"-(SELECT {total} FROM {words} WHERE {joined})"
 
 
 #: Per engine, the indexes found on its server: looked up once, not on every search.
 _present: "WeakKeyDictionary[Engine, set[str]]" = WeakKeyDictionary()
 
 _FIND = text(
-    "SELECT to_regprocedure(quote_ident(target.name) || '.' || quote_ident(:function) || '(text)') IS NOT NULL, "
-    "EXISTS (SELECT 1 FROM pg_catalog.pg_indexes WHERE schemaname = target.name AND tablename = :table "
+    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_indexes WHERE schemaname = target.name AND tablename = :table "
     "AND indexname = :index) "
     "FROM (SELECT coalesce(CAST(:schema AS TEXT), current_schema()) AS name) AS target"
 )
@@ -198,8 +217,9 @@ _FIND = text(
 
 def check_index(session: Any, model: Any, index: SearchIndex, engine: Engine, data_set: str) -> None:
     """
-    The dataset's schema has the fold function and the table's index: `SchemaMismatchError` otherwise
-    (a dataset published before search by words reached PostgreSQL, or by hand), never unfiltered rows.
+    The dataset's schema has the table's words table and its index: `SchemaMismatchError` otherwise
+    (a dataset published before search by words reached PostgreSQL, or before its words were stored,
+    or by hand), never unfiltered rows.
 
     """
     present = _present.setdefault(engine, set())
@@ -209,10 +229,10 @@ def check_index(session: Any, model: Any, index: SearchIndex, engine: Engine, da
     schema = translated or model.__table__.schema
     found = session.execute(
         _FIND,
-        {"function": FOLD_FUNCTION, "table": index.table, "index": index_name(index.table), "schema": schema},
+        {"table": words_table(index.table), "index": index_name(index.table), "schema": schema},
         bind_arguments={"mapper": inspect(model)},
     ).one()
-    if not all(found):
+    if not found[0]:
         raise SchemaMismatchError(
             f"table {index.table!r} has no search index ({index_name(index.table)}) on the server, though "
             f"{getattr(model, '__name__', model)}.__search__ declares one",

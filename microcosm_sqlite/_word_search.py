@@ -244,9 +244,12 @@ def _filter_on_server(
     _server_search.check_index(query.session, model, index, engine, _data_set(model))
     words = _server_search.words_query(q, prefix=prefix)
     table_ = model.__table__
-    document = _server_search.Document([table_.c[name] for name in index.columns])
     # Words asked for and none given ("", "*"): nothing matches, rather than every row.
-    matches = false() if words is None else document.op("@@")(_server_search.tsquery(WORDS))
+    matches = (
+        false()
+        if words is None
+        else _server_search.Matches([table_.c[name] for name in index.columns], index.weights, WORDS)
+    )
     return query.filter(matches).params({WORDS: words or ""}).execution_options(**{_MATCHED: index.name})
 
 

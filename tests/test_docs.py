@@ -34,6 +34,7 @@ NOT_RUN = {
     ("docs/benchmarks.md", "VENV/bin/python -m benchmarks.harness"): "VENV stands for a venv of each SQLAlchemy line",
     ("docs/benchmarks.md", "python -m benchmarks.publish"): "it publishes 1M rows three times to a server it starts",
     ("docs/benchmarks.md", "python -m benchmarks.search"): "it measures searches for minutes",
+    ("docs/benchmarks.md", "python -m benchmarks.server_search"): "it measures searches on a server for minutes",
 }
 
 #: Blocks that need a change another branch is making: run, and expected to fail until it lands

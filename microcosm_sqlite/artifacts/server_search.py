@@ -8,8 +8,10 @@ rows). For each of them, `publish` creates in the staging schema, before the swa
   of PostgreSQL built-ins only. Its separator class is read from SQLite's own unicode61 tokenizer
   (every character of the Basic Multilingual Plane that tokenizer does not keep in a word), so
   both backends split text alike; its accent and case folding is `_server_search.fold`;
-- a GIN index on the table's document (`_server_search.Document`), the expression the searches
-  match, so PostgreSQL answers them from the index.
+- the table's words table (`_server_search.words_table`): its primary key, each searchable
+  column's folded words (`to_tsvector`) and their concatenation, the document, under a GIN index
+  named like the FTS5 table, which searches match and rank against (`_server_search.Matches`,
+  `Rank`), so the text is folded once here rather than in every search.
 
 Which columns an index covers is read from the artifact's FTS5 tables, so a publish without the
 models (`publish ARTIFACT URL`) indexes what the build indexed.
@@ -28,7 +30,16 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import MetaData
 
 from microcosm_sqlite._fulltext import TOKENIZER, SearchIndex
-from microcosm_sqlite._server_search import FOLD_FUNCTION, LATIN_DIACRITICS, LATIN_LETTERS, Document, index_name
+from microcosm_sqlite._server_search import (
+    CONFIG,
+    DOCUMENT,
+    FOLD_FUNCTION,
+    LATIN_DIACRITICS,
+    LATIN_LETTERS,
+    index_name,
+    words_column,
+    words_table,
+)
 from microcosm_sqlite.artifacts.fulltext import search_index_names
 from microcosm_sqlite.artifacts.server import quote
 
@@ -98,39 +109,49 @@ def fold_function_sql(schema: str) -> str:
     # Printable ASCII, most text in most datasets, has no accent and only ASCII separators: it
     # takes a path of its own, which halves the work of building the index and of ranking.
     body = (
-        "SELECT CASE WHEN $1 ~ '^[ -~]*$' THEN pg_catalog.lower(pg_catalog.regexp_replace($1, '[^A-Za-z0-9]', ' ', 'g')) "
+        "CASE WHEN $1 ~ '^[ -~]*$' THEN pg_catalog.lower(pg_catalog.regexp_replace($1, '[^A-Za-z0-9]', ' ', 'g')) "
         "ELSE pg_catalog.lower(normalize(pg_catalog.regexp_replace(normalize(pg_catalog.regexp_replace("
         f"coalesce($1, ''), {_literal(separators())}, ' ', 'g'), NFD), {_literal(accents)}, '', 'g'), NFC)) END"
     )
-    # IMMUTABLE, as an index expression must be, and not STRICT, so PostgreSQL inlines it: the
-    # planner then matches the searches' expression with the index's.
+    # IMMUTABLE and not STRICT (a NULL column folds to ''), so PostgreSQL inlines it where it
+    # folds every row: publish calls it once per searchable column, searches never.
     return (
         f"CREATE FUNCTION {quote(schema)}.{quote(FOLD_FUNCTION)}(text) RETURNS text "
-        f"LANGUAGE sql IMMUTABLE PARALLEL SAFE AS {_literal(body)}"
+        f"LANGUAGE sql IMMUTABLE PARALLEL SAFE AS {_literal('SELECT ' + body)}"
     )
 
 
 def create_server_search(
     connection: psycopg.Connection[Any], artifact: sqlite3.Connection, metadata: MetaData, schema: str
 ) -> list[str]:
-    """Create the fold function and the GIN index of every search index of the artifact; their names."""
-    from sqlalchemy.dialects import postgresql
-
+    """Create the fold function, and the words table and its GIN index for every search index of the artifact; their names."""
     indexes = search_indexes_in(artifact)
     if not indexes:
         return []
     connection.execute(fold_function_sql(schema))
     tables = {table.name: table for table in metadata.tables.values()}
-    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    fold = f"{quote(schema)}.{quote(FOLD_FUNCTION)}"
     created = []
     for index in indexes:
         table = tables[index.table]
-        document = Document([table.c[column] for column in index.columns])
-        expression = document.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-        name = index_name(index.table)
+        keys = [quote(column.name) for column in table.primary_key.columns]
+        words = [quote(words_column(column)) for column in index.columns]
+        vectors = [
+            f"to_tsvector('{CONFIG}', {fold}(CAST({quote(column)} AS TEXT))) AS {name}"
+            for column, name in zip(index.columns, words)
+        ]
+        target = f"{quote(schema)}.{quote(words_table(table.name))}"
+        # Each column folded once; the document is their concatenation, which holds the same
+        # lexemes as the vector of the columns' text joined by spaces.
         connection.execute(
-            f"CREATE INDEX {quote(name)} ON {quote(schema)}.{quote(table.name)} USING gin (({expression}))"  # type: ignore[arg-type]
+            f"CREATE TABLE {target} AS SELECT {', '.join(keys + words)}, {' || '.join(words)} AS {quote(DOCUMENT)} "  # type: ignore[arg-type]
+            f"FROM (SELECT {', '.join(keys + vectors)} FROM {quote(schema)}.{quote(table.name)}) AS folded"
         )
+        # The key, for the rank's lookup of a matched row's words.
+        connection.execute(f"ALTER TABLE {target} ADD PRIMARY KEY ({', '.join(keys)})")  # type: ignore[arg-type]
+        name = index_name(index.table)
+        connection.execute(f"CREATE INDEX {quote(name)} ON {target} USING gin ({quote(DOCUMENT)})")  # type: ignore[arg-type]
+        connection.execute(f"ANALYZE {target}")  # type: ignore[arg-type]
         created.append(name)
     return created
 
@@ -151,7 +172,7 @@ def missing_server_search(
         name = index_name(index.table)
         found = connection.execute(
             "SELECT 1 FROM pg_catalog.pg_indexes WHERE schemaname = %s AND tablename = %s AND indexname = %s",
-            (schema, index.table, name),
+            (schema, words_table(index.table), name),
         ).fetchone()
         if found is None:
             problems.append(f"table {index.table!r} has no search index ({name})")
