@@ -84,6 +84,13 @@ class LookupPlan:
     identity_class: type
     #: By id() of a unique column or of its mapped attribute: that column, and the SELECT by it.
     unique: dict[int, tuple[Any, str]]
+    #: By id() of each column the plan loads, and of its mapped attribute: that column or attribute.
+    loaded: dict[int, Any]
+
+    def loads(self, column: Any) -> bool:
+        """Whether `column` (a mapped attribute or a table column) is one of the plan's own columns."""
+        # By identity: == on columns builds SQL expressions.
+        return self.loaded.get(id(column)) is column
 
     def lookup_sql(self, column: Any) -> str | None:
         """The SELECT by `column` (a mapped attribute or a table column), if it is unique."""
@@ -159,6 +166,11 @@ def _make_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
         f"SELECT {', '.join(f'{quote.format_table(table)}.{quote.format_column(column)}' for column in columns)} "
         f"\nFROM {quote.format_table(table)}"
     )
+    loaded: dict[int, Any] = {}
+    for key, column in zip(keys, columns):
+        attribute = getattr(model_class, key)
+        loaded[id(column)] = column
+        loaded[id(attribute)] = attribute
     unique: dict[int, tuple[Any, str]] = {}
     for column in _unique_columns(table):
         # By identity: == on columns builds SQL expressions.
@@ -178,6 +190,7 @@ def _make_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
         primary_key_index=index,
         identity_class=mapper.identity_key_from_primary_key((None,))[0],
         unique=unique,
+        loaded=loaded,
     )
 
 
@@ -255,6 +268,14 @@ def fast_connection(session: Session, mapper: Mapper[Any]) -> Connection | None:
 _mappers: dict[type, Mapper[Any]] = {}
 
 
+def mapper_of(model_class: type) -> Mapper[Any]:
+    """`inspect(model_class)`, remembered."""
+    mapper = _mappers.get(model_class)
+    if mapper is None:
+        mapper = _mappers[model_class] = inspect(model_class)
+    return mapper
+
+
 def find_unique(session: Session, model_class: type, column: Any, value: Any) -> Any:
     """
     The instance whose unique `column` equals `value`, `NOT_FOUND`, or None to decline.
@@ -265,10 +286,7 @@ def find_unique(session: Session, model_class: type, column: Any, value: Any) ->
     """
     if type(value) not in PLAIN_VALUES:
         return None
-    mapper = _mappers.get(model_class)
-    if mapper is None:
-        mapper = _mappers[model_class] = inspect(model_class)
-    connection = fast_connection(session, mapper)
+    connection = fast_connection(session, mapper_of(model_class))
     if connection is None:
         return None
     plan = lookup_plan(model_class, connection.dialect)

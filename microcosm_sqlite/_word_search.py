@@ -45,7 +45,6 @@ __all__ = [
     "index_of",
     "rank_by_words",
     "search_rank",
-    "words_expression",
 ]
 
 #: The keywords of a search by words, accepted by every store whose model declares `__search__`.
@@ -111,7 +110,7 @@ def filter_by_words(store: Any, query: Query[Any], kwargs: Mapping[str, Any]) ->
     if engine.dialect.name == "postgresql":
         return _filter_on_server(query, model, index, engine, q, match, bool(kwargs.get("prefix")))
     check_can_search(query.session, model, index, engine)
-    expression = words_expression(model, q, match, bool(kwargs.get("prefix")))
+    expression = _expression(model, q, match, bool(kwargs.get("prefix")))
     if expression is None:
         # Words were asked for and none was given ("", "*", "--"): nothing matches, rather than
         # every row coming back unfiltered. An empty FTS5 phrase matches no row, and keeps the
@@ -207,7 +206,7 @@ def clauses_of(model: Any) -> _Clauses:
     return clauses
 
 
-def words_expression(model: Any, q: Any, match: Any, prefix: bool) -> str | None:
+def _expression(model: Any, q: Any, match: Any, prefix: bool) -> str | None:
     parts = []
     for name, value in (("q", q), ("match", match)):
         if value is not None and not isinstance(value, str):

@@ -27,14 +27,14 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Column, Integer, bindparam, func, inspect, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper, Session
 
 from microcosm_sqlite import _word_search
 from microcosm_sqlite._fulltext import match_words
 from microcosm_sqlite._hooks import search_safe
-from microcosm_sqlite._lookups import PLAIN_VALUES, fast_connection
+from microcosm_sqlite._lookups import PLAIN_VALUES, fast_connection, lookup_plan, mapper_of
 from microcosm_sqlite._searches import CompiledSearch, Prepared, compile_search, plain_positions
 
 __all__ = ["WordSearch", "plan_word_search"]
@@ -45,10 +45,6 @@ ShapeKey = tuple[type, tuple[Any, ...], bool, bool]
 
 #: `Session.info` key: the session's bind, and for each searchable table whether its search may skip the hooks.
 _SEARCHABLE: Final = "microcosm_sqlite.searchable"
-
-# inspect() on a class costs a microsecond.
-_mappers: dict[type, Mapper[Any]] = {}
-_columns: dict[Mapper[Any], dict[int, Any]] = {}
 
 #: A shape's statement, compiled: the search, the values the dialect binds on its own, and what
 #: picks a search's parameters in the statement's order.
@@ -85,10 +81,17 @@ class WordSearch:
         self.search = search
         self.parameters = parameters
 
-    def count(self) -> int | None:
-        """How many rows the search gives (within its offset and limit), or None to decline."""
+    def _driver_connection(self) -> Any:
+        """The session's SQLite connection, if running SQL past the ORM would go unnoticed now."""
         connection = fast_connection(self.session, self.mapper)
         if connection is None or connection.dialect is not self.dialect:
+            return None
+        return connection.connection.driver_connection
+
+    def count(self) -> int | None:
+        """How many rows the search gives (within its offset and limit), or None to decline."""
+        dbapi_connection = self._driver_connection()
+        if dbapi_connection is None:
             return None
         counts = _counts.get(self.dialect)
         if counts is None:
@@ -97,8 +100,7 @@ class WordSearch:
             counting = counts[self.shape]
         except KeyError:
             counting = counts[self.shape] = _compile_count(self.shape, self.dialect)
-        dbapi_connection = connection.connection.driver_connection
-        if counting is None or dbapi_connection is None:
+        if counting is None:
             return None
         sql, constants, parameters_of = counting
         try:
@@ -109,10 +111,7 @@ class WordSearch:
 
     def prepare(self) -> Prepared | None:
         """The search ready to run past the ORM, or None when the query must go through it."""
-        connection = fast_connection(self.session, self.mapper)
-        if connection is None or connection.dialect is not self.dialect:
-            return None
-        dbapi_connection = connection.connection.driver_connection
+        dbapi_connection = self._driver_connection()
         if dbapi_connection is None:
             return None
         return Prepared(self.session, dbapi_connection, self.search, self.parameters)
@@ -134,18 +133,23 @@ def plan_word_search(
     index = _word_search.index_of(model)
     if index is None or not isinstance(model, type):
         return None
-    mapper = _mappers.get(model)
-    if mapper is None:
-        mapper = _mappers[model] = inspect(model)
+    mapper = mapper_of(model)
+    searchable = _searchable_file(session, mapper, index)
+    if searchable is None:
+        return None
+    dialect, statements = searchable
     # The very filters the library's `_auto_filter` applies: the hooks are the library's own.
     filters = store._auto_filters(kwargs)
     words = match_words(q, prefix=bool(kwargs.get("prefix")))
     values: dict[str, Any] = {_word_search.WORDS: _word_search.NOTHING if words is None else words}
     if filters:
-        columns = _plain_columns(mapper)
+        # Each a plain `column = ?` on a column the search loads: not a relationship or expression.
+        plan = lookup_plan(model, dialect)
+        if plan is None:
+            return None
         for position, (column, value) in enumerate(filters):
             # "\x00": the hooks ask the session's dialect about such a value (see `Store._auto_filter`).
-            if columns.get(id(column)) is not column or type(value) not in PLAIN_VALUES:
+            if not plan.loads(column) or type(value) not in PLAIN_VALUES:
                 return None
             if type(value) is str and "\x00" in value:
                 return None
@@ -155,10 +159,6 @@ def plan_word_search(
             if type(value) is not int:
                 return None  # the ordinary path binds (or refuses) anything else
             values[name] = value
-    searchable = _searchable_file(session, mapper, index)
-    if searchable is None:
-        return None
-    dialect, statements = searchable
     shape = (model, tuple(column for column, _ in filters), offset is not None, limit is not None)
     try:
         statement = statements[shape]
@@ -168,26 +168,6 @@ def plan_word_search(
         return None
     search, constants, parameters_of = statement
     return WordSearch(session, mapper, dialect, shape, values, search, parameters_of({**constants, **values}))
-
-
-def _plain_columns(mapper: Mapper[Any]) -> dict[int, Any]:
-    """
-    What an auto filter may name for its equality to be a plain `column = ?`: each column of the
-    model's table and its mapped attribute, by id() (== on them builds SQL). Not relationships,
-    hybrids or expressions.
-
-    """
-    columns = _columns.get(mapper)
-    if columns is None:
-        columns = {}
-        for prop in mapper.column_attrs:
-            column = prop.columns[0]
-            if len(prop.columns) == 1 and isinstance(column, Column) and column.table is mapper.local_table:
-                attribute = getattr(mapper.class_, prop.key)
-                columns[id(column)] = column
-                columns[id(attribute)] = attribute
-        _columns[mapper] = columns
-    return columns
 
 
 def _searchable_file(session: Session, mapper: Mapper[Any], index: Any) -> tuple[Dialect, dict[Any, Any]] | None:
