@@ -3,29 +3,10 @@
 from operator import attrgetter
 
 from common import Work, arguments, report
+from plain_airport import Airport as GeneratedAirport
 from service_common import LIMIT, SHIPPED, Checksum, calls, workload
-from sqlalchemy import Float, Integer, String, create_engine, select
+from sqlalchemy import Float, String, create_engine, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class GeneratedAirport(Base):
-    __tablename__ = "airport"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String, unique=True)
-    iata: Mapped[str | None] = mapped_column(String)
-    name: Mapped[str] = mapped_column(String)
-    city: Mapped[str] = mapped_column(String)
-    country: Mapped[str] = mapped_column(String)
-    region: Mapped[str] = mapped_column(String)
-    timezone: Mapped[str] = mapped_column(String)
-    latitude: Mapped[float] = mapped_column(Float)
-    longitude: Mapped[float] = mapped_column(Float)
-    elevation: Mapped[int] = mapped_column(Integer)
 
 
 class ShippedBase(DeclarativeBase):
