@@ -262,11 +262,14 @@ def check_can_search(session: Session, model: Any, index: SearchIndex, engine: E
     present = _present.setdefault(engine, set())
     if index.name in present:
         return
-    found = session.execute(
-        text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
-        {"name": index.name},
-        bind_arguments={"mapper": inspect(model)},
-    ).first()
+    # A look at the schema flushes nothing: pending changes are the search's own query's to flush,
+    # or not, whichever path runs it.
+    with session.no_autoflush:
+        found = session.execute(
+            text("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name"),
+            {"name": index.name},
+            bind_arguments={"mapper": inspect(model)},
+        ).first()
     if found is None:
         raise SchemaMismatchError(
             f"table {index.table!r} has no search index ({index.name}), though "
