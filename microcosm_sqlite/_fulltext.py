@@ -110,13 +110,18 @@ def match_words(q: str, prefix: bool = False) -> str | None:
     last word also matches longer words ("heath" finds "Heathrow").
 
     """
-    words = _WORD.findall(q)
-    if not words:
-        return None
-    quoted = [f'"{word}"' for word in words]
-    if prefix:
-        quoted[-1] += " *"
-    return " ".join(quoted)
+    # Most queries are a word or a few, whole: told by str.isalnum(), which accepts exactly the
+    # characters `_WORD` matches, they need no regular expression (this runs on every search).
+    if q.isalnum():
+        quoted = '"' + q + '"'
+    else:
+        words = q.split()
+        if not "".join(words).isalnum():
+            words = _WORD.findall(q)
+        if not words:
+            return None
+        quoted = '"' + '" "'.join(words) + '"'
+    return quoted + " *" if prefix else quoted
 
 
 def _declared(class_: type, table: Table) -> SearchIndex:

@@ -3,11 +3,16 @@
 
 """
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from microcosm_sqlite import Store, dispose_sqlite_connections
+from microcosm_sqlite._fulltext import match_words
 from microcosm_sqlite.errors import (
     SchemaMismatchError,
     SearchError,
@@ -218,6 +223,16 @@ def test_hostile_words_are_plain_words_never_syntax_nor_errors(places_anywhere, 
 
     assert len(found) <= len(PLACES)
     assert len(found) < len(PLACES) or not q.strip()  # never every row unfiltered
+
+
+@settings(max_examples=500, deadline=None)
+@given(q=st.text() | st.text(alphabet=st.sampled_from("aé1_ \t\u00a0\u2028-'\"*:ſß٣")), prefix=st.booleans())
+def test_words_are_what_the_index_calls_words_whatever_the_text(q, prefix):
+    # The index's tokenizer keeps letters and digits, and nothing else, as word characters.
+    words = re.findall(r"[^\W_]+", q)
+    expected = " ".join(f'"{word}"' for word in words) + (" *" if prefix else "") if words else None
+
+    assert match_words(q, prefix=prefix) == expected
 
 
 def test_hostile_words_find_what_they_say(places_anywhere):
