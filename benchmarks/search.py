@@ -190,7 +190,7 @@ def query_contenders(artifact: Path, searchable: tuple[Any, Any]) -> dict[str, C
         assert connection is not None
         plan = lookup_plan(model, connection.dialect)
         assert plan is not None
-        rows = connection.connection.driver_connection.execute(fts_sql, (match_words(word),)).fetchall()
+        rows = connection.driver.execute(fts_sql, (match_words(word),)).fetchall()
         return [airport.id for airport in load_rows(context.session, plan, rows)]
 
     def like(word: str) -> list[Any]:

@@ -39,7 +39,7 @@ from microcosm_sqlite._names import data_set_base
 from microcosm_sqlite.errors import FilterValueError, UnknownFilterError
 from microcosm_sqlite.types import EnumType
 
-__all__ = ["accepted_keywords", "check_filters", "hook_keywords"]
+__all__ = ["accepted_keywords", "check_filters", "hook_keywords", "store_filters"]
 
 #: Hooks that receive the store's keyword arguments, and how many leading positional parameters
 #: each takes before them (self, query...). `_auto_filters` receives them as one dict.
@@ -129,7 +129,7 @@ def auto_filter_names(auto_filter_fields: Iterable[Any] | None) -> list[str]:
 _filters: dict[type, tuple[Any, Any, Any, frozenset[str] | None, dict[str, "_ValueCheck"]]] = {}
 
 
-def _store_filters(store: Any) -> tuple[frozenset[str] | None, dict[str, "_ValueCheck"]]:
+def store_filters(store: Any) -> tuple[frozenset[str] | None, dict[str, "_ValueCheck"]]:
     store_class = type(store)
     fields = store.auto_filter_fields
     declared = getattr(store, "accepted_filters", None)
@@ -146,7 +146,7 @@ def _store_filters(store: Any) -> tuple[frozenset[str] | None, dict[str, "_Value
 
 def accepted_keywords(store: Any) -> frozenset[str] | None:
     """Every keyword the store accepts, or None when a hook may read any."""
-    return _store_filters(store)[0]
+    return store_filters(store)[0]
 
 
 def check_filters(store: Any, kwargs: Mapping[str, Any], also: Iterable[str] = ()) -> None:
@@ -157,7 +157,7 @@ def check_filters(store: Any, kwargs: Mapping[str, Any], also: Iterable[str] = (
     """
     if not kwargs:
         return
-    accepted, checks = _store_filters(store)
+    accepted, checks = store_filters(store)
     if accepted is not None:
         unknown = [name for name in kwargs if name not in accepted and name not in also]
         if unknown:

@@ -35,7 +35,7 @@ from typing import Any, Final
 
 from microcosm_sqlite._filters import HOOKS, _source_of
 
-__all__ = ["lookup_safe", "search_safe"]
+__all__ = ["ALL_HOOKS", "hooks_of", "lookup_safe", "search_safe"]
 
 #: Hooks that must be the library's own for a lookup to skip them.
 FILTERING_HOOKS: Final = ("_query", "_filter", "_auto_filter", "_auto_filters", "_search_query", "_paginate")
@@ -43,7 +43,7 @@ FILTERING_HOOKS: Final = ("_query", "_filter", "_auto_filter", "_auto_filters", 
 ALL_HOOKS: Final = tuple(sorted(HOOKS | set(FILTERING_HOOKS)))
 
 #: A class's hooks, as one tuple: asked on every lookup and search, attrgetter is the cheapest way.
-_hooks_of: Final = operator.attrgetter(*ALL_HOOKS)
+hooks_of: Final = operator.attrgetter(*ALL_HOOKS)
 
 # Per class: the hooks it had when judged, and the verdicts. A verdict holds only while the class
 # keeps those hooks: a test's mock.patch.object, or a hook assigned to the class later, is judged
@@ -70,7 +70,7 @@ def _verdict(store: Any) -> tuple[tuple[Any, ...], bool, bool]:
         own = getattr(store, "__dict__", None)
         if own and not own.keys().isdisjoint(ALL_HOOKS):
             return ((), False, False)
-    hooks = _hooks_of(store_class)
+    hooks = hooks_of(store_class)
     verdict = _verdicts.get(store_class)
     if verdict is None or verdict[0] != hooks:
         safe = _lookup_safe(store_class)

@@ -23,7 +23,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Column, Table, UniqueConstraint, inspect
@@ -197,47 +197,68 @@ def _make_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
 #: The events of every legacy `Query`: a listener added to the class later shows here too.
 _QUERY_EVENTS: Final[Any] = Query([]).dispatch
 
-#: `Session.info` key: the session's transaction, and the connection it gave for each mapper.
+#: `Session.info` key: the session's transaction, and what it gave for each mapper (`_Bound`).
 _CONNECTIONS: Final = "microcosm_sqlite.connections"
 
 
-def _connection(session: Session, mapper: Mapper[Any]) -> Connection:
+class FastConnection(NamedTuple):
+    """A session's connection, and its SQLite driver connection when statements may run on it past the ORM."""
+
+    connection: Connection
+    dialect: Dialect
+    #: None: not SQLite, or its SQL is logged (`echo`, or logging for sqlalchemy.engine configured
+    #: when it was made: what SQLAlchemy decides by for the connection's life).
+    driver: Any
+
+
+def _connection(session: Session, mapper: Mapper[Any]) -> FastConnection:
     """`session.connection()` for `mapper`, remembered for as long as the session's transaction lasts."""
     # Session.connection() resolves the bind and walks the transaction every time: a tenth of a
     # lookup. Within one transaction it gives the same connection for the same mapper.
     # An inactive transaction (a failed flush) is Session.connection()'s to refuse.
     transaction = session.get_transaction()
-    remembered: tuple[Any, dict[Mapper[Any], Connection]] | None = session.info.get(_CONNECTIONS)
-    if transaction is not None and transaction.is_active and remembered is not None and remembered[0] is transaction:
-        connection = remembered[1].get(mapper)
-        if connection is not None and not connection.closed and not connection.invalidated:
-            return connection
+    remembered: tuple[Any, dict[Mapper[Any], FastConnection]] | None = session.info.get(_CONNECTIONS)
+    if transaction is not None and remembered is not None and remembered[0] is transaction and transaction.is_active:
+        found = remembered[1].get(mapper)
+        if found is not None and not found.connection.closed and not found.connection.invalidated:
+            return found
     connection = session.connection(bind_arguments={"mapper": mapper})
     transaction = session.get_transaction()
     if remembered is None or remembered[0] is not transaction:
         remembered = session.info[_CONNECTIONS] = (transaction, {})
-    remembered[1][mapper] = connection
-    return connection
+    echo = getattr(connection, "_echo", None)
+    if echo is None:
+        echo = connection.engine.logger.isEnabledFor(logging.INFO)
+    sqlite = connection.dialect.name == "sqlite"  # the statements are SQLite's, run on its stdlib driver
+    driver = connection.connection.driver_connection if sqlite and not echo else None
+    found = remembered[1][mapper] = FastConnection(connection, connection.dialect, driver)
+    return found
 
 
-def fast_connection(session: Session, mapper: Mapper[Any]) -> Connection | None:
+def fast_connection(session: Session, mapper: Mapper[Any]) -> FastConnection | None:
     """
     The session's connection for `mapper`, if a statement run past the ORM would go unnoticed.
 
     None when the ORM must run it: changes to flush first, a SQLAlchemy without the internals
-    needed, or anything listening to statements or loads (but the read-only guard).
+    needed, SQL that is logged, or anything listening to statements or loads (but the read-only
+    guard).
 
     """
+    # Asked on every search and lookup past the ORM: each test is as cheap as it can be made,
+    # the listener loop inlined.
     if (
         session_is_clean is None
-        or add_unpresent is None
         or type(session.identity_map) is not IDENTITY_MAP_CLASS
         or not session_is_clean(session)
     ):
         return None
+    session_events = session.dispatch
     # A query's loading fires loaded_as_persistent, which this path does not (nor any attach event).
-    if session.dispatch.loaded_as_persistent or not orm_listeners_are_select_safe(session):
+    if session_events.loaded_as_persistent:
         return None
+    for listener in session_events.do_orm_execute:
+        if not getattr(listener, SELECT_SAFE, False):
+            return None
     # A query class of the session's own, or a `before_compile` listener (the recipe for filters
     # every query gets), may change what any query returns.
     if getattr(session, "_query_cls", None) is not Query or _QUERY_EVENTS.before_compile:
@@ -245,23 +266,22 @@ def fast_connection(session: Session, mapper: Mapper[Any]) -> Connection | None:
     manager_events = mapper.class_manager.dispatch
     if manager_events.load or manager_events.refresh:
         return None
-    connection = _connection(session, mapper)
-    if connection.dialect.name != "sqlite":
-        return None  # the prepared statements are SQLite's, run on its stdlib driver
-    engine = connection.engine
-    # The engine's listeners, and those of the Engine class (listeners on one Connection object
-    # are not looked for: a session's connections come and go with its transactions).
-    statement_events = engine.dispatch
-    if (
-        statement_events.before_cursor_execute
-        or statement_events.after_cursor_execute
-        or statement_events.before_execute
-        or statement_events.after_execute
-        # `echo` or logging configured for sqlalchemy.engine: the statement must be logged.
-        or engine.logger.isEnabledFor(logging.INFO)
-    ):
+    found = _connection(session, mapper)
+    if found.driver is None:
         return None
-    return connection
+    connection = found.connection
+    # Connection events on the engine, its class or this connection: SQLAlchemy's own test for
+    # dispatching any, then the ones a statement would fire.
+    if getattr(connection, "_has_events", True) or getattr(connection.engine, "_has_events", True):
+        statement_events = connection.dispatch
+        if (
+            statement_events.before_cursor_execute
+            or statement_events.after_cursor_execute
+            or statement_events.before_execute
+            or statement_events.after_execute
+        ):
+            return None
+    return found
 
 
 # inspect() on a class costs a microsecond, a sizeable part of a lookup.
@@ -291,9 +311,9 @@ def find_unique(session: Session, model_class: type, column: Any, value: Any) ->
         return None
     plan = lookup_plan(model_class, connection.dialect)
     sql = None if plan is None else plan.lookup_sql(column)
-    dbapi_connection = connection.connection.driver_connection
-    if plan is None or sql is None or dbapi_connection is None:
+    if plan is None or sql is None:
         return None
+    dbapi_connection = connection.driver
     try:
         rows = dbapi_connection.execute(sql, (value,)).fetchmany(2)
     except sqlite3.Error:

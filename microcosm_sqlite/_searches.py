@@ -91,6 +91,15 @@ class Prepared:
         finally:
             cursor.close()
 
+    def all(self) -> list[Any]:
+        """Every matching instance, fetched at once."""
+        cursor = self.connection.execute(self.search.sql, self.parameters)
+        try:
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        return load_rows(self.session, self.search.plan, rows)
+
     def first(self) -> Any:
         """The first matching instance, or None."""
         cursor = self.connection.execute(self.search.sql, self.parameters)
@@ -130,9 +139,7 @@ def prepare(query: Query[Any]) -> Prepared | None:
         search = shape.searches[dialect] = compile_search(model_class, statement, dialect, key)
     if search is None:
         return None
-    dbapi_connection = connection.connection.driver_connection
-    if dbapi_connection is None:
-        return None
+    dbapi_connection = connection.driver
     values = search.compiled.construct_params(extracted_parameters=key.bindparams)
     return Prepared(session, dbapi_connection, search, tuple(values[name] for name in search.positions))
 

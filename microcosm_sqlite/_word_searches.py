@@ -9,8 +9,14 @@ each auto filter an equality, the words matched, bm25 with the declared weights 
 key, then offset and limit. This module builds that very statement once per shape (which auto
 filters are given, whether offset and limit are) and dialect, and binds each call's values to it
 when `search()` is called; the rows are streamed and loaded into the session as the ORM loads
-them (`_searches.Prepared`). `first(q=...)` is the same statement with a limit of 1, and
-`count(q=...)` and `len()` count it as a subquery, as `Query.count()` does.
+them (`_searches.Prepared`), or, when the limit fits in one batch (the autocomplete `limit=10`),
+fetched at once. `first(q=...)` is the same statement with a limit of 1, and `count(q=...)` and
+`len()` count it as a subquery, as `Query.count()` does.
+
+Around a search this small, every check costs as much as a share of SQLite's work, so what a
+store class allows (its hooks, keywords and model) is judged once per class, and kept while the
+class keeps the same ones; only what can change between two calls is looked at on each (hooks set
+on the store object, the keywords, the session and its file).
 
 It declines, and the store builds its query through the hooks, for `match=` (raw syntax is
 checked by running it first), auto filters on anything but a column of the model's table, values
@@ -32,9 +38,10 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapper, Session
 
 from microcosm_sqlite import _word_search
+from microcosm_sqlite._filters import store_filters
 from microcosm_sqlite._fulltext import match_words
-from microcosm_sqlite._hooks import search_safe
-from microcosm_sqlite._lookups import PLAIN_VALUES, fast_connection, lookup_plan, mapper_of
+from microcosm_sqlite._hooks import ALL_HOOKS, hooks_of, search_safe
+from microcosm_sqlite._lookups import PLAIN_VALUES, fast_connection, load_rows, lookup_plan, mapper_of
 from microcosm_sqlite._searches import CompiledSearch, Prepared, compile_search, plain_positions
 
 __all__ = ["WordSearch", "plan_word_search"]
@@ -86,7 +93,7 @@ class WordSearch:
         connection = fast_connection(self.session, self.mapper)
         if connection is None or connection.dialect is not self.dialect:
             return None
-        return connection.connection.driver_connection
+        return connection.driver
 
     def count(self) -> int | None:
         """How many rows the search gives (within its offset and limit), or None to decline."""
@@ -116,50 +123,113 @@ class WordSearch:
             return None
         return Prepared(self.session, dbapi_connection, self.search, self.parameters)
 
+    def fetch_all(self) -> list[Any] | None:
+        """Every row, fetched at once past the ORM; None to decline (the query then runs)."""
+        dbapi_connection = self._driver_connection()
+        if dbapi_connection is None:
+            return None
+        search = self.search
+        try:
+            cursor = dbapi_connection.execute(search.sql, self.parameters)
+            try:
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        except sqlite3.Error:
+            return None  # the ordinary path raises the library's translated error
+        return load_rows(self.session, search.plan, rows)
+
+
+class _StoreClass:
+    """
+    What a store class's word searches need to know of it, judged once: kept while the class has
+    the same hooks, auto filter fields, accepted filters and model (what `search_safe` and
+    `store_filters` judge by).
+
+    """
+
+    __slots__ = ("accepted", "checks", "declared", "fields", "hooks", "index", "mapper", "model")
+
+    def __init__(self, store: Any) -> None:
+        store_class = type(store)
+        self.hooks = hooks_of(store_class)
+        self.fields = store.auto_filter_fields
+        self.declared = getattr(store, "accepted_filters", None)
+        self.model = model = store.model_class
+        accepted, self.checks = store_filters(store)
+        self.index = _word_search.index_of(model)
+        searchable = (
+            accepted is not None and self.index is not None and isinstance(model, type) and search_safe(store_class)
+        )
+        # None: the class's searches run its hooks. Otherwise the keywords its searches may take.
+        self.accepted = accepted | frozenset(_word_search.KEYWORDS) if searchable and accepted is not None else None
+        self.mapper = mapper_of(model) if searchable else None
+
+
+_store_classes: dict[type, _StoreClass] = {}
+
 
 def plan_word_search(
-    store: Any, session: Session, offset: Any, limit: Any, kwargs: Mapping[str, Any]
+    store: Any, offset: Any, limit: Any, kwargs: Mapping[str, Any], ignored: tuple[str, ...] = ()
 ) -> WordSearch | None:
     """
-    The search by `q=` the store's hooks would build, without calling them; None to decline.
+    The search by `q=` the store's hooks would build, without calling them; None to decline (the
+    store then checks its keywords, and its hooks build the query). `ignored`: keywords the caller
+    accepts and leaves out (a count's offset and limit).
 
     Raises as the hooks would for a search that cannot run: an SQLite file without the index.
 
     """
     q = kwargs.get("q")
-    if type(q) is not str or kwargs.get("match") is not None or not search_safe(store):
+    if type(q) is not str or kwargs.get("match") is not None:
         return None
-    model = store.model_class
-    index = _word_search.index_of(model)
-    if index is None or not isinstance(model, type):
-        return None
-    mapper = mapper_of(model)
-    searchable = _searchable_file(session, mapper, index)
+    store_class = type(store)
+    known = _store_classes.get(store_class)
+    if (
+        known is None
+        or known.model is not store.model_class
+        or known.fields is not store.auto_filter_fields
+        or known.declared is not getattr(store, "accepted_filters", None)
+        or known.hooks != hooks_of(store_class)
+    ):
+        known = _store_classes[store_class] = _StoreClass(store)
+    accepted = known.accepted
+    own = getattr(store, "__dict__", None)
+    if accepted is None or (own and not own.keys().isdisjoint(ALL_HOOKS)):
+        return None  # hooks of its class's own, or set on the store itself
+    # Only keywords `check_filters` lets through without a word; any other is its to refuse.
+    checks = known.checks
+    for name, value in kwargs.items():
+        if name not in accepted and name not in ignored:
+            return None
+        if checks and name in checks and value is not None:
+            return None
+    model, mapper = known.model, known.mapper
+    assert mapper is not None  # a class whose searches may skip its hooks has one
+    session = store.session
+    searchable = _searchable_file(session, mapper, known.index)
     if searchable is None:
         return None
     dialect, statements = searchable
     # The very filters the library's `_auto_filter` applies: the hooks are the library's own.
-    filters = store._auto_filters(kwargs)
-    words = match_words(q, prefix=bool(kwargs.get("prefix")))
-    values: dict[str, Any] = {_word_search.WORDS: _word_search.NOTHING if words is None else words}
+    filters = store._auto_filters(kwargs) if known.fields else ()
+    columns: tuple[Any, ...] = ()
     if filters:
         # Each a plain `column = ?` on a column the search loads: not a relationship or expression.
         plan = lookup_plan(model, dialect)
         if plan is None:
             return None
-        for position, (column, value) in enumerate(filters):
+        for column, value in filters:
             # "\x00": the hooks ask the session's dialect about such a value (see `Store._auto_filter`).
             if not plan.loads(column) or type(value) not in PLAIN_VALUES:
                 return None
             if type(value) is str and "\x00" in value:
                 return None
-            values[f"filter_{position}"] = value
-    for name, value in (("offset", offset), ("limit", limit)):
-        if value is not None:
-            if type(value) is not int:
-                return None  # the ordinary path binds (or refuses) anything else
-            values[name] = value
-    shape = (model, tuple(column for column, _ in filters), offset is not None, limit is not None)
+        columns = tuple(column for column, _ in filters)
+    for value in (offset, limit):
+        if value is not None and type(value) is not int:
+            return None  # the ordinary path binds (or refuses) anything else
+    shape = (model, columns, offset is not None, limit is not None)
     try:
         statement = statements[shape]
     except KeyError:
@@ -167,6 +237,15 @@ def plan_word_search(
     if statement is None:
         return None
     search, constants, parameters_of = statement
+    words = match_words(q, prefix=bool(kwargs.get("prefix")))
+    # This search's own values; `constants` are the statement's, which its count has its own of.
+    values = {_word_search.WORDS: _word_search.NOTHING if words is None else words}
+    for position, (_, value) in enumerate(filters):
+        values[f"filter_{position}"] = value
+    if offset is not None:
+        values["offset"] = offset
+    if limit is not None:
+        values["limit"] = limit
     return WordSearch(session, mapper, dialect, shape, values, search, parameters_of({**constants, **values}))
 
 

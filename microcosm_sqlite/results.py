@@ -8,7 +8,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 from sqlalchemy import Select
 from sqlalchemy.exc import CompileError, InvalidRequestError
@@ -47,6 +47,16 @@ def _stream_rows(session: Session, rows: Iterable[Any]) -> Iterator[Any]:
         yield from rows
 
 
+class RowSource(Protocol):
+    """What fetches and counts a search's rows past its query: each returns None to decline."""
+
+    def prepare(self) -> Prepared | None: ...
+
+    def count(self) -> int | None: ...
+
+    def fetch_all(self) -> list[Any] | None: ...
+
+
 class SearchResult(Sequence[T], Generic[T]):
     """
     The rows a search matched, fetched only when used.
@@ -62,41 +72,36 @@ class SearchResult(Sequence[T], Generic[T]):
     """
 
     def __init__(self, query: Query[T], batch_size: int) -> None:
-        self._setup(query, query.session, batch_size, None, None)
+        self._setup(query, query.session, batch_size)
 
     @classmethod
     def deferred(
-        cls,
-        build: Callable[[], Query[T]],
-        session: Session,
-        batch_size: int,
-        prepare: Callable[[], Prepared | None],
-        count: Callable[[], int | None],
+        cls, build: Callable[[], Query[T]], session: Session, batch_size: int, source: RowSource, whole: bool
     ) -> "SearchResult[T]":
         """
-        A result whose rows `prepare` fetches, and `count` counts, past the query (None: they
-        decline, and the query runs), and whose query `build` builds only when needed: for a window,
-        or when they decline. `build` must give the query of those very rows.
+        A result whose rows `source` fetches and counts past the query (or declines to, and the
+        query runs), and whose query `build` builds only when needed: for a window, or when the
+        source declines. `build` must give the query of those very rows. `whole`: the search's
+        limit fits in one batch, so iterating fetches every row at once, with no stream.
 
         """
+        # _setup, inlined: made on every search by words.
         result: SearchResult[T] = cls.__new__(cls)
-        result._setup(None, session, batch_size, build, prepare)
-        result._count = count
+        result._query = None
+        result._session = session
+        result._build = build
+        result._source = source
+        result._whole = whole
+        result.batch_size = batch_size
+        result._rows = None
         return result
 
-    def _setup(
-        self,
-        query: Query[T] | None,
-        session: Session,
-        batch_size: int,
-        build: Callable[[], Query[T]] | None,
-        prepare: Callable[[], Prepared | None] | None,
-    ) -> None:
+    def _setup(self, query: Query[T] | None, session: Session, batch_size: int) -> None:
         self._query = query
         self._session = session
-        self._build = build
-        self._prepare = prepare
-        self._count: Callable[[], int | None] | None = None
+        self._build: Callable[[], Query[T]] | None = None
+        self._source: RowSource | None = None
+        self._whole = False
         self.batch_size = batch_size
         self._rows: list[T] | None = None
 
@@ -110,12 +115,17 @@ class SearchResult(Sequence[T], Generic[T]):
 
     @query.setter
     def query(self, query: Query[T]) -> None:
-        self._query, self._build, self._prepare, self._count = query, None, None, None
+        self._query, self._build, self._source = query, None, None
         self._session = query.session
 
     def __iter__(self) -> Iterator[T]:
         if self._rows is not None:
             return iter(self._rows)
+        if self._whole and self._source is not None:
+            # Every row in one batch anyway: a list, with no stream (nor generator) to set up.
+            rows = self._source.fetch_all()
+            if rows is not None:
+                return iter(rows)
         return self._stream()
 
     def _stream(self, window: Query[T] | None = None) -> Iterator[T]:
@@ -129,7 +139,7 @@ class SearchResult(Sequence[T], Generic[T]):
         info = (self._session if window is None else window.session).info
         info[_STREAMS] = info.get(_STREAMS, 0) + 1
         try:
-            prepared = self._prepare() if window is None and self._prepare is not None else prepare(query())
+            prepared = self._source.prepare() if window is None and self._source is not None else prepare(query())
             if prepared is None:
                 yield from self._stream_orm(query())
                 return
@@ -167,8 +177,8 @@ class SearchResult(Sequence[T], Generic[T]):
     def __len__(self) -> int:
         if self._rows is not None:
             return len(self._rows)
-        if self._count is not None:
-            counted = self._count()
+        if self._source is not None:
+            counted = self._source.count()
             if counted is not None:
                 return counted
         # Query.count() wraps the query (with its offset and limit) in a subquery.
@@ -268,7 +278,7 @@ class SearchResult(Sequence[T], Generic[T]):
         """Every row, as a list (loaded once, then kept)."""
         if self._rows is None:
             # As Query.all() gives them: no eager loading, so iterating loads the same rows.
-            self._rows = list(self._stream()) if self._prepare is not None else self.query.all()
+            self._rows = list(iter(self)) if self._source is not None else self.query.all()
         return self._rows
 
     def first(self) -> T | None:

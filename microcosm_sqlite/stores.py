@@ -226,7 +226,7 @@ class Store(Generic[M]):
         # Pagination means nothing to a count, as in 2.0: ignored rather than refused.
         check_filters(self, kwargs, also=_PAGINATION + _word_search.accepted(self, kwargs))
         if "q" in kwargs:
-            words = plan_word_search(self, self.session, None, None, kwargs)
+            words = plan_word_search(self, None, None, kwargs, ignored=_PAGINATION)
             counted = None if words is None else words.count()
             if counted is not None:
                 return counted
@@ -240,29 +240,30 @@ class Store(Generic[M]):
         truthiness and `==` like one (loading the rows once), while iterating it streams.
 
         """
-        check_filters(self, kwargs, also=_word_search.accepted(self, kwargs))
-        session = self.session
+        words = plan_word_search(self, offset, limit, kwargs) if "q" in kwargs else None
+        if words is None:
+            check_filters(self, kwargs, also=_word_search.accepted(self, kwargs))
+            session = self.session
+            batch_size = session.info.get("search_batch_size", DEFAULT_SEARCH_BATCH_SIZE)
+            return SearchResult(self._words_query(offset, limit, kwargs), batch_size)
+        session = words.session
         batch_size = session.info.get("search_batch_size", DEFAULT_SEARCH_BATCH_SIZE)
-        if "q" in kwargs:
-            words = plan_word_search(self, session, offset, limit, kwargs)
-            if words is not None:
-                # Building the query is most of a small search's cost: the result builds it (from
-                # the store as it is then) only if a count, a window or a fallback asks for it.
-                return SearchResult.deferred(
-                    lambda: self._search_from(session.query(self.model_class), offset, limit, kwargs),
-                    session,
-                    batch_size,
-                    words.prepare,
-                    words.count,
-                )
-        return SearchResult(self._words_query(offset, limit, kwargs), batch_size)
+        # Building the query is most of a small search's cost: the result builds it (from the
+        # store as it is then) only if a count, a window or a fallback asks for it. A search whose
+        # limit fits in one batch is fetched whole, with no stream (SQLite reads a negative limit as none).
+        return SearchResult.deferred(
+            lambda: self._search_from(session.query(self.model_class), offset, limit, kwargs),
+            session,
+            batch_size,
+            words,
+            limit is not None and 0 <= limit <= batch_size,
+        )
 
     def first(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> M | None:
         """The first matching model in the store's order, or None."""
-        check_filters(self, kwargs, also=_word_search.accepted(self, kwargs))
         if "q" in kwargs and (limit is None or type(limit) is int):
             # Query.first() replaces the search's limit with 1: the best match, for autocomplete.
-            words = plan_word_search(self, self.session, offset, 1, kwargs)
+            words = plan_word_search(self, offset, 1, kwargs)
             prepared = None if words is None else words.prepare()
             if prepared is not None:
                 try:
@@ -271,6 +272,7 @@ class Store(Generic[M]):
                     pass  # the query below raises the library's translated error
                 else:
                     return found  # type: ignore[no-any-return]
+        check_filters(self, kwargs, also=_word_search.accepted(self, kwargs))
         return self._words_query(offset, limit, kwargs).first()
 
     def one(self, offset: int | None = None, limit: int | None = None, **kwargs: Any) -> M:

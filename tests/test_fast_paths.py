@@ -242,13 +242,21 @@ def taken(monkeypatch):
     wrap(results, "prepare", "stream")
     plan_word_search = stores.plan_word_search
 
-    def plan_tracked(*args):
+    def plan_tracked(*args, **kwargs):
         # The plan is made at search(); whether it runs past the hooks is decided when iterated.
-        planned = None if switch.ordinary else plan_word_search(*args)
+        planned = None if switch.ordinary else plan_word_search(*args, **kwargs)
         if planned is None:
             return None
 
         class Tracked:
+            session = planned.session
+
+            def fetch_all(self):
+                rows = planned.fetch_all()
+                if rows is not None:
+                    answers.append("words")
+                return rows
+
             def prepare(self):
                 prepared = planned.prepare()
                 if prepared is not None:
@@ -340,6 +348,10 @@ def run(case: Case, graph, taken) -> tuple[Any, list[tuple]]:
             listener = (session, "loaded_as_persistent", lambda session, instance: None)
         elif case.setup == "engine listener":
             listener = (graph.sqlite("Matrix").engine, "before_cursor_execute", lambda *args: None)
+        elif case.setup == "connection listener":
+            # On the session's connection itself, not its engine: SQLAlchemy fires it all the same.
+            connection = session.connection(bind_arguments={"mapper": inspect(case.store.model_class)})
+            listener = (connection, "before_cursor_execute", lambda *args: None)
         elif case.setup == "query filter":
             # The recipe for a filter every query gets: rows of groups "b" and "odd" are never seen.
             def hide_group_b(query):
@@ -414,6 +426,8 @@ CASES = [
     Case(ItemStore, "search", {"group": "odd"}, None, "session listener"),
     Case(ItemStore, "one", {"id": 2}, None, "engine listener"),
     Case(ItemStore, "search", {"group": "odd"}, None, "engine listener"),
+    Case(ItemStore, "one", {"id": 2}, None, "connection listener"),
+    Case(ItemStore, "search", {"group": "odd"}, None, "connection listener"),
     # Mapping features the fast paths decline.
     Case(NoteStore, "one", {"id": 2}, None),
     Case(NoteStore, "search", {"group": "all"}, None),
@@ -442,6 +456,7 @@ CASES = [
     Case(SignStore, "search", {"q": "gate"}, None, "pending"),
     Case(SignStore, "search", {"q": "gate"}, None, "load listener"),
     Case(SignStore, "search", {"q": "gate"}, None, "engine listener"),
+    Case(SignStore, "search", {"q": "gate", "limit": 3}, None, "connection listener"),
     Case(SignStore, "search", {"q": "gate", "kind": Kind.LARGE}, None),
     Case(SignStore, "search", {"match": "gate OR harbour"}, None),
     Case(SignStore, "search", {"q": "gate", "match": "north"}, None),
