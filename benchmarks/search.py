@@ -12,8 +12,9 @@ In one run, on the same generated rows (`benchmarks.data`):
   nothing else (the bound for any store that gives objects), and the same words as a
   `LIKE '%word%'` scan of `name` and `city` through plain SQLAlchemy.
   A LIKE scan reads every row, so it runs on the first `--like-queries` words only and is compared
-  per query. Each contender is timed as CPU (`process_time`) and wall, the contenders taking
-  turns over `--runs` rounds; medians are kept. The store must return exactly the stdlib's rows in
+  per query. Each contender is timed as CPU (`process_time`) and wall over `--runs` rounds, and
+  medians are kept; within a round the contenders take turns on every `--chunk` words
+  (`take_turns`), so that all of them run in the same spells of a shared machine. The store must return exactly the stdlib's rows in
   the same order, and the LIKE scan (which also matches inside words) every row the search found.
 - **size and build**: `build_artifact` with and without the search declared, timed alike; the
   index's size is the difference of the two files.
@@ -226,6 +227,33 @@ def check_answers(contenders: dict[str, Callable[[str], list[Any]]], words: list
             raise SystemExit(f"the LIKE scan misses rows the search found for {word!r}")
 
 
+def take_turns(
+    contenders: dict[str, Callable[[str], list[Any]]], words: list[str], like_words: list[str], chunk: int, round_: int
+) -> dict[str, tuple[float, float]]:
+    """
+    One round: each contender's CPU and wall time over its words (the LIKE scan over `like_words`).
+
+    The contenders take turns on every `chunk` words, their order rotating from round to round,
+    so that a slower or faster spell of a shared machine (they last seconds) falls on all of them
+    alike: timed one after the other over all the words, the floor and the store were measured
+    in different spells, and their ratio drifted from 1.6x to 2.6x between runs of the same code.
+
+    """
+    names = list(contenders)
+    names = names[round_ % len(names) :] + names[: round_ % len(names)]
+    spent = {name: (0.0, 0.0) for name in names}
+    # The LIKE scan reads every row for each word: its words are spread over the chunks.
+    chunks = range(0, len(words), chunk)
+    like_chunks = [like_words[index :: len(chunks)] for index in range(len(chunks))]
+    for number, start in enumerate(chunks):
+        for name in names:
+            batch = like_chunks[number] if "LIKE" in name else words[start : start + chunk]
+            run = contenders[name]
+            cpu, wall, _ = timed(lambda run=run, batch=batch: [run(word) for word in batch])
+            spent[name] = (spent[name][0] + cpu, spent[name][1] + wall)
+    return spent
+
+
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     data = generate(args.data_dir, args.rows)
     words = pick_words(data, args.queries)
@@ -236,13 +264,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         check_answers(contenders, words, like_words)
         timings = {name: Timing([], []) for name in contenders}
         for round_ in range(args.runs):
-            for name, run in contenders.items():
-                batch = like_words if "LIKE" in name else words
-                cpu, wall, _ = timed(lambda run=run, batch=batch: [run(word) for word in batch])
+            for name, (cpu, wall) in take_turns(contenders, words, like_words, args.chunk, round_).items():
                 # Per query: the LIKE scan runs fewer words.
-                timings[name].cpu.append(cpu / len(batch))
-                timings[name].wall.append(wall / len(batch))
-                print(f"  {name:<32} round {round_ + 1}: {wall / len(batch) * 1000:8.3f} ms/query", file=sys.stderr)
+                count = len(like_words if "LIKE" in name else words)
+                timings[name].cpu.append(cpu / count)
+                timings[name].wall.append(wall / count)
+                print(f"  {name:<32} round {round_ + 1}: {wall / count * 1000:8.3f} ms/query", file=sys.stderr)
     return {"data": data, "words": words, "like_words": like_words, "timings": timings, **built}
 
 
@@ -270,8 +297,8 @@ def render(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"Written by `python -m benchmarks.search` (part of `make bench`): {results['data'].rows:,} rows, `name` and "
         f"`city` searchable, {len(results['words']):,} words (city names of rows spread over the table, each "
         f"matching a few rows); the LIKE scan on the first {len(results['like_words'])} of them. Per-query medians "
-        f"of {args.runs} rounds, contenders taking turns; builds: medians of {args.build_runs}. The store returned "
-        "exactly the stdlib's rows, in its order.",
+        f"of {args.runs} rounds, contenders taking turns on every {args.chunk} words; builds: medians of "
+        f"{args.build_runs}. The store returned exactly the stdlib's rows, in its order.",
         "",
         f"SQLite {sqlite3.sqlite_version}; load average (1, 5, 15 min) at the end: "
         f"{' '.join(f'{load:.2f}' for load in os.getloadavg())}.",
@@ -322,6 +349,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=1_000, help="ranked searches per round")
     parser.add_argument("--like-queries", type=int, default=20, help="LIKE scans per round (each reads every row)")
     parser.add_argument("--runs", type=int, default=3, help="rounds of queries; the median is kept")
+    parser.add_argument("--chunk", type=int, default=100, help="words each contender runs before the next one's turn")
     parser.add_argument("--build-runs", type=int, default=2, help="builds with and without search; the median is kept")
     parser.add_argument("--data-dir", type=Path, default=HERE / ".data")
     parser.add_argument("--build-dir", type=Path, default=None)
