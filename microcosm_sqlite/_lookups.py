@@ -281,6 +281,12 @@ def fast_connection(session: Session, mapper: Mapper[Any]) -> FastConnection | N
             or statement_events.after_execute
         ):
             return None
+    # A dialect listener that runs statements itself (`do_execute`) sees every statement too.
+    dialect = found.dialect
+    if getattr(dialect, "_has_events", True):
+        dialect_events = dialect.dispatch
+        if dialect_events.do_execute or dialect_events.do_execute_no_params:
+            return None
     return found
 
 

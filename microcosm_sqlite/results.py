@@ -82,7 +82,7 @@ class SearchResult(Sequence[T], Generic[T]):
         A result whose rows `source` fetches and counts past the query (or declines to, and the
         query runs), and whose query `build` builds only when needed: for a window, or when the
         source declines. `build` must give the query of those very rows. `whole`: the search's
-        limit fits in one batch, so iterating fetches every row at once, with no stream.
+        limit fits in one batch, so iterating fetches every row in one go rather than in batches.
 
         """
         # _setup, inlined: made on every search by words.
@@ -121,11 +121,6 @@ class SearchResult(Sequence[T], Generic[T]):
     def __iter__(self) -> Iterator[T]:
         if self._rows is not None:
             return iter(self._rows)
-        if self._whole and self._source is not None:
-            # Every row in one batch anyway: a list, with no stream (nor generator) to set up.
-            rows = self._source.fetch_all()
-            if rows is not None:
-                return iter(rows)
         return self._stream()
 
     def _stream(self, window: Query[T] | None = None) -> Iterator[T]:
@@ -139,6 +134,14 @@ class SearchResult(Sequence[T], Generic[T]):
         info = (self._session if window is None else window.session).info
         info[_STREAMS] = info.get(_STREAMS, 0) + 1
         try:
+            if window is None and self._whole and self._source is not None:
+                # Every row in one batch anyway: fetched in one go, with no stream to set up. Still
+                # at the first next(), and counted as streaming until they are all given, as any
+                # search is (a session closed in between would detach them).
+                rows = self._source.fetch_all()
+                if rows is not None:
+                    yield from rows
+                    return
             prepared = self._source.prepare() if window is None and self._source is not None else prepare(query())
             if prepared is None:
                 yield from self._stream_orm(query())

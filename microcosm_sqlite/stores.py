@@ -250,7 +250,7 @@ class Store(Generic[M]):
         batch_size = session.info.get("search_batch_size", DEFAULT_SEARCH_BATCH_SIZE)
         # Building the query is most of a small search's cost: the result builds it (from the
         # store as it is then) only if a count, a window or a fallback asks for it. A search whose
-        # limit fits in one batch is fetched whole, with no stream (SQLite reads a negative limit as none).
+        # limit fits in one batch is fetched in one go (SQLite reads a negative limit as none).
         return SearchResult.deferred(
             lambda: self._search_from(session.query(self.model_class), offset, limit, kwargs),
             session,

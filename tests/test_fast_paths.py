@@ -352,6 +352,13 @@ def run(case: Case, graph, taken) -> tuple[Any, list[tuple]]:
             # On the session's connection itself, not its engine: SQLAlchemy fires it all the same.
             connection = session.connection(bind_arguments={"mapper": inspect(case.store.model_class)})
             listener = (connection, "before_cursor_execute", lambda *args: None)
+        elif case.setup == "dialect listener":
+            # Runs each statement itself (returning None: the dialect then runs it as usual).
+            listener = (
+                graph.sqlite("Matrix").engine,
+                "do_execute",
+                lambda cursor, statement, parameters, context: None,
+            )
         elif case.setup == "query filter":
             # The recipe for a filter every query gets: rows of groups "b" and "odd" are never seen.
             def hide_group_b(query):
@@ -428,6 +435,8 @@ CASES = [
     Case(ItemStore, "search", {"group": "odd"}, None, "engine listener"),
     Case(ItemStore, "one", {"id": 2}, None, "connection listener"),
     Case(ItemStore, "search", {"group": "odd"}, None, "connection listener"),
+    Case(ItemStore, "one", {"id": 2}, None, "dialect listener"),
+    Case(ItemStore, "search", {"group": "odd"}, None, "dialect listener"),
     # Mapping features the fast paths decline.
     Case(NoteStore, "one", {"id": 2}, None),
     Case(NoteStore, "search", {"group": "all"}, None),
@@ -457,6 +466,7 @@ CASES = [
     Case(SignStore, "search", {"q": "gate"}, None, "load listener"),
     Case(SignStore, "search", {"q": "gate"}, None, "engine listener"),
     Case(SignStore, "search", {"q": "gate", "limit": 3}, None, "connection listener"),
+    Case(SignStore, "search", {"q": "gate", "limit": 3}, None, "dialect listener"),
     Case(SignStore, "search", {"q": "gate", "kind": Kind.LARGE}, None),
     Case(SignStore, "search", {"match": "gate OR harbour"}, None),
     Case(SignStore, "search", {"q": "gate", "match": "north"}, None),
@@ -508,6 +518,45 @@ class HidingGroupB(Query):
 
     def __iter__(self):
         return (row for row in super().__iter__() if getattr(row, "group", None) != "b")
+
+
+def on_both_paths(graph, taken, body) -> list[tuple[Any, list[tuple]]]:
+    """What `body(session)` returns, and the session's state after it, with the fast paths on, then off."""
+    outcomes = []
+    for ordinary in (False, True):
+        taken.ordinary = ordinary
+        with Matrix.new_context(graph) as context:
+            try:
+                outcomes.append((body(context.session), session_state(context.session)))
+            finally:
+                context.session.rollback()
+    return outcomes
+
+
+def test_a_search_runs_when_its_first_row_is_read_not_when_it_is_made_an_iterator(graph, taken):
+    def search_then_add(session):
+        rows = iter(SignStore().search(q="gate", limit=5))
+        # A query would flush this first: it is pending when the search runs, not when iter() is called.
+        session.add(Sign(id=99, name="Gate Z", city="Y", group="a", kind=Kind.SMALL))
+        return [values(sign) for sign in rows]
+
+    fast, ordinary = on_both_paths(graph, taken, search_then_add)
+
+    assert fast == ordinary
+    assert fast[1][-1] == ("pending", [], 0)  # flushed
+
+
+def test_a_small_search_keeps_its_session_open_while_its_rows_are_read(graph, taken):
+    with Matrix.new_context(graph):
+        detached = []
+        for position, sign in enumerate(SignStore().search(q="gate", limit=5)):
+            if position == 0:
+                # Closes every session of the dataset that no search is reading.
+                graph.sqlite.dispose("Matrix")
+            detached.append(inspect(sign).detached)
+
+    assert taken.answers == ["words"]
+    assert len(detached) == 5 and not any(detached)
 
 
 def test_a_session_with_a_query_class_of_its_own_gets_what_that_class_gives(graph, taken):
