@@ -115,13 +115,28 @@ class SearchResult(Sequence[T], Generic[T]):
 
     @query.setter
     def query(self, query: Query[T]) -> None:
-        self._query, self._build, self._source = query, None, None
+        self._query, self._build, self._source, self._whole = query, None, None, False
         self._session = query.session
 
     def __iter__(self) -> Iterator[T]:
         if self._rows is not None:
             return iter(self._rows)
-        return self._stream()
+        return self._stream_whole() if self._whole else self._stream()
+
+    def _stream_whole(self) -> Iterator[T]:
+        """
+        The rows of a search whose limit fits in one batch: fetched in one go, with no stream to set
+        up. Still at the first next(), and counted as streaming until they are all given, as any
+        search is (a session closed in between would detach them).
+
+        """
+        info = self._session.info
+        info[_STREAMS] = info.get(_STREAMS, 0) + 1
+        try:
+            rows = None if self._source is None else self._source.fetch_all()
+            yield from self._stream() if rows is None else rows
+        finally:
+            info[_STREAMS] -= 1
 
     def _stream(self, window: Query[T] | None = None) -> Iterator[T]:
         """The rows of `window`, or of the whole search, streamed past the ORM where nothing can tell."""
@@ -134,14 +149,6 @@ class SearchResult(Sequence[T], Generic[T]):
         info = (self._session if window is None else window.session).info
         info[_STREAMS] = info.get(_STREAMS, 0) + 1
         try:
-            if window is None and self._whole and self._source is not None:
-                # Every row in one batch anyway: fetched in one go, with no stream to set up. Still
-                # at the first next(), and counted as streaming until they are all given, as any
-                # search is (a session closed in between would detach them).
-                rows = self._source.fetch_all()
-                if rows is not None:
-                    yield from rows
-                    return
             prepared = self._source.prepare() if window is None and self._source is not None else prepare(query())
             if prepared is None:
                 yield from self._stream_orm(query())
