@@ -197,7 +197,7 @@ def _make_plan(model_class: type, dialect: Dialect) -> LookupPlan | None:
 #: The events of every legacy `Query`: a listener added to the class later shows here too.
 _QUERY_EVENTS: Final[Any] = Query([]).dispatch
 
-#: `Session.info` key: the session's transaction, and what it gave for each mapper (`_Bound`).
+#: `Session.info` key: the session's transaction, and what it gave for each mapper (`FastConnection`).
 _CONNECTIONS: Final = "microcosm_sqlite.connections"
 
 
@@ -244,21 +244,16 @@ def fast_connection(session: Session, mapper: Mapper[Any]) -> FastConnection | N
     guard).
 
     """
-    # Asked on every search and lookup past the ORM: each test is as cheap as it can be made,
-    # the listener loop inlined.
+    # Asked on every search and lookup past the ORM: each test is as cheap as it can be made.
     if (
         session_is_clean is None
         or type(session.identity_map) is not IDENTITY_MAP_CLASS
         or not session_is_clean(session)
     ):
         return None
-    session_events = session.dispatch
     # A query's loading fires loaded_as_persistent, which this path does not (nor any attach event).
-    if session_events.loaded_as_persistent:
+    if session.dispatch.loaded_as_persistent or not orm_listeners_are_select_safe(session):
         return None
-    for listener in session_events.do_orm_execute:
-        if not getattr(listener, SELECT_SAFE, False):
-            return None
     # A query class of the session's own, or a `before_compile` listener (the recipe for filters
     # every query gets), may change what any query returns.
     if getattr(session, "_query_cls", None) is not Query or _QUERY_EVENTS.before_compile:

@@ -91,6 +91,15 @@ class Prepared:
         finally:
             cursor.close()
 
+    def all(self) -> list[Any]:
+        """Every matching instance, fetched at once."""
+        cursor = self.connection.execute(self.search.sql, self.parameters)
+        try:
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        return load_rows(self.session, self.search.plan, rows)
+
     def first(self) -> Any:
         """The first matching instance, or None."""
         cursor = self.connection.execute(self.search.sql, self.parameters)

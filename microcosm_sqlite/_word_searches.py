@@ -41,7 +41,7 @@ from microcosm_sqlite import _word_search
 from microcosm_sqlite._filters import store_filters
 from microcosm_sqlite._fulltext import match_words
 from microcosm_sqlite._hooks import ALL_HOOKS, hooks_of, search_safe
-from microcosm_sqlite._lookups import PLAIN_VALUES, fast_connection, load_rows, lookup_plan, mapper_of
+from microcosm_sqlite._lookups import PLAIN_VALUES, fast_connection, lookup_plan, mapper_of
 from microcosm_sqlite._searches import CompiledSearch, Prepared, compile_search, plain_positions
 
 __all__ = ["WordSearch", "plan_word_search"]
@@ -125,19 +125,13 @@ class WordSearch:
 
     def fetch_all(self) -> list[Any] | None:
         """Every row, fetched at once past the ORM; None to decline (the query then runs)."""
-        dbapi_connection = self._driver_connection()
-        if dbapi_connection is None:
+        prepared = self.prepare()
+        if prepared is None:
             return None
-        search = self.search
         try:
-            cursor = dbapi_connection.execute(search.sql, self.parameters)
-            try:
-                rows = cursor.fetchall()
-            finally:
-                cursor.close()
+            return prepared.all()
         except sqlite3.Error:
             return None  # the ordinary path raises the library's translated error
-        return load_rows(self.session, search.plan, rows)
 
 
 class _StoreClass:

@@ -85,15 +85,9 @@ class SearchResult(Sequence[T], Generic[T]):
         limit fits in one batch, so iterating fetches every row in one go rather than in batches.
 
         """
-        # _setup, inlined: made on every search by words.
         result: SearchResult[T] = cls.__new__(cls)
-        result._query = None
-        result._session = session
-        result._build = build
-        result._source = source
-        result._whole = whole
-        result.batch_size = batch_size
-        result._rows = None
+        result._setup(None, session, batch_size)
+        result._build, result._source, result._whole = build, source, whole
         return result
 
     def _setup(self, query: Query[T] | None, session: Session, batch_size: int) -> None:

@@ -243,11 +243,10 @@ class Store(Generic[M]):
         words = plan_word_search(self, offset, limit, kwargs) if "q" in kwargs else None
         if words is None:
             check_filters(self, kwargs, also=_word_search.accepted(self, kwargs))
-            session = self.session
-            batch_size = session.info.get("search_batch_size", DEFAULT_SEARCH_BATCH_SIZE)
-            return SearchResult(self._words_query(offset, limit, kwargs), batch_size)
-        session = words.session
+        session = self.session if words is None else words.session
         batch_size = session.info.get("search_batch_size", DEFAULT_SEARCH_BATCH_SIZE)
+        if words is None:
+            return SearchResult(self._words_query(offset, limit, kwargs), batch_size)
         # Building the query is most of a small search's cost: the result builds it (from the
         # store as it is then) only if a count, a window or a fallback asks for it. A search whose
         # limit fits in one batch is fetched in one go (SQLite reads a negative limit as none).
